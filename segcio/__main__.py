@@ -1,0 +1,3 @@
+from segcio.cli import main
+
+main()

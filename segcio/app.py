@@ -1,0 +1,45 @@
+"""The ASGI application: every API and the UI on one port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from segcio import services
+from segcio.bootstrap import ensure_defaults
+from segcio.config import Settings
+from segcio.destinations import admin_api
+from segcio.ingest import routes as ingest_routes
+from segcio.runtime import Runtime
+from segcio.store import open_database
+from segcio.web import routes as web_routes
+from segcio.workspace import app_api, track_api
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(settings.database_url)
+    return Runtime(settings=settings, db=db, defaults=ensure_defaults(db))
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    rt = runtime or build_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await services.start(rt)
+        try:
+            yield
+        finally:
+            await services.stop(rt)
+
+    app = FastAPI(title="segcio", version="0.1.0", lifespan=lifespan, docs_url="/admin/docs", redoc_url=None)
+    app.state.runtime = rt
+    app.include_router(ingest_routes.router)
+    app.include_router(track_api.router)
+    app.include_router(app_api.router)
+    app.include_router(admin_api.router)
+    app.include_router(web_routes.router)
+    return app

@@ -1,0 +1,132 @@
+"""First start: the default workspace, source (write key) and "Customer.io (Actions)" destination."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from segcio import jsonutil
+from segcio.store import Database
+from segcio.store.tables.core import destinations, install_settings, sources, workspaces
+
+DEFAULT_WORKSPACE_SETTINGS: dict[str, Any] = {
+    "identifiers": "email_or_id",
+    "anonymous_merge": True,
+    "allow_email_update_by_id": False,
+    "auto_merge": True,
+}
+
+ACTIONS_KIND = "customerio-actions"
+CLASSIC_KIND = "customerio-classic"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    workspace_id: int
+    site_id: str
+    api_key: str
+    app_api_key: str
+    source_id: int
+    write_key: str
+    destination_id: int
+    admin_token: str
+
+
+def create_workspace(conn: Connection, name: str) -> int:
+    """A workspace with fresh credentials; returns its id."""
+    result = conn.execute(
+        insert(workspaces).values(
+            name=name,
+            site_id=secrets.token_hex(10),
+            api_key=secrets.token_hex(10),
+            app_api_key=secrets.token_hex(16),
+            settings=jsonutil.dumps(DEFAULT_WORKSPACE_SETTINGS),
+            created_at=time.time(),
+        )
+    )
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
+
+
+def create_source(conn: Connection, name: str) -> int:
+    result = conn.execute(
+        insert(sources).values(name=name, write_key=secrets.token_urlsafe(24), enabled=True, created_at=time.time())
+    )
+    assert result.inserted_primary_key is not None
+    return int(result.inserted_primary_key[0])
+
+
+def create_destination(conn: Connection, source_id: int, kind: str, settings: dict[str, Any], name: str = "") -> int:
+    """A destination record; an Actions destination gets the Quick Setup subscriptions."""
+    result = conn.execute(
+        insert(destinations).values(
+            source_id=source_id,
+            kind=kind,
+            name=name or ("Customer.io (Actions)" if kind == ACTIONS_KIND else "Customer.io (Classic)"),
+            settings=jsonutil.dumps(settings),
+            enabled=True,
+            created_at=time.time(),
+        )
+    )
+    assert result.inserted_primary_key is not None
+    destination_id = int(result.inserted_primary_key[0])
+    if kind == ACTIONS_KIND:
+        from segcio.destinations.subscriptions import install_presets
+
+        install_presets(conn, destination_id)
+    return destination_id
+
+
+def get_setting(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(install_settings.c.value).where(install_settings.c.key == key)).scalar()
+
+
+def ensure_setting(conn: Connection, key: str, make: Any) -> str:
+    value = get_setting(conn, key)
+    if value is None:
+        value = str(make())
+        conn.execute(insert(install_settings).values(key=key, value=value))
+    return value
+
+
+def ensure_defaults(db: Database) -> Defaults:
+    """Create the defaults once (idempotent); return them."""
+    with db.begin() as conn:
+        admin_token = ensure_setting(conn, "admin_token", lambda: secrets.token_urlsafe(24))
+        ensure_setting(conn, "secret_key", lambda: secrets.token_urlsafe(32))
+        ws = conn.execute(select(workspaces).order_by(workspaces.c.id).limit(1)).first()
+        if ws is None:
+            create_workspace(conn, "Default workspace")
+            ws = conn.execute(select(workspaces).order_by(workspaces.c.id).limit(1)).one()
+        src = conn.execute(select(sources).order_by(sources.c.id).limit(1)).first()
+        if src is None:
+            create_source(conn, "Default source")
+            src = conn.execute(select(sources).order_by(sources.c.id).limit(1)).one()
+        dest = conn.execute(
+            select(destinations).where(destinations.c.source_id == src.id).order_by(destinations.c.id).limit(1)
+        ).first()
+        if dest is None:
+            settings = {
+                "siteId": ws.site_id,
+                "apiKey": ws.api_key,
+                "accountRegion": "US",
+                "target": "local",
+                "workspace_id": ws.id,
+            }
+            dest_id = create_destination(conn, src.id, ACTIONS_KIND, settings)
+        else:
+            dest_id = dest.id
+    return Defaults(
+        workspace_id=ws.id,
+        site_id=ws.site_id,
+        api_key=ws.api_key,
+        app_api_key=ws.app_api_key,
+        source_id=src.id,
+        write_key=src.write_key,
+        destination_id=dest_id,
+        admin_token=admin_token,
+    )

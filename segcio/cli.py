@@ -1,0 +1,122 @@
+"""The `segcio` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from segcio.config import Settings, load_settings
+from segcio.delivery import cli as delivery_cli
+from segcio.destinations import cli as destinations_cli
+from segcio.ingest import cli as ingest_cli
+from segcio.workspace import cli as workspace_cli
+
+app = typer.Typer(help="segcio: Segment Tracking API -> Customer.io, self-hosted.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
+DatabaseUrl = Annotated[
+    str | None, typer.Option("--database", help="Database URL: sqlite:///FILE or postgresql://... (default: SQLite)")
+]
+ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML settings file.")]
+
+
+def settings_from(data_dir: Path | None, database: str | None, config: Path | None, **extra: Any) -> Settings:
+    return load_settings(config, data_dir=data_dir, database=database, **extra)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+    config: ConfigFile = None,
+    workers: Annotated[
+        bool | None, typer.Option("--workers/--no-workers", help="Run routing and delivery in this process.")
+    ] = None,
+) -> None:
+    """Run the server: Tracking API, Track/App APIs, admin API and UI on one port."""
+    import uvicorn
+
+    from segcio.app import build_runtime, create_app
+
+    settings = settings_from(data_dir, database, config, host=host, port=port, run_workers=workers)
+    runtime = build_runtime(settings)
+    d = runtime.defaults
+    console.print(f"[bold]segcio[/bold] listening on {settings.url}")
+    console.print(f"  database          {_redact(settings.database_url)}")
+    console.print(f"  write key         {d.write_key}")
+    console.print(f"  site id           {d.site_id}")
+    console.print(f"  Track API key     {d.api_key}")
+    console.print(f"  App API key       {d.app_api_key}")
+    console.print(f"  admin token       {d.admin_token}")
+    console.print(f"  UI                {settings.url}/ui/")
+    uvicorn.run(
+        create_app(settings, runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+@app.command()
+def info(
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+    config: ConfigFile = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the default credentials and URL (creating them on first use)."""
+    from segcio.app import build_runtime
+
+    settings = settings_from(data_dir, database, config)
+    runtime = build_runtime(settings)
+    d = runtime.defaults
+    out = {
+        "write_key": d.write_key,
+        "site_id": d.site_id,
+        "api_key": d.api_key,
+        "app_api_key": d.app_api_key,
+        "url": settings.url,
+        "admin_token": d.admin_token,
+    }
+    runtime.db.dispose()
+    if as_json:
+        typer.echo(json.dumps(out))
+    else:
+        for key, value in out.items():
+            typer.echo(f"{key:12} {value}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, database: DatabaseUrl = None, config: ConfigFile = None) -> None:
+    """Apply the schema migrations."""
+    from segcio.store import open_database
+
+    settings = settings_from(data_dir, database, config)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    open_database(settings.database_url).dispose()
+    console.print("schema is up to date")
+
+
+for area in (ingest_cli, destinations_cli, workspace_cli, delivery_cli):
+    area.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,77 @@
+"""Settings: CLI flags override `SEGCIO_*` environment variables, which override an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "SEGCIO_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("./segcio-data")
+    # Empty means "SQLite file inside data_dir".
+    database: str = ""
+    # Public URL printed for clients; derived from host/port when empty.
+    public_url: str = ""
+    # Admin password for the web UI; generated and printed once at first start when empty.
+    admin_password: str = ""
+    dedupe_window_seconds: int = 24 * 3600
+    max_batch_messages: int = 2500
+    # Ingestion answers 429 once this many events are waiting for delivery (disk-backed log bound).
+    max_backlog: int = 5_000_000
+    # Run the router/delivery workers inside `segcio serve`.
+    run_workers: bool = True
+    anonymous_retention_days: int = 30
+    log_level: str = "info"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        if self.database:
+            return self.database
+        return f"sqlite:///{(self.data_dir / 'segcio.db').resolve()}"
+
+    @property
+    def url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    default = getattr(Settings(), name)
+    if isinstance(default, bool):
+        return raw if isinstance(raw, bool) else str(raw).strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, Path):
+        return Path(str(raw))
+    return raw if isinstance(raw, dict) else str(raw)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from the TOML file, then the environment, then explicit (non-None) overrides."""
+    values: dict[str, Any] = {}
+    names = {f.name for f in fields(Settings)}
+    path = config_file or (Path(os.environ[ENV_PREFIX + "CONFIG"]) if ENV_PREFIX + "CONFIG" in os.environ else None)
+    if path is not None:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        for key, value in data.get("segcio", data).items():
+            key = key.replace("-", "_")
+            if key not in names:
+                raise ValueError(f"Unknown setting '{key}' in {path}; valid settings: {', '.join(sorted(names))}")
+            values[key] = _coerce(key, value)
+    for name in names - {"extra"}:
+        env = os.environ.get(ENV_PREFIX + name.upper())
+        if env is not None:
+            values[name] = _coerce(name, env)
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = _coerce(key, value)
+    return replace(Settings(), **values)

@@ -1,0 +1,3 @@
+"""Tables of the destinations area (filled in by that area's work)."""
+
+from segcio.store.metadata import metadata  # noqa: F401

@@ -1,0 +1,146 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL for real) and a running `segcio serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from segcio.store import Database, open_database
+
+POSTGRES_URL = os.environ.get("SEGCIO_TEST_POSTGRES_URL", "")
+SKIP_POSTGRES = (
+    "SEGCIO_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test); PostgreSQL tests skipped"
+)
+
+
+def postgres_schema_url(schema: str) -> str:
+    """The test PostgreSQL URL with its search_path pointed at a private schema."""
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema for one test (dropped afterwards)."""
+    if not POSTGRES_URL:
+        pytest.skip(SKIP_POSTGRES)
+    schema = "t_" + secrets.token_hex(6)
+    admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield postgres_schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes this runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'segcio.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database (SQLite and PostgreSQL)."""
+    database = open_database(database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A `segcio serve` subprocess and its default credentials."""
+
+    url: str
+    data_dir: Path
+    database: str
+    info: dict[str, Any]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def write_key(self) -> str:
+        return str(self.info["write_key"])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server(
+    data_dir: Path, database: str = "", extra_args: list[str] | None = None, env: dict[str, str] | None = None
+) -> Server:
+    """Start `segcio serve` on a free port and wait until /healthz answers."""
+    port = free_port()
+    args = ["--data-dir", str(data_dir)] + (["--database", database] if database else [])
+    info = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "segcio", "info", "--json", *args], check=True, capture_output=True
+        ).stdout
+    )
+    log = data_dir / f"serve-{port}.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "segcio", "serve", "--port", str(port), *args, *(extra_args or [])],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"segcio serve exited: {log.read_text()}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError(f"segcio serve did not start: {log.read_text()}")
+    info["url"] = url
+    return Server(url=url, data_dir=data_dir, database=database, info=info, process=process, log=log)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """A running `segcio serve` on SQLite in a temporary data dir."""
+    srv = start_server(tmp_path / "data")
+    try:
+        yield srv
+    finally:
+        srv.stop()
