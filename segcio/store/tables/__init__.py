@@ -1,3 +1,3 @@
 """Table definitions, one module per area. Importing this package registers them all on `metadata`."""
 
-from segcio.store.tables import core, delivery, destinations, workspace  # noqa: F401
+from segcio.store.tables import core, delivery, destinations, routing, workspace  # noqa: F401
