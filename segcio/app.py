@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from segcio import services
+from segcio import observability, services
 from segcio.bootstrap import ensure_defaults
 from segcio.config import Settings
 from segcio.destinations import admin_api
@@ -26,6 +26,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     rt = runtime or build_runtime(settings)
+    services.create(rt)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -37,6 +38,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app = FastAPI(title="segcio", version="0.1.0", lifespan=lifespan, docs_url="/admin/docs", redoc_url=None)
     app.state.runtime = rt
+    app.include_router(observability.router)
     app.include_router(ingest_routes.router)
     app.include_router(track_api.router)
     app.include_router(app_api.router)

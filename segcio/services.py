@@ -1,14 +1,28 @@
-"""Start and stop the background services of a process (ingest writer, delivery workers)."""
+"""Start and stop the background services of a process (ingest writer, backpressure, delivery workers)."""
 
 from __future__ import annotations
 
+from segcio.ingest.service import IngestService
+from segcio.pipeline.backlog import Backpressure
 from segcio.runtime import Runtime
 
 
+def create(runtime: Runtime) -> None:
+    """Create the services (not started), so request handlers always find them."""
+    settings = runtime.settings
+    runtime.services["ingest"] = IngestService(runtime.db, settings.max_batch_messages)
+    runtime.services["backpressure"] = Backpressure(runtime.db, settings.max_backlog)
+
+
 async def start(runtime: Runtime) -> None:
-    """Start every service this process runs."""
+    if "ingest" not in runtime.services:
+        create(runtime)
+    runtime.services["ingest"].start()
+    runtime.services["backpressure"].start()
 
 
 async def stop(runtime: Runtime) -> None:
     """Stop them, flushing what they hold."""
+    await runtime.services["backpressure"].stop()
+    runtime.services["ingest"].stop()
     runtime.db.dispose()

@@ -1,5 +1,173 @@
-"""HTTP routes (being built)."""
+"""The Segment Tracking HTTP API: /v1/batch and friends, single calls, analytics.js paths, pixel, metrics."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from segcio import metrics
+from segcio.ingest.body import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, BadRequest, decode, parse_json
+from segcio.ingest.service import IngestService
 
 router = APIRouter()
+
+SINGLE_ROUTES = {
+    "identify": "identify",
+    "track": "track",
+    "page": "page",
+    "screen": "screen",
+    "group": "group",
+    "alias": "alias",
+    "i": "identify",
+    "t": "track",
+    "p": "page",
+    "s": "screen",
+    "g": "group",
+    "a": "alias",
+}
+BATCH_ROUTES = ("batch", "import", "b")
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Authorization, Content-Encoding, X-Retry-Count",
+    "Access-Control-Max-Age": "86400",
+}
+SUCCESS = b'{"success":true}'
+# A transparent 1x1 GIF.
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def _json(status: int, body: bytes, headers: dict[str, str] | None = None) -> Response:
+    metrics.ingest_requests.labels(str(status)).inc()
+    return Response(
+        body, status_code=status, media_type="application/json", headers={**CORS_HEADERS, **(headers or {})}
+    )
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return _json(status, orjson.dumps({"code": code, "message": message}), headers)
+
+
+def service(request: Request) -> IngestService:
+    svc: IngestService = request.app.state.runtime.services["ingest"]
+    return svc
+
+
+def peer_ip(request: Request) -> str | None:
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[0].strip()
+    return request.client.host if request.client else None
+
+
+async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Response:
+    started = time.perf_counter()
+    svc = service(request)
+    limit = MAX_BATCH_BYTES if batch else MAX_MESSAGE_BYTES
+    try:
+        body = parse_json(decode(await request.body(), request.headers.get("content-encoding"), limit))
+        if batch and isinstance(body, dict) and isinstance(body.get("batch"), list):
+            _check_message_sizes(body["batch"])
+        source_id = svc.sources.resolve(request.headers.get("authorization"), body)
+        if source_id is None:
+            svc.record_invalid_key()
+            return _error(
+                401,
+                "invalid_write_key",
+                "Unknown or missing write key: send it as the Basic auth user "
+                "('Authorization: Basic base64(<writeKey>:)') or as 'writeKey' in the body.",
+            )
+        retry_after = request.app.state.runtime.services["backpressure"].retry_after()
+        if retry_after:
+            return _error(
+                429,
+                "too_many_requests",
+                "The event log is over its bound while destinations catch up; retry later.",
+                {"Retry-After": str(retry_after)},
+            )
+        prepared = svc.prepare(source_id, body, batch=batch, route_type=route_type, peer_ip=peer_ip(request))
+        await svc.write(prepared)
+    except BadRequest as exc:
+        metrics.ingest_rejected.labels(exc.code).inc()
+        return _error(exc.status, exc.code, exc.message)
+    except Exception:  # the database did not commit: nothing was acknowledged, the client retries
+        return _error(
+            503, "unavailable", "The event could not be stored durably; retry the request.", {"Retry-After": "1"}
+        )
+    finally:
+        metrics.ingest_latency.observe(time.perf_counter() - started)
+    return _json(200, SUCCESS)
+
+
+def _check_message_sizes(items: list[Any]) -> None:
+    for index, item in enumerate(items):
+        size = len(orjson.dumps(item))
+        if size > MAX_MESSAGE_BYTES:
+            raise BadRequest(
+                f"Exceed payload limit: message {index} of the batch is {size} bytes; a message may be "
+                f"at most {MAX_MESSAGE_BYTES // 1024} KB."
+            )
+
+
+@router.post("/v1/{name}")
+async def tracking(name: str, request: Request) -> Response:
+    if name in BATCH_ROUTES:
+        return await ingest(request, batch=True, route_type=None)
+    if name in SINGLE_ROUTES:
+        return await ingest(request, batch=False, route_type=SINGLE_ROUTES[name])
+    if name == "m":  # analytics.js / mobile telemetry: accepted and ignored
+        return _json(200, SUCCESS)
+    return _error(
+        404,
+        "not_found",
+        f"Unknown Tracking API path '/v1/{name}'. Use /v1/batch, /v1/identify, /v1/track, "
+        "/v1/page, /v1/screen, /v1/group or /v1/alias.",
+    )
+
+
+@router.options("/v1/{path:path}")
+async def preflight(path: str) -> Response:
+    return Response(status_code=204, headers=CORS_HEADERS)
+
+
+@router.api_route("/v1/pixel/{call}", methods=["GET", "POST"])
+async def pixel(call: str, request: Request) -> Response:
+    """The Pixel API: always 200 and a GIF, even on error; accepted messages are stored as usual."""
+    svc = service(request)
+    try:
+        message = _pixel_message(dict(request.query_params))
+        source_id = svc.sources.resolve(None, message)
+        if source_id is not None and call in SINGLE_ROUTES:
+            message.pop("writeKey", None)
+            prepared = svc.prepare(
+                source_id, message, batch=False, route_type=SINGLE_ROUTES[call], peer_ip=peer_ip(request)
+            )
+            await svc.write(prepared)
+        elif source_id is None:
+            svc.record_invalid_key()
+    except Exception:  # by contract the pixel never fails
+        metrics.ingest_rejected.labels("pixel_invalid").inc()
+    return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+
+
+def _pixel_message(params: dict[str, str]) -> dict[str, Any]:
+    if "data" in params:
+        raw = params["data"]
+        try:
+            decoded = orjson.loads(base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_"))
+        except (binascii.Error, orjson.JSONDecodeError, ValueError):
+            decoded = orjson.loads(base64.b64decode(raw + "=" * (-len(raw) % 4)))
+        return decoded if isinstance(decoded, dict) else {}
+    message: dict[str, Any] = {}
+    for key, value in params.items():  # flat parameters: properties.subject=... become nested
+        target = message
+        *parents, last = key.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = value
+    return message

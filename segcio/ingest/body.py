@@ -1,0 +1,68 @@
+"""Request bodies: decompression, size limits and JSON parsing, with Segment-shaped errors."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import orjson
+
+MAX_MESSAGE_BYTES = 32 * 1024
+MAX_BATCH_BYTES = 500 * 1024
+
+
+class BadRequest(Exception):
+    """Answered as 400 `{"code": code, "message": message}`."""
+
+    def __init__(self, message: str, code: str = "invalid_request", status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def decode(raw: bytes, content_encoding: str | None, limit: int) -> bytes:
+    """The body after gzip/deflate; never inflates past `limit` bytes (a larger body is refused)."""
+    encoding = (content_encoding or "").strip().lower()
+    if encoding in ("", "identity"):
+        data = raw
+    elif encoding in ("gzip", "x-gzip", "deflate"):
+        data = _inflate(raw, encoding, limit)
+    else:
+        raise BadRequest(f"Unsupported Content-Encoding '{content_encoding}': send gzip, deflate or no encoding.")
+    if len(data) > limit:
+        raise BadRequest(_too_large(limit))
+    return data
+
+
+def _inflate(raw: bytes, encoding: str, limit: int) -> bytes:
+    wbits = 16 + zlib.MAX_WBITS if encoding != "deflate" else zlib.MAX_WBITS
+    try:
+        inflater = zlib.decompressobj(wbits)
+        data = inflater.decompress(raw, limit + 1)
+    except zlib.error:
+        if encoding == "deflate":  # some clients send raw deflate without the zlib header
+            try:
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                data = inflater.decompress(raw, limit + 1)
+            except zlib.error as exc:
+                raise BadRequest(f"The body is not valid {encoding} data: {exc}.") from exc
+        else:
+            raise BadRequest("The body is not valid gzip data; check the Content-Encoding header.") from None
+    if len(data) > limit or inflater.unconsumed_tail:
+        raise BadRequest(_too_large(limit))
+    return data
+
+
+def _too_large(limit: int) -> str:
+    kind = "a single message" if limit == MAX_MESSAGE_BYTES else "a batch request"
+    return f"Exceed payload limit: {kind} may be at most {limit // 1024} KB; split it into smaller requests."
+
+
+def parse_json(data: bytes) -> Any:
+    if not data.strip():
+        raise BadRequest("The request body is empty: send a JSON object.")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}.") from None

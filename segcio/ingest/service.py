@@ -1,0 +1,119 @@
+"""The ingestion service: write keys, suppressions, normalisation and the group-commit writer together."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from segcio import jsonutil, metrics
+from segcio.ingest.body import BadRequest
+from segcio.ingest.suppression import SuppressionSet
+from segcio.ingest.writekey import SourceDirectory
+from segcio.ingest.writer import EventWriter, Rejected, WriteRequest, partition_of
+from segcio.spec.message import BatchContext, Rejection, normalise
+from segcio.spec.timestamps import parse_iso
+from segcio.store import Database
+
+REJECTED_BODY_LIMIT = 4096
+
+
+@dataclass
+class Outcome:
+    received: int
+    stored: int
+
+
+class IngestService:
+    def __init__(self, db: Database, max_batch_messages: int = 2500) -> None:
+        self.db = db
+        self.sources = SourceDirectory(db)
+        self.suppressions = SuppressionSet(db)
+        self.writer = EventWriter(db)
+        self.max_batch_messages = max_batch_messages
+
+    def start(self) -> None:
+        self.writer.start()
+
+    def stop(self) -> None:
+        self.writer.stop()
+
+    def prepare(
+        self, source_id: int, body: Any, *, batch: bool, route_type: str | None, peer_ip: str | None
+    ) -> WriteRequest:
+        """Normalise every message of a request into rows to store, rejections and counts."""
+        if not isinstance(body, dict):
+            raise BadRequest(f"The request body must be a JSON object, got {type(body).__name__}.")
+        received_at = datetime.now(UTC)
+        if batch:
+            items = body.get("batch")
+            if not isinstance(items, list):
+                raise BadRequest("'batch' must be an array of messages: {\"batch\": [{...}, ...]}.")
+            context = BatchContext(
+                received_at=received_at,
+                sent_at=parse_iso(body.get("sentAt")),
+                context=body.get("context") if isinstance(body.get("context"), dict) else None,
+                integrations=body.get("integrations") if isinstance(body.get("integrations"), dict) else None,
+                peer_ip=peer_ip,
+            )
+        else:
+            items = [body]
+            context = BatchContext(received_at=received_at, route_type=route_type, peer_ip=peer_ip)
+        request = WriteRequest(source_id=source_id, rows=[])
+        counts: Counter[str] = request.counts
+        counts["received"] += len(items)
+        for index, item in enumerate(items):
+            if index >= self.max_batch_messages:
+                self._reject(
+                    request,
+                    "batch_limit",
+                    f"A batch holds at most {self.max_batch_messages} messages; "
+                    f"message {index} and later were dropped. Send them in another request.",
+                    item,
+                )
+                continue
+            try:
+                message = normalise(item, context)
+            except Rejection as rejection:
+                self._reject(request, rejection.code, rejection.reason, item)
+                continue
+            user_id = message.get("userId")
+            if user_id is not None and self.suppressions.contains(user_id):
+                counts["suppressed"] += 1
+                metrics.ingest_messages.labels("suppressed").inc()
+                continue
+            request.rows.append(_row(source_id, message, received_at.timestamp()))
+        return request
+
+    def _reject(self, request: WriteRequest, code: str, reason: str, item: Any) -> None:
+        request.counts["rejected"] += 1
+        request.counts["rejected:" + code] += 1
+        metrics.ingest_rejected.labels(code).inc()
+        metrics.ingest_messages.labels("rejected").inc()
+        body = jsonutil.dumps(item)
+        request.rejected.append(Rejected(code=code, reason=reason, body=body[:REJECTED_BODY_LIMIT]))
+
+    async def write(self, request: WriteRequest) -> Outcome:
+        stored = await self.writer.write(request)
+        metrics.ingest_messages.labels("accepted").inc(stored)
+        metrics.ingest_messages.labels("deduplicated").inc(len(request.rows) - stored)
+        return Outcome(received=request.counts["received"], stored=stored)
+
+    def record_invalid_key(self) -> None:
+        """Unknown write keys are counted (not stored: the body belongs to nobody we know)."""
+        metrics.ingest_messages.labels("invalid_write_key").inc()
+        self.writer.submit(WriteRequest(source_id=None, rows=[], counts=Counter(invalid_write_key=1)))
+
+
+def _row(source_id: int, message: dict[str, Any], received_at: float) -> dict[str, Any]:
+    return {
+        "source_id": source_id,
+        "message_id": message["messageId"],
+        "type": message["type"],
+        "user_id": message.get("userId"),
+        "anonymous_id": message.get("anonymousId"),
+        "partition": partition_of(message),
+        "received_at": received_at,
+        "body": jsonutil.dumps(message),
+    }

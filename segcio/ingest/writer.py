@@ -1,0 +1,138 @@
+"""The group-commit writer: many concurrent requests share one transaction (and one fsync).
+
+A request is acknowledged only after the transaction holding its events has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+import zlib
+from collections import Counter
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert
+from sqlalchemy.dialects import postgresql, sqlite
+
+from segcio.store import Database
+from segcio.store.counters import increment
+from segcio.store.tables.core import events, rejected_events
+
+log = logging.getLogger(__name__)
+
+PARTITIONS = 64
+MAX_GROUP_EVENTS = 20_000
+
+
+def partition_of(message: dict[str, Any]) -> int:
+    """The log partition of a message: one person's events (keyed by anonymousId, else userId) share one."""
+    key = message.get("anonymousId") or message.get("userId") or ""
+    return zlib.crc32(str(key).encode()) % PARTITIONS
+
+
+@dataclass
+class Rejected:
+    code: str
+    reason: str
+    body: str
+
+
+@dataclass
+class WriteRequest:
+    source_id: int | None
+    rows: list[dict[str, Any]]
+    rejected: list[Rejected] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    future: Future[int] = field(default_factory=Future)
+
+
+class EventWriter:
+    """A thread that commits queued write requests in groups."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._queue: queue.Queue[WriteRequest | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="segcio-ingest-writer", daemon=True)
+        self._insert = (postgresql if db.is_postgres else sqlite).insert(events).on_conflict_do_nothing()
+        self._started = False
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._started:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._started = False
+
+    async def write(self, request: WriteRequest) -> int:
+        """Queue a request and wait until it is durably committed; returns how many new events were stored."""
+        self._queue.put(request)
+        return await asyncio.wrap_future(request.future)
+
+    def submit(self, request: WriteRequest) -> Future[int]:
+        """Queue a request without waiting for it."""
+        self._queue.put(request)
+        return request.future
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group = [first]
+            size = len(first.rows)
+            while size < MAX_GROUP_EVENTS:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)
+                    break
+                group.append(item)
+                size += len(item.rows)
+            self._commit(group)
+
+    def _commit(self, group: list[WriteRequest]) -> None:
+        try:
+            with self._db.begin() as conn:
+                stored = [self._store(conn, request) for request in group]
+        except Exception as exc:  # the clients get 503 and retry; nothing was acknowledged
+            log.exception("ingest commit failed")
+            for request in group:
+                request.future.set_exception(exc)
+            return
+        for request, count in zip(group, stored, strict=True):
+            request.future.set_result(count)
+
+    def _store(self, conn: Connection, request: WriteRequest) -> int:
+        stored = 0
+        if request.rows:
+            stored = conn.execute(self._insert, request.rows).rowcount
+            request.counts["accepted"] += stored
+            request.counts["deduplicated"] += len(request.rows) - stored
+        if request.rejected:
+            conn.execute(
+                insert(rejected_events),
+                [
+                    {
+                        "source_id": request.source_id,
+                        "received_at": time.time(),
+                        "code": r.code,
+                        "reason": r.reason,
+                        "body": r.body,
+                    }
+                    for r in request.rejected
+                ],
+            )
+        scope = f"source:{request.source_id}" if request.source_id is not None else "ingest"
+        increment(conn, scope, request.counts)
+        return stored

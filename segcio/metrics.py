@@ -1,0 +1,24 @@
+"""Prometheus metrics of this process (the persistent `counters` table holds the totals of all processes)."""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+registry = CollectorRegistry(auto_describe=True)
+
+ingest_messages = Counter(
+    "segcio_ingest_messages", "Messages seen by the Tracking API, by outcome.", ["outcome"], registry=registry
+)
+ingest_rejected = Counter(
+    "segcio_ingest_rejected", "Messages rejected at ingestion, by reason code.", ["reason"], registry=registry
+)
+ingest_requests = Counter(
+    "segcio_ingest_requests", "Tracking API requests, by HTTP status.", ["status"], registry=registry
+)
+ingest_latency = Histogram(
+    "segcio_ingest_request_seconds",
+    "Tracking API request latency (until durably committed).",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    registry=registry,
+)
+backlog = Gauge(
+    "segcio_backlog_events", "Events not yet fully delivered, by destination.", ["destination"], registry=registry
+)

@@ -1,0 +1,72 @@
+"""How many events are not yet fully delivered, and the ingestion backpressure that follows from it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from segcio.ingest.writer import PARTITIONS
+from segcio.store import Database
+from segcio.store.tables.core import destinations, events
+from segcio.store.tables.routing import cursors
+
+log = logging.getLogger(__name__)
+
+
+def event_backlog(conn: Connection) -> int:
+    """Events that at least one enabled destination has not processed yet."""
+    enabled = [row.id for row in conn.execute(select(destinations.c.id).where(destinations.c.enabled.is_(True)))]
+    if not enabled:
+        return 0
+    positions: dict[tuple[int, int], int] = {
+        (row.destination_id, row.partition): int(row.position)
+        for row in conn.execute(
+            select(cursors.c.destination_id, cursors.c.partition, cursors.c.position).where(
+                cursors.c.destination_id.in_(enabled)
+            )
+        )
+    }
+    lowest = [min(positions.get((d, p), 0) for d in enabled) for p in range(PARTITIONS)]
+    behind = or_(*(and_(events.c.partition == p, events.c.seq > low) for p, low in enumerate(lowest)))
+    return int(conn.execute(select(func.count()).select_from(events).where(behind)).scalar_one())
+
+
+class Backpressure:
+    """Tracks the backlog in the background; ingestion asks it whether to answer 429."""
+
+    INTERVAL = 1.0
+
+    def __init__(self, db: Database, max_backlog: int) -> None:
+        self._db = db
+        self._max = max_backlog
+        self.backlog = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def refresh(self) -> int:
+        with self._db.connect() as conn:
+            self.backlog = event_backlog(conn)
+        return self.backlog
+
+    def retry_after(self) -> int | None:
+        """Seconds a client should wait, when the log is over its bound; None otherwise."""
+        return 5 if self.backlog > self._max else None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.refresh)
+            except Exception:
+                log.exception("backlog refresh failed")
+            await asyncio.sleep(self.INTERVAL)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

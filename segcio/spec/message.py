@@ -1,0 +1,135 @@
+"""Normalising one Segment message per the Spec, and rejecting what its type requires but lacks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from segcio.spec.timestamps import format_iso, parse_iso
+
+TYPES = ("identify", "track", "page", "screen", "group", "alias")
+MAX_MESSAGE_ID = 100
+ID_FIELDS = ("userId", "anonymousId", "groupId", "previousId")
+
+
+class Rejection(Exception):
+    """A message that cannot be accepted; `code` is stable, `reason` tells the sender what to fix."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What a request contributes to each of its messages."""
+
+    received_at: datetime
+    sent_at: datetime | None = None
+    context: dict[str, Any] | None = None
+    integrations: dict[str, Any] | None = None
+    peer_ip: str | None = None
+    route_type: str | None = None
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def _stringify_id(message: dict[str, Any], key: str) -> None:
+    value = message.get(key)
+    if value is None:
+        message.pop(key, None)
+    elif isinstance(value, bool):
+        raise Rejection("invalid_" + _snake(key), f"'{key}' must be a string or a number, got a boolean.")
+    elif isinstance(value, int | float):
+        message[key] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    elif not isinstance(value, str):
+        raise Rejection("invalid_" + _snake(key), f"'{key}' must be a string or a number, got {type(value).__name__}.")
+
+
+def _snake(key: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in key)
+
+
+def normalise(raw: Any, batch: BatchContext) -> dict[str, Any]:
+    """The message as segcio stores it; raises Rejection naming the field and the fix."""
+    if not isinstance(raw, dict):
+        raise Rejection("invalid_message", f"Each message must be a JSON object, got {type(raw).__name__}.")
+    message = {k: v for k, v in raw.items() if v is not None and k != "writeKey"}
+
+    msg_type = batch.route_type or message.get("type")
+    if msg_type not in TYPES:
+        raise Rejection(
+            "invalid_type",
+            f"'type' must be one of {', '.join(TYPES)}; got {msg_type!r}. Set 'type' on every batch item.",
+        )
+    message["type"] = msg_type
+
+    for key in ID_FIELDS:
+        _stringify_id(message, key)
+    _require(message, msg_type)
+
+    message_id = message.get("messageId")
+    if message_id is None or message_id == "":
+        message["messageId"] = str(uuid.uuid4())
+    elif not isinstance(message_id, str | int):
+        raise Rejection("invalid_message_id", "'messageId' must be a string.")
+    else:
+        message["messageId"] = str(message_id)
+        if len(message["messageId"]) > MAX_MESSAGE_ID:
+            raise Rejection("invalid_message_id", f"'messageId' is limited to {MAX_MESSAGE_ID} characters.")
+
+    for key in ("context", "integrations", "properties", "traits"):
+        if key in message and not isinstance(message[key], dict):
+            raise Rejection("invalid_" + key, f"'{key}' must be a JSON object, got {type(message[key]).__name__}.")
+    if batch.context:
+        message["context"] = {**batch.context, **message.get("context", {})}
+    if batch.integrations:
+        message["integrations"] = {**batch.integrations, **message.get("integrations", {})}
+    if batch.peer_ip and "ip" not in message.get("context", {}):
+        message["context"] = {**message.get("context", {}), "ip": batch.peer_ip}
+
+    _timestamps(message, batch)
+    message.setdefault("version", 2)
+    return message
+
+
+def _require(message: dict[str, Any], msg_type: str) -> None:
+    if msg_type == "alias":
+        if not _present(message.get("previousId")):
+            raise Rejection("missing_previous_id", "An alias call needs 'previousId' (the id it replaces).")
+        if not _present(message.get("userId")):
+            raise Rejection("missing_user_id", "An alias call needs 'userId' (the new id).")
+        return
+    if not _present(message.get("userId")) and not _present(message.get("anonymousId")):
+        raise Rejection("no_user_anon_id", "A 'userId' or an 'anonymousId' is required.")
+    if msg_type == "track":
+        event = message.get("event")
+        if not isinstance(event, str) or not event.strip():
+            raise Rejection("missing_event", "A track call needs 'event', a non-empty string naming the action.")
+    if msg_type == "group" and not _present(message.get("groupId")):
+        raise Rejection("missing_group_id", "A group call needs 'groupId'.")
+
+
+def _timestamps(message: dict[str, Any], batch: BatchContext) -> None:
+    """timestamp = receivedAt - (sentAt - originalTimestamp): corrects the device's clock skew."""
+    received = batch.received_at
+    original = parse_iso(message.get("timestamp")) or parse_iso(message.get("originalTimestamp"))
+    sent = parse_iso(message.get("sentAt")) or batch.sent_at
+    if original is not None and sent is not None:
+        timestamp = received - (sent - original)
+    elif original is not None:
+        timestamp = original
+    else:
+        timestamp = original = received
+    message["originalTimestamp"] = format_iso(original)
+    if sent is not None:
+        message["sentAt"] = format_iso(sent)
+    else:
+        message.pop("sentAt", None)
+    message["receivedAt"] = format_iso(received)
+    message["timestamp"] = format_iso(timestamp)

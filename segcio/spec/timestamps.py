@@ -1,0 +1,25 @@
+"""ISO-8601 parsing/formatting for the Segment Spec's timestamp fields."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_iso(value: object) -> datetime | None:
+    """A timezone-aware datetime from an ISO-8601 string; naive values are UTC; None when unparsable."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    text = _FRACTION.sub(r"\1", value.strip())  # nanoseconds: keep microseconds
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def format_iso(moment: datetime) -> str:
+    """ISO-8601 UTC with millisecond precision and a `Z`, as Segment emits."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

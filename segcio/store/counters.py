@@ -1,0 +1,29 @@
+"""Persistent counters (scope, name) -> value, incremented inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from segcio.store.tables.core import counters
+
+
+def increment(conn: Connection, scope: str, deltas: Mapping[str, int]) -> None:
+    rows = [{"scope": scope, "name": name, "value": value} for name, value in deltas.items() if value]
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(counters)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[counters.c.scope, counters.c.name], set_={"value": counters.c.value + stmt.excluded.value}
+    )
+    conn.execute(stmt, rows)
+
+
+def read(conn: Connection, scope: str | None = None) -> dict[tuple[str, str], int]:
+    query = select(counters.c.scope, counters.c.name, counters.c.value)
+    if scope is not None:
+        query = query.where(counters.c.scope == scope)
+    return {(row.scope, row.name): int(row.value) for row in conn.execute(query)}
