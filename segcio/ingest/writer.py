@@ -58,7 +58,10 @@ class EventWriter:
         self._db = db
         self._queue: queue.Queue[WriteRequest | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="segcio-ingest-writer", daemon=True)
-        self._insert = (postgresql if db.is_postgres else sqlite).insert(events).on_conflict_do_nothing()
+        # RETURNING counts what was new on both backends (executemany rowcount is not reliable on psycopg).
+        self._insert = (
+            (postgresql if db.is_postgres else sqlite).insert(events).on_conflict_do_nothing().returning(events.c.seq)
+        )
         self._started = False
 
     def start(self) -> None:
@@ -116,7 +119,7 @@ class EventWriter:
     def _store(self, conn: Connection, request: WriteRequest) -> int:
         stored = 0
         if request.rows:
-            stored = conn.execute(self._insert, request.rows).rowcount
+            stored = len(conn.execute(self._insert, request.rows).all())
             request.counts["accepted"] += stored
             request.counts["deduplicated"] += len(request.rows) - stored
         if request.rejected:
