@@ -1,7 +1,48 @@
-"""CLI commands of this area (being built)."""
+"""`segcio events ...`: inspect what ingestion rejected."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from segcio.store.tables.core import rejected_events
+
+events_app = typer.Typer(help="Inspect the event log and rejected messages.", no_args_is_help=True)
+
+
+@events_app.command("rejected")
+def rejected(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    database: Annotated[str | None, typer.Option("--database")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List rejected messages with their reasons, newest first."""
+    from segcio.cli import settings_from
+    from segcio.store import open_database
+
+    db = open_database(settings_from(data_dir, database, None).database_url)
+    with db.connect() as conn:
+        rows = conn.execute(select(rejected_events).order_by(rejected_events.c.id.desc()).limit(limit)).all()
+    db.dispose()
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps({"id": row.id, "source_id": row.source_id, "received_at": row.received_at,
+                                   "code": row.code, "reason": row.reason, "body": row.body}))
+        return
+    table = Table("id", "received", "code", "reason", "message")
+    for row in rows:
+        when = datetime.fromtimestamp(row.received_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(str(row.id), when, row.code, row.reason, row.body[:80])
+    Console().print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the `segcio` CLI."""
+    app.add_typer(events_app, name="events")
