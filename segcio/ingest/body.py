@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+from segcio import jsonutil
+
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
 
@@ -65,4 +67,7 @@ def parse_json(data: bytes) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
+        try:
+            return jsonutil.loads(data)  # valid JSON with integers beyond 64 bits
+        except ValueError:
+            raise BadRequest(f"The request body is not valid JSON: {exc}.") from None

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from segcio import metrics
+from segcio import jsonutil, metrics
 from segcio.ingest.body import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, BadRequest, decode, parse_json
 from segcio.ingest.service import IngestService
 
@@ -106,7 +106,7 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
 
 def _check_message_sizes(items: list[Any]) -> None:
     for index, item in enumerate(items):
-        size = len(orjson.dumps(item))
+        size = len(jsonutil.dumpb(item))
         if size > MAX_MESSAGE_BYTES:
             raise BadRequest(
                 f"Exceed payload limit: message {index} of the batch is {size} bytes; a message may be "
