@@ -34,8 +34,18 @@ def rejected(
     db.dispose()
     if as_json:
         for row in rows:
-            typer.echo(json.dumps({"id": row.id, "source_id": row.source_id, "received_at": row.received_at,
-                                   "code": row.code, "reason": row.reason, "body": row.body}))
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": row.id,
+                        "source_id": row.source_id,
+                        "received_at": row.received_at,
+                        "code": row.code,
+                        "reason": row.reason,
+                        "body": row.body,
+                    }
+                )
+            )
         return
     table = Table("id", "received", "code", "reason", "message")
     for row in rows:

@@ -13,7 +13,7 @@ from segcio.ingest.suppression import SuppressionSet
 from segcio.ingest.writekey import SourceDirectory
 from segcio.ingest.writer import EventWriter, Rejected, WriteRequest, partition_of
 from segcio.spec.message import BatchContext, Rejection, normalise
-from segcio.spec.timestamps import parse_iso
+from segcio.spec.timestamps import format_iso, parse_iso
 from segcio.store import Database
 
 REJECTED_BODY_LIMIT = 4096
@@ -46,12 +46,14 @@ class IngestService:
         if not isinstance(body, dict):
             raise BadRequest(f"The request body must be a JSON object, got {type(body).__name__}.")
         received_at = datetime.now(UTC)
+        received_iso = format_iso(received_at)
         if batch:
             items = body.get("batch")
             if not isinstance(items, list):
                 raise BadRequest("'batch' must be an array of messages: {\"batch\": [{...}, ...]}.")
             context = BatchContext(
                 received_at=received_at,
+                received_iso=received_iso,
                 sent_at=parse_iso(body.get("sentAt")),
                 context=body.get("context") if isinstance(body.get("context"), dict) else None,
                 integrations=body.get("integrations") if isinstance(body.get("integrations"), dict) else None,
@@ -59,7 +61,9 @@ class IngestService:
             )
         else:
             items = [body]
-            context = BatchContext(received_at=received_at, route_type=route_type, peer_ip=peer_ip)
+            context = BatchContext(
+                received_at=received_at, received_iso=received_iso, route_type=route_type, peer_ip=peer_ip
+            )
         request = WriteRequest(source_id=source_id, rows=[])
         counts: Counter[str] = request.counts
         counts["received"] += len(items)

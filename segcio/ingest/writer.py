@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, insert
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from segcio.store import Database
 from segcio.store.counters import increment
@@ -26,6 +26,11 @@ from segcio.store.tables.core import events, rejected_events
 log = logging.getLogger(__name__)
 
 PARTITIONS = 64
+EVENT_COLUMNS = ("source_id", "message_id", "type", "user_id", "anonymous_id", "partition", "received_at", "body")
+SQLITE_INSERT = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) "
+    "ON CONFLICT DO NOTHING"
+)
 MAX_GROUP_EVENTS = 20_000
 
 
@@ -58,10 +63,8 @@ class EventWriter:
         self._db = db
         self._queue: queue.Queue[WriteRequest | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="segcio-ingest-writer", daemon=True)
-        # RETURNING counts what was new on both backends (executemany rowcount is not reliable on psycopg).
-        self._insert = (
-            (postgresql if db.is_postgres else sqlite).insert(events).on_conflict_do_nothing().returning(events.c.seq)
-        )
+        # RETURNING counts what was new (executemany rowcount is not reliable on psycopg).
+        self._insert = postgresql.insert(events).on_conflict_do_nothing().returning(events.c.seq)
         self._started = False
 
     def start(self) -> None:
@@ -116,10 +119,21 @@ class EventWriter:
         for request, count in zip(group, stored, strict=True):
             request.future.set_result(count)
 
+    def _insert_events(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        """Insert new events (a known (source, messageId) is skipped); returns how many were new."""
+        if not self._db.is_sqlite:
+            return len(conn.execute(self._insert, rows).all())
+        # SQLite hot path: the driver's executemany, counting new rows through total_changes.
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        before = raw.total_changes
+        raw.executemany(SQLITE_INSERT, [tuple(row[c] for c in EVENT_COLUMNS) for row in rows])
+        return int(raw.total_changes - before)
+
     def _store(self, conn: Connection, request: WriteRequest) -> int:
         stored = 0
         if request.rows:
-            stored = len(conn.execute(self._insert, request.rows).all())
+            stored = self._insert_events(conn, request.rows)
             request.counts["accepted"] += stored
             request.counts["deduplicated"] += len(request.rows) - stored
         if request.rejected:

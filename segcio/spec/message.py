@@ -28,6 +28,7 @@ class BatchContext:
     """What a request contributes to each of its messages."""
 
     received_at: datetime
+    received_iso: str
     sent_at: datetime | None = None
     context: dict[str, Any] | None = None
     integrations: dict[str, Any] | None = None
@@ -126,10 +127,10 @@ def _timestamps(message: dict[str, Any], batch: BatchContext) -> None:
         timestamp = original
     else:
         timestamp = original = received
-    message["originalTimestamp"] = format_iso(original)
+    message["originalTimestamp"] = batch.received_iso if original is received else format_iso(original)
     if sent is not None:
         message["sentAt"] = format_iso(sent)
     else:
         message.pop("sentAt", None)
-    message["receivedAt"] = format_iso(received)
-    message["timestamp"] = format_iso(timestamp)
+    message["receivedAt"] = batch.received_iso
+    message["timestamp"] = batch.received_iso if timestamp is received else format_iso(timestamp)

@@ -22,4 +22,4 @@ def parse_iso(value: object) -> datetime | None:
 
 def format_iso(moment: datetime) -> str:
     """ISO-8601 UTC with millisecond precision and a `Z`, as Segment emits."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"

@@ -1,0 +1,165 @@
+"""Ingest benchmark: concurrent clients POST /v1/batch (100 realistic events each) to a `segcio serve` process.
+
+Every request is acknowledged only after its events are durably committed. Prints JSON.
+Usage: python benchmarks/ingest.py [--seconds 20] [--clients 2] [--concurrency 16] [--database URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+EVENTS_PER_REQUEST = 100
+
+
+def realistic_event(i: int, client: int) -> dict[str, object]:
+    user = f"user-{client}-{i % 5000}"
+    kind = i % 10
+    base: dict[str, object] = {
+        "messageId": str(uuid.uuid4()),
+        "timestamp": "2026-11-24T10:00:00.000Z",
+        "context": {"library": {"name": "analytics-python", "version": "2.4.0"}, "ip": "198.51.100.7",
+                    "userAgent": "Mozilla/5.0 (X11; Linux x86_64)", "locale": "en-US"},
+        "integrations": {},
+    }
+    if kind < 2:
+        return {**base, "type": "identify", "userId": user,
+                "traits": {"email": f"{user}@example.com", "first_name": "Jane", "plan": random.choice(["a", "b"]),
+                           "created_at": "2025-08-13T15:45:17.451Z", "logins": i}}
+    if kind < 8:
+        return {**base, "type": "track", "userId": user, "event": "Order Completed",
+                "properties": {"order_id": f"o-{i}", "revenue": 42.5, "currency": "USD",
+                               "products": [{"sku": "sku-1", "price": 21.25, "quantity": 2}]}}
+    if kind < 9:
+        return {**base, "type": "page", "anonymousId": f"anon-{client}-{i}", "name": "Pricing",
+                "properties": {"url": "https://example.com/pricing", "path": "/pricing", "title": "Pricing"}}
+    return {**base, "type": "group", "userId": user, "groupId": f"acme-{i % 50}", "traits": {"name": "Acme"}}
+
+
+def bodies(client: int, count: int, write_key: str) -> list[bytes]:
+    out = []
+    for r in range(count):
+        batch = [realistic_event(r * EVENTS_PER_REQUEST + i, client) for i in range(EVENTS_PER_REQUEST)]
+        out.append(json.dumps({"batch": batch, "sentAt": "2026-11-24T10:00:01.000Z", "writeKey": write_key}).encode())
+    return out
+
+
+def client_process(port: int, write_key: str, client: int, seconds: float, concurrency: int,
+                   start_at: float, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    prepared = bodies(client, 400, write_key)
+    auth = "Basic " + base64.b64encode(f"{write_key}:".encode()).decode()
+    latencies: list[float] = []
+    counts = [0]
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        n = offset
+        while time.time() < start_at:
+            time.sleep(0.001)
+        while time.time() < start_at + seconds:
+            body = prepared[n % len(prepared)]
+            n += concurrency
+            t0 = time.perf_counter()
+            conn.request("POST", "/v1/batch", body, {"Authorization": auth, "Content-Type": "application/json"})
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - t0
+            with lock:
+                if response.status == 200:
+                    latencies.append(elapsed)
+                    counts[0] += 1
+                else:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    queue.put({"requests": counts[0], "errors": errors[0], "latencies": latencies})
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=8, help="connections per client process")
+    parser.add_argument("--database", default="")
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="segcio-bench-"))
+    db_args = ["--database", args.database] if args.database else []
+    info = json.loads(subprocess.run([sys.executable, "-m", "segcio", "info", "--json", "--data-dir", str(data_dir),
+                                      *db_args], check=True, capture_output=True).stdout)
+    port = 18000 + os.getpid() % 1000
+    server = subprocess.Popen([sys.executable, "-m", "segcio", "serve", "--no-workers", "--port", str(port),
+                               "--data-dir", str(data_dir), *db_args], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+        start_at = time.time() + 8  # time for the clients to prepare their bodies
+        procs = [multiprocessing.Process(target=client_process, args=(port, info["write_key"], c, args.seconds,
+                                                                      args.concurrency, start_at, queue))
+                 for c in range(args.clients)]
+        for p in procs:
+            p.start()
+        rss_samples = []
+        while time.time() < start_at + args.seconds:
+            time.sleep(1)
+            if time.time() > start_at:
+                rss_samples.append(rss_mb(server.pid))
+        results = [queue.get() for _ in procs]
+        for p in procs:
+            p.join()
+    finally:
+        server.terminate()
+        server.wait()
+    latencies = sorted(x for r in results for x in r["latencies"])
+    requests = sum(r["requests"] for r in results)
+    print(json.dumps({
+        "benchmark": "ingest",
+        "database": args.database.split("@")[-1] if args.database else "sqlite",
+        "seconds": args.seconds,
+        "clients": args.clients * args.concurrency,
+        "requests": requests,
+        "errors": sum(r["errors"] for r in results),
+        "events_per_s": round(requests * EVENTS_PER_REQUEST / args.seconds),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
+        "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
+    }))
+
+
+if __name__ == "__main__":
+    main()
