@@ -31,21 +31,48 @@ def realistic_event(i: int, client: int) -> dict[str, object]:
     base: dict[str, object] = {
         "messageId": str(uuid.uuid4()),
         "timestamp": "2026-11-24T10:00:00.000Z",
-        "context": {"library": {"name": "analytics-python", "version": "2.4.0"}, "ip": "198.51.100.7",
-                    "userAgent": "Mozilla/5.0 (X11; Linux x86_64)", "locale": "en-US"},
+        "context": {
+            "library": {"name": "analytics-python", "version": "2.4.0"},
+            "ip": "198.51.100.7",
+            "userAgent": "Mozilla/5.0 (X11; Linux x86_64)",
+            "locale": "en-US",
+        },
         "integrations": {},
     }
     if kind < 2:
-        return {**base, "type": "identify", "userId": user,
-                "traits": {"email": f"{user}@example.com", "first_name": "Jane", "plan": random.choice(["a", "b"]),
-                           "created_at": "2025-08-13T15:45:17.451Z", "logins": i}}
+        return {
+            **base,
+            "type": "identify",
+            "userId": user,
+            "traits": {
+                "email": f"{user}@example.com",
+                "first_name": "Jane",
+                "plan": random.choice(["a", "b"]),
+                "created_at": "2025-08-13T15:45:17.451Z",
+                "logins": i,
+            },
+        }
     if kind < 8:
-        return {**base, "type": "track", "userId": user, "event": "Order Completed",
-                "properties": {"order_id": f"o-{i}", "revenue": 42.5, "currency": "USD",
-                               "products": [{"sku": "sku-1", "price": 21.25, "quantity": 2}]}}
+        return {
+            **base,
+            "type": "track",
+            "userId": user,
+            "event": "Order Completed",
+            "properties": {
+                "order_id": f"o-{i}",
+                "revenue": 42.5,
+                "currency": "USD",
+                "products": [{"sku": "sku-1", "price": 21.25, "quantity": 2}],
+            },
+        }
     if kind < 9:
-        return {**base, "type": "page", "anonymousId": f"anon-{client}-{i}", "name": "Pricing",
-                "properties": {"url": "https://example.com/pricing", "path": "/pricing", "title": "Pricing"}}
+        return {
+            **base,
+            "type": "page",
+            "anonymousId": f"anon-{client}-{i}",
+            "name": "Pricing",
+            "properties": {"url": "https://example.com/pricing", "path": "/pricing", "title": "Pricing"},
+        }
     return {**base, "type": "group", "userId": user, "groupId": f"acme-{i % 50}", "traits": {"name": "Acme"}}
 
 
@@ -57,8 +84,15 @@ def bodies(client: int, count: int, write_key: str) -> list[bytes]:
     return out
 
 
-def client_process(port: int, write_key: str, client: int, seconds: float, concurrency: int,
-                   start_at: float, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def client_process(
+    port: int,
+    write_key: str,
+    client: int,
+    seconds: float,
+    concurrency: int,
+    start_at: float,
+    queue: multiprocessing.Queue,
+) -> None:  # type: ignore[type-arg]
     prepared = bodies(client, 400, write_key)
     auth = "Basic " + base64.b64encode(f"{write_key}:".encode()).decode()
     latencies: list[float] = []
@@ -112,12 +146,30 @@ def main() -> None:
 
     data_dir = Path(tempfile.mkdtemp(prefix="segcio-bench-"))
     db_args = ["--database", args.database] if args.database else []
-    info = json.loads(subprocess.run([sys.executable, "-m", "segcio", "info", "--json", "--data-dir", str(data_dir),
-                                      *db_args], check=True, capture_output=True).stdout)
+    info = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "segcio", "info", "--json", "--data-dir", str(data_dir), *db_args],
+            check=True,
+            capture_output=True,
+        ).stdout
+    )
     port = 18000 + os.getpid() % 1000
-    server = subprocess.Popen([sys.executable, "-m", "segcio", "serve", "--no-workers", "--port", str(port),
-                               "--data-dir", str(data_dir), *db_args], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "segcio",
+            "serve",
+            "--no-workers",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            *db_args,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(200):
             try:
@@ -129,9 +181,13 @@ def main() -> None:
                 time.sleep(0.1)
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         start_at = time.time() + 8  # time for the clients to prepare their bodies
-        procs = [multiprocessing.Process(target=client_process, args=(port, info["write_key"], c, args.seconds,
-                                                                      args.concurrency, start_at, queue))
-                 for c in range(args.clients)]
+        procs = [
+            multiprocessing.Process(
+                target=client_process,
+                args=(port, info["write_key"], c, args.seconds, args.concurrency, start_at, queue),
+            )
+            for c in range(args.clients)
+        ]
         for p in procs:
             p.start()
         rss_samples = []
@@ -147,18 +203,22 @@ def main() -> None:
         server.wait()
     latencies = sorted(x for r in results for x in r["latencies"])
     requests = sum(r["requests"] for r in results)
-    print(json.dumps({
-        "benchmark": "ingest",
-        "database": args.database.split("@")[-1] if args.database else "sqlite",
-        "seconds": args.seconds,
-        "clients": args.clients * args.concurrency,
-        "requests": requests,
-        "errors": sum(r["errors"] for r in results),
-        "events_per_s": round(requests * EVENTS_PER_REQUEST / args.seconds),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
-        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
-        "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "ingest",
+                "database": args.database.split("@")[-1] if args.database else "sqlite",
+                "seconds": args.seconds,
+                "clients": args.clients * args.concurrency,
+                "requests": requests,
+                "errors": sum(r["errors"] for r in results),
+                "events_per_s": round(requests * EVENTS_PER_REQUEST / args.seconds),
+                "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+                "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
+                "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

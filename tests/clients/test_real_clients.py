@@ -64,8 +64,13 @@ def test_segment_analytics_python(server: Server, gzip: bool, sync_mode: bool) -
     from segment.analytics import Client
 
     errors: list[Any] = []
-    client = Client(server.write_key, host=server.url, gzip=gzip, sync_mode=sync_mode,
-                    on_error=lambda error, batch: errors.append(error))
+    client = Client(
+        server.write_key,
+        host=server.url,
+        gzip=gzip,
+        sync_mode=sync_mode,
+        on_error=lambda error, batch: errors.append(error),
+    )
     send_all(client)
     if not sync_mode:
         client.shutdown()  # joins the consumer thread once the queue is empty
@@ -101,20 +106,38 @@ def test_segment_analytics_node(server: Server) -> None:
         pytest.skip("run `npm ci` in tests/clients/node (CI does) to install @segment/analytics-node")
     calls = [
         {"method": "identify", "args": {"userId": "user-1", "traits": {"email": "jane@example.com", "plan": "pro"}}},
-        {"method": "track", "args": {"userId": "user-1", "event": "Order Completed",
-                                     "properties": {"revenue": 42.5, "items": [{"sku": "a"}]}}},
-        {"method": "page", "args": {"userId": "user-1", "category": "Docs", "name": "Pricing",
-                                    "properties": {"url": "https://example.com/pricing"}}},
+        {
+            "method": "track",
+            "args": {
+                "userId": "user-1",
+                "event": "Order Completed",
+                "properties": {"revenue": 42.5, "items": [{"sku": "a"}]},
+            },
+        },
+        {
+            "method": "page",
+            "args": {
+                "userId": "user-1",
+                "category": "Docs",
+                "name": "Pricing",
+                "properties": {"url": "https://example.com/pricing"},
+            },
+        },
         {"method": "screen", "args": {"userId": "user-1", "name": "Home", "properties": {"build": 7}}},
-        {"method": "group", "args": {"userId": "user-1", "groupId": "acme",
-                                     "traits": {"name": "Acme", "object_type_id": "2"}}},
+        {
+            "method": "group",
+            "args": {"userId": "user-1", "groupId": "acme", "traits": {"name": "Acme", "object_type_id": "2"}},
+        },
         {"method": "alias", "args": {"previousId": "anon-old", "userId": "user-1"}},
         {"method": "track", "args": {"anonymousId": "anon-9", "event": "Viewed", "properties": {"n": 1}}},
     ]
     result = subprocess.run(
         ["node", str(NODE_DIR / "send.js")],
         input=json.dumps({"writeKey": server.write_key, "host": server.url, "events": calls}),
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert json.loads(result.stdout) == {"failures": []}
     stored = stored_events(server)

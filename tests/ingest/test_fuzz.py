@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,31 @@ from hypothesis import strategies as st
 from tests.ingest.conftest import Ingest, make_ingest
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
 message_keys = st.sampled_from(
-    ["type", "userId", "anonymousId", "event", "groupId", "previousId", "traits", "properties", "context",
-     "timestamp", "messageId", "integrations", "sentAt", "name"]
+    [
+        "type",
+        "userId",
+        "anonymousId",
+        "event",
+        "groupId",
+        "previousId",
+        "traits",
+        "properties",
+        "context",
+        "timestamp",
+        "messageId",
+        "integrations",
+        "sentAt",
+        "name",
+    ]
 )
 messy_messages = st.dictionaries(message_keys, json_values, max_size=8)
 

@@ -33,9 +33,18 @@ def test_batch_routes_store_every_message_in_order(ingest: Ingest, path: str) ->
 @pytest.mark.parametrize(
     ("path", "expected_type"),
     [
-        ("/v1/identify", "identify"), ("/v1/track", "track"), ("/v1/page", "page"), ("/v1/screen", "screen"),
-        ("/v1/group", "group"), ("/v1/alias", "alias"), ("/v1/i", "identify"), ("/v1/t", "track"),
-        ("/v1/p", "page"), ("/v1/s", "screen"), ("/v1/g", "group"), ("/v1/a", "alias"),
+        ("/v1/identify", "identify"),
+        ("/v1/track", "track"),
+        ("/v1/page", "page"),
+        ("/v1/screen", "screen"),
+        ("/v1/group", "group"),
+        ("/v1/alias", "alias"),
+        ("/v1/i", "identify"),
+        ("/v1/t", "track"),
+        ("/v1/p", "page"),
+        ("/v1/s", "screen"),
+        ("/v1/g", "group"),
+        ("/v1/a", "alias"),
     ],
 )
 def test_single_routes_take_the_type_from_the_path(ingest_sqlite: Ingest, path: str, expected_type: str) -> None:
@@ -130,7 +139,8 @@ def test_gzip_and_deflate_bodies_and_any_content_type(ingest_sqlite: Ingest) -> 
     raw = jsonutil.dumpb({"batch": [identify("gz")]})
     gz = ingest_sqlite.post("/v1/batch", content=gzip.compress(raw), headers={"Content-Encoding": "gzip"})
     df = ingest_sqlite.post(
-        "/v1/batch", content=zlib.compress(jsonutil.dumpb({"batch": [identify("df")]})),
+        "/v1/batch",
+        content=zlib.compress(jsonutil.dumpb({"batch": [identify("df")]})),
         headers={"Content-Encoding": "deflate", "Content-Type": "text/plain"},
     )
     assert gz.status_code == df.status_code == 200
