@@ -13,12 +13,15 @@ from hypothesis import strategies as st
 
 from tests.ingest.conftest import Ingest, make_ingest
 
-json_values = st.recursive(
+scalars = (
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**63), max_value=2**64)
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20),
+    | st.text(max_size=20)
+)
+json_values = st.recursive(
+    scalars,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
