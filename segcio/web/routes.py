@@ -1,5 +1,21 @@
-"""HTTP routes (being built)."""
+"""The web UI under /ui/: server-rendered pages, one module per page in segcio.web.pages."""
 
 from fastapi import APIRouter
 
-router = APIRouter()
+from segcio.web.pages import auth, overview, sources, static
+from segcio.web.render import NAV
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+# (module, navigation entry): a page joins the navigation once the backend it needs is in place.
+PAGES = [
+    (static, None),
+    (auth, None),
+    (overview, ("/ui/", "Overview")),
+    (sources, ("/ui/sources", "Sources")),
+]
+
+for module, entry in PAGES:
+    router.include_router(module.router)
+    if entry is not None:
+        NAV.append(entry)

@@ -1,0 +1,72 @@
+"""The UI admin password: a scrypt hash in `install_settings`, or the configured plain setting."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import sys
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from segcio.config import Settings
+from segcio.store import Database
+from segcio.store.tables.core import install_settings
+
+PASSWORD_HASH_KEY = "admin_password_hash"
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    scheme, _, rest = stored.partition("$")
+    salt_hex, _, digest_hex = rest.partition("$")
+    if scheme != "scrypt" or not salt_hex or not digest_hex:
+        return False
+    try:
+        salt = bytes.fromhex(salt_hex)
+    except ValueError:
+        return False
+    return hmac.compare_digest(hash_password(password, salt), stored)
+
+
+def _stored_hash(db: Database) -> str | None:
+    with db.connect() as conn:
+        return conn.execute(
+            select(install_settings.c.value).where(install_settings.c.key == PASSWORD_HASH_KEY)
+        ).scalar()
+
+
+def ensure_admin_password(db: Database, settings: Settings) -> str | None:
+    """Generate and store (as a hash) the admin password on first start; return it that one time, else None.
+
+    Nothing is generated when `Settings.admin_password` is set: that password is the one that logs in.
+    """
+    if settings.admin_password or _stored_hash(db) is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    try:
+        with db.begin() as conn:
+            conn.execute(insert(install_settings).values(key=PASSWORD_HASH_KEY, value=hash_password(password)))
+    except IntegrityError:
+        return None  # another process generated it first and printed it
+    return password
+
+
+def check_admin_password(db: Database, settings: Settings, password: str) -> bool:
+    if settings.admin_password:
+        return hmac.compare_digest(password.encode(), settings.admin_password.encode())
+    stored = _stored_hash(db)
+    if stored is None:
+        # `segcio serve` normally prints the generated password at start; generate it here if it did not.
+        generated = ensure_admin_password(db, settings)
+        if generated is not None:
+            print(f"segcio UI admin password (shown once): {generated}", file=sys.stderr, flush=True)
+        stored = _stored_hash(db)
+    return stored is not None and verify_password(password, stored)

@@ -1,0 +1,113 @@
+"""Login, logout, sessions, CSRF and the login guard on every UI route (plain HTTP)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi.routing import APIRoute
+
+from segcio.config import Settings
+from segcio.store import Database
+from segcio.web.routes import PAGES
+from segcio.web.security import check_admin_password, ensure_admin_password, hash_password, verify_password
+from tests.web.conftest import UI
+
+PUBLIC = {"/ui/login", "/ui/static/{name}"}
+
+
+def ui_routes() -> list[tuple[str, str]]:
+    """Every (method, path) the UI serves, path parameters filled with 1."""
+    out = []
+    for module, _nav in PAGES:
+        for route in module.router.routes:
+            full = "/ui" + route.path  # type: ignore[attr-defined]
+            if isinstance(route, APIRoute) and full not in PUBLIC:
+                out.extend((method, re.sub(r"\{[^}]+\}", "1", full)) for method in sorted(route.methods))
+    return out
+
+
+def test_every_ui_page_and_action_requires_login(ui: UI) -> None:
+    routes = ui_routes()
+    assert ("GET", "/ui/") in routes and ("POST", "/ui/sources") in routes
+    for method, path in routes:
+        response = ui.client.request(method, path, follow_redirects=False)
+        assert response.status_code == 303, (method, path, response.status_code)
+        assert response.headers["location"].startswith("/ui/login?next="), (method, path)
+
+
+def test_login_with_wrong_password_is_refused(ui: UI) -> None:
+    response = ui.login("wrong")
+    assert response.status_code == 401
+    assert "Wrong password." in response.text
+    assert ui.client.get("/ui/", follow_redirects=False).status_code == 303
+
+
+def test_login_then_pages_open_and_logout_closes_them(ui: UI) -> None:
+    response = ui.login()
+    assert response.status_code == 303 and response.headers["location"] == "/ui/"
+    assert ui.client.get("/ui/").status_code == 200
+    assert ui.post("/ui/logout", follow_redirects=False).status_code == 303
+    assert ui.client.get("/ui/", follow_redirects=False).status_code == 303
+
+
+def test_login_redirects_only_inside_the_ui(ui: UI) -> None:
+    token = ui.csrf()
+    response = ui.client.post(
+        "/ui/login",
+        data={"csrf_token": token, "password": "correct horse battery staple", "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/ui/"
+
+
+def test_forms_without_the_csrf_token_are_refused(admin: UI) -> None:
+    before = admin.client.get("/ui/sources").text
+    for data in ({"name": "x"}, {"name": "x", "csrf_token": "forged"}):
+        response = admin.client.post("/ui/sources", data=data, follow_redirects=False)
+        assert response.status_code == 403
+        assert "CSRF token" in response.text
+    assert admin.client.get("/ui/sources").text.count('<section class="card" id="source-') == before.count(
+        '<section class="card" id="source-'
+    )
+
+
+def test_login_form_needs_its_csrf_token(ui: UI) -> None:
+    ui.csrf()
+    response = ui.client.post("/ui/login", data={"password": "correct horse battery staple"}, follow_redirects=False)
+    assert response.status_code == 403
+
+
+def test_csrf_token_changes_at_login(ui: UI) -> None:
+    before = ui.csrf()
+    ui.login()
+    assert ui.csrf("/ui/") != before
+
+
+def test_forged_session_cookie_is_not_logged_in(ui: UI) -> None:
+    ui.client.cookies.set("segcio_ui", "eyJhZG1pbiI6dHJ1ZX0.forged.signature")
+    assert ui.client.get("/ui/", follow_redirects=False).status_code == 303
+
+
+def test_password_hash_round_trip() -> None:
+    stored = hash_password("s3cret")
+    assert stored.startswith("scrypt$") and "s3cret" not in stored
+    assert verify_password("s3cret", stored)
+    assert not verify_password("S3cret", stored)
+    assert not verify_password("s3cret", "garbage")
+
+
+def test_generated_password_is_returned_once_and_stored_as_a_hash(db: Database, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    password = ensure_admin_password(db, settings)
+    assert password
+    assert ensure_admin_password(db, settings) is None
+    assert check_admin_password(db, settings, password)
+    assert not check_admin_password(db, settings, password + "x")
+
+
+def test_configured_password_wins_and_nothing_is_generated(db: Database, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, admin_password="given")
+    assert ensure_admin_password(db, settings) is None
+    assert check_admin_password(db, settings, "given")
+    assert not check_admin_password(db, settings, "other")

@@ -1,0 +1,23 @@
+"""User data is escaped in every page (plain HTTP); the browser side is in test_browser.py."""
+
+from __future__ import annotations
+
+from tests.web.conftest import UI
+
+SCRIPT = "<script>window.__xss=1</script>"
+
+
+def test_source_name_with_markup_is_escaped(admin: UI) -> None:
+    admin.post("/ui/sources", {"name": SCRIPT})
+    for path in ("/ui/", "/ui/sources"):
+        page = admin.client.get(path).text
+        assert SCRIPT not in page, path
+        assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in page, path
+
+
+def test_rejected_body_with_markup_is_escaped(admin: UI) -> None:
+    key = admin.runtime.defaults.write_key
+    admin.client.post("/v1/track", json={"event": SCRIPT, "properties": {SCRIPT: SCRIPT}}, auth=(key, ""))
+    page = admin.client.get("/ui/sources").text
+    assert SCRIPT not in page
+    assert "&lt;script&gt;" in page
