@@ -12,6 +12,7 @@ from segcio.bootstrap import ensure_defaults
 from segcio.config import Settings
 from segcio.destinations import admin_api
 from segcio.ingest import routes as ingest_routes
+from segcio.pipeline import http as pipeline_http
 from segcio.runtime import Runtime
 from segcio.store import open_database
 from segcio.web import routes as web_routes
@@ -40,6 +41,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.state.runtime = rt
     app.include_router(observability.router)
     app.include_router(ingest_routes.router)
+    app.include_router(pipeline_http.router)
     app.include_router(track_api.router)
     app.include_router(app_api.router)
     app.include_router(admin_api.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from segcio.ingest.service import IngestService
 from segcio.pipeline.backlog import Backpressure
+from segcio.pipeline.worker import RoutingWorker
 from segcio.runtime import Runtime
 
 
@@ -19,10 +20,16 @@ async def start(runtime: Runtime) -> None:
         create(runtime)
     runtime.services["ingest"].start()
     runtime.services["backpressure"].start()
+    if runtime.settings.run_workers:
+        worker = RoutingWorker(runtime.db)
+        worker.start()
+        runtime.services["router"] = worker
 
 
 async def stop(runtime: Runtime) -> None:
     """Stop them, flushing what they hold."""
+    if "router" in runtime.services:
+        runtime.services.pop("router").stop()
     await runtime.services["backpressure"].stop()
     runtime.services["ingest"].stop()
     runtime.db.dispose()

@@ -1,7 +1,119 @@
-"""CLI commands of this area (being built)."""
+"""CLI of the pipeline: `segcio worker`, `segcio regulations ...`, `segcio destination use ...`."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
+from segcio.store import Database
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
+DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database URL (default: SQLite in data dir).")]
+
+regulations_app = typer.Typer(help="Privacy regulations: suppress and delete user ids.", no_args_is_help=True)
+destination_app = typer.Typer(help="The default source's Customer.io destination(s).", no_args_is_help=True)
+
+
+def _db(data_dir: Path | None, database: str | None) -> Database:
+    from segcio.cli import settings_from
+    from segcio.store import open_database
+
+    settings = settings_from(data_dir, database, None)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return open_database(settings.database_url)
+
+
+def _echo(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2))
+
+
+def worker(
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+    name: Annotated[str | None, typer.Option(help="Worker name (default host:random).")] = None,
+) -> None:
+    """Run a routing/delivery worker without HTTP; several may share one PostgreSQL database."""
+    from segcio.pipeline.worker import RoutingWorker
+
+    db = _db(data_dir, database)
+    routing = RoutingWorker(db, name)
+    signal.signal(signal.SIGTERM, lambda *_: routing._stop.set())
+    typer.echo(f"worker {routing.router.owner} running; Ctrl-C to stop", err=True)
+    try:
+        routing.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        routing.stop()
+        db.dispose()
+
+
+@regulations_app.command("create")
+def regulations_create(
+    regulation_type: Annotated[
+        str, typer.Argument(help="SUPPRESS, SUPPRESS_WITH_DELETE, DELETE_ONLY, UNSUPPRESS, ...")
+    ],
+    user_ids: Annotated[list[str], typer.Argument(help="User ids.")],
+    source: Annotated[int | None, typer.Option(help="Only this source (default: all).")] = None,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Create a regulation."""
+    from segcio.pipeline import regulations
+
+    db = _db(data_dir, database)
+    try:
+        regulation = regulations.create(
+            db, {"regulationType": regulation_type.upper(), "subjectType": "USER_ID", "subjectIds": user_ids}, source
+        )
+    except regulations.RegulationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    _echo(regulation.to_json())
+
+
+@regulations_app.command("list")
+def regulations_list(data_dir: DataDir = None, database: DatabaseUrl = None) -> None:
+    """List regulations with their status."""
+    from segcio.pipeline import regulations
+
+    _echo([r.to_json() for r in regulations.list_all(_db(data_dir, database))])
+
+
+@regulations_app.command("suppressed")
+def regulations_suppressed(data_dir: DataDir = None, database: DatabaseUrl = None) -> None:
+    """List suppressed user ids."""
+    from segcio.pipeline import regulations
+
+    _echo(regulations.suppressed(_db(data_dir, database)))
+
+
+@destination_app.command("use")
+def destination_use(
+    mode: Annotated[str, typer.Argument(help="classic, actions or both")],
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Switch the default source to classic, actions, or both during a migration."""
+    from segcio.bootstrap import ensure_defaults
+    from segcio.pipeline.migration import use
+
+    db = _db(data_dir, database)
+    source_id = ensure_defaults(db).source_id
+    try:
+        with db.begin() as conn:
+            result = use(conn, source_id, mode)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    _echo(result)
+
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the `segcio` CLI."""
+    app.command("worker")(worker)
+    app.add_typer(regulations_app, name="regulations")
+    app.add_typer(destination_app, name="destination")

@@ -1,0 +1,66 @@
+"""The regulations API, shaped like Segment's Public API (`/regulations`), behind the admin token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from segcio import jsonutil
+from segcio.auth import require_admin
+from segcio.pipeline import regulations
+from segcio.runtime import Runtime, get_runtime
+
+router = APIRouter(dependencies=[Depends(require_admin)])
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(jsonutil.dumpb(body), status_code=status, media_type="application/json")
+
+
+def _error(status: int, message: str) -> Response:
+    return _json({"errors": [{"type": "validation" if status == 422 else "not-found", "message": message}]}, status)
+
+
+async def _create(request: Request, runtime: Runtime, source_id: int | None) -> Response:
+    try:
+        body = jsonutil.loads(await request.body())
+    except ValueError:
+        return _error(422, "The body is not valid JSON.")
+    try:
+        regulation = regulations.create(runtime.db, body, source_id)
+    except regulations.RegulationError as exc:
+        return _error(422, str(exc))
+    if "ingest" in runtime.services:
+        runtime.services["ingest"].suppressions.refresh()
+    return _json({"data": {"regulateId": str(regulation.id)}})
+
+
+@router.post("/regulations")
+async def create_regulation(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+    return await _create(request, runtime, None)
+
+
+@router.post("/regulations/sources/{source_id}")
+async def create_source_regulation(
+    source_id: int, request: Request, runtime: Runtime = Depends(get_runtime)
+) -> Response:
+    return await _create(request, runtime, source_id)
+
+
+@router.get("/regulations")
+async def list_regulations(runtime: Runtime = Depends(get_runtime)) -> Response:
+    return _json({"data": {"regulations": [r.to_json() for r in regulations.list_all(runtime.db)]}})
+
+
+@router.get("/regulations/{regulation_id}")
+async def get_regulation(regulation_id: int, runtime: Runtime = Depends(get_runtime)) -> Response:
+    try:
+        return _json({"data": {"regulation": regulations.get(runtime.db, regulation_id).to_json()}})
+    except regulations.RegulationError as exc:
+        return _error(404, str(exc))
+
+
+@router.get("/suppressions")
+async def list_suppressions(runtime: Runtime = Depends(get_runtime)) -> Response:
+    return _json({"data": {"suppressions": regulations.suppressed(runtime.db)}})

@@ -1,0 +1,130 @@
+"""The router: each destination reads the event log in order from its own cursor and delivers what it produces.
+
+One transaction per destination and step: confirm the leases, read new events of the held partitions, run the
+destination, deliver (apply to the local workspace, or write the remote outbox) and advance the cursors.
+Delivery and cursor commit together, so after a crash nothing is applied twice and nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select
+
+from segcio import jsonutil
+from segcio.pipeline import leases
+from segcio.pipeline.deliver import deliver_local, deliver_remote
+from segcio.pipeline.destinations import Destination, DestinationCache
+from segcio.pipeline.processors import Processed
+from segcio.store import Database
+from segcio.store.tables.core import events
+
+log = logging.getLogger(__name__)
+
+READ_LIMIT = 1000
+
+
+@dataclass
+class LoggedEvent:
+    seq: int
+    partition: int
+    message: dict[str, Any]
+    processed: Processed = field(default_factory=Processed)
+
+    @property
+    def person_key(self) -> str:
+        return str(self.message.get("userId") or self.message.get("anonymousId") or "")
+
+
+class Router:
+    """One worker's share of the routing work (all of it when it is the only worker)."""
+
+    REBALANCE_EVERY = 2.0
+
+    def __init__(self, db: Database, owner: str | None = None) -> None:
+        self.db = db
+        self.owner = owner or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self.cache = DestinationCache()
+        self.destinations: list[Destination] = []
+        self.held: set[tuple[int, int]] = set()
+        self._rebalanced_at = 0.0
+
+    def step(self) -> int:
+        """Process what is ready; returns how many events were routed (0 when idle)."""
+        now = time.monotonic()
+        if now - self._rebalanced_at > self.REBALANCE_EVERY or not self.destinations:
+            self._rebalance()
+            self._rebalanced_at = now
+        routed = 0
+        for destination in self.destinations:
+            if any(d == destination.id for d, _ in self.held):
+                routed += self._route(destination)
+        return routed
+
+    def _rebalance(self) -> None:
+        with self.db.begin() as conn:
+            self.destinations = self.cache.load(conn)
+            ids = [d.id for d in self.destinations]
+            leases.ensure_cursors(conn, ids)
+            self.held = leases.rebalance(conn, self.owner, ids) if ids else set()
+
+    def release(self) -> None:
+        """Give up every lease (clean shutdown), so other workers can continue at once."""
+        from sqlalchemy import update
+
+        from segcio.store.tables.routing import cursors
+
+        with self.db.begin() as conn:
+            conn.execute(update(cursors).where(cursors.c.owner == self.owner).values(owner=None, lease_until=0.0))
+        self.held = set()
+
+    def _route(self, destination: Destination) -> int:
+        with self.db.begin() as conn:
+            positions = leases.fence(conn, self.owner, destination.id)
+            if not positions:
+                self.held = {h for h in self.held if h[0] != destination.id}
+                return 0
+            batch = self._read(conn, destination, positions)
+            if not batch:
+                return 0
+            for item in batch:
+                item.processed = self._process(destination, item.message)
+            if destination.is_local:
+                deliver_local(conn, self.db, destination, batch)
+            else:
+                deliver_remote(conn, destination, batch)
+            leases.advance(conn, destination.id, _last_positions(batch))
+        return len(batch)
+
+    def _read(self, conn: Connection, destination: Destination, positions: dict[int, int]) -> list[LoggedEvent]:
+        # Per partition "after its own position", so a lagging partition never hides behind the others.
+        behind = or_(*(and_(events.c.partition == p, events.c.seq > pos) for p, pos in positions.items()))
+        rows = conn.execute(
+            select(events.c.seq, events.c.partition, events.c.body)
+            .where(events.c.source_id == destination.source_id, behind)
+            .order_by(events.c.seq)
+            .limit(READ_LIMIT)
+        ).all()
+        return [
+            LoggedEvent(seq=int(row.seq), partition=row.partition, message=jsonutil.loads(row.body)) for row in rows
+        ]
+
+    @staticmethod
+    def _process(destination: Destination, message: dict[str, Any]) -> Processed:
+        try:
+            return destination.processor.process(message)
+        except Exception as exc:  # a destination bug must not stop the log: record it on the event
+            log.exception("destination %s failed on an event", destination.id)
+            return Processed(errors=[f"internal error: {exc}"])
+
+
+def _last_positions(batch: list[LoggedEvent]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for item in batch:
+        out[item.partition] = max(out.get(item.partition, 0), item.seq)
+    return out

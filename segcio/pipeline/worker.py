@@ -1,0 +1,48 @@
+"""A routing worker: a thread that runs the router until stopped (in `segcio serve`, or `segcio worker`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from segcio.pipeline.router import Router
+from segcio.store import Database
+
+log = logging.getLogger(__name__)
+
+
+class RoutingWorker:
+    IDLE_SLEEP = 0.05
+    ERROR_SLEEP = 1.0
+
+    def __init__(self, db: Database, owner: str | None = None) -> None:
+        self.router = Router(db, owner)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="segcio-router", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        try:
+            self.router.release()
+        except Exception:
+            log.exception("could not release routing leases")
+
+    def run_forever(self) -> None:
+        """Run in the calling thread until `stop()` (used by `segcio worker`)."""
+        self._run()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                routed = self.router.step()
+            except Exception:
+                log.exception("routing step failed; retrying")
+                self._stop.wait(self.ERROR_SLEEP)
+                continue
+            if routed == 0:
+                self._stop.wait(self.IDLE_SLEEP)
