@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
-from segcio.actions.definition import PlannedRequest
 from segcio.pipeline.operations import UnsupportedRequest, operations_for
 from segcio.store import Database
 from segcio.store.counters import increment
 
 if TYPE_CHECKING:
+    from segcio.actions.definition import PlannedRequest
     from segcio.pipeline.destinations import Destination
     from segcio.pipeline.router import LoggedEvent
 
@@ -71,6 +71,8 @@ def _outcome(item: LoggedEvent, problems: list[str], sent: bool, queued: bool = 
 
 def _rebase(request: PlannedRequest, base_url: str) -> PlannedRequest:
     """Point a request at another Customer.io-compatible base URL (e.g. another segcio)."""
+    from segcio.actions.definition import PlannedRequest
+
     parts = urlsplit(request.url)
     tail = parts.path + (f"?{parts.query}" if parts.query else "")
     return PlannedRequest(

@@ -7,11 +7,13 @@ routes use (`segcio.workspace.v1` for v1 requests; v2 bodies are operations alre
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from segcio.actions.definition import PlannedRequest
 from segcio.workspace import v1
+
+if TYPE_CHECKING:
+    from segcio.actions.definition import PlannedRequest
 
 Op = dict[str, Any]
 _CUSTOMER = re.compile(r"^/api/v1/customers/([^/]+)$")
