@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from segcio.actions.definition import PlannedRequest
 from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
+
+if TYPE_CHECKING:
+    from segcio.actions.definition import PlannedRequest
 
 
 @dataclass
