@@ -10,6 +10,7 @@
 //   {"mode":"delete","event":{...},"settings":{...}}        the GDPR onDelete hook
 //   {"mode":"presets"}                                       the Quick Setup presets
 //   {"mode":"bench","events":[...],"settings":{...},"subscriptions":[...]|null,"rounds":N}
+//   {"mode":"jsdate","values":["25 Mar 2015",...]}           JavaScript's Date.parse (ms or null)
 // "subscriptions" null/absent means the automatic (Quick Setup) presets. "settings.accountRegion"
 // may be "US"/"EU" (segcio's spelling) or the reference's own flag strings.
 'use strict'
@@ -251,8 +252,10 @@ async function handle(input) {
       return presets()
     case 'bench':
       return bench(input)
+    case 'jsdate':
+      return { ms: input.values.map((value) => { const ms = Date.parse(value); return Number.isNaN(ms) ? null : ms }) }
     default:
-      throw new Error(`unknown mode ${JSON.stringify(input.mode)}: use single, batch, delete, presets or bench`)
+      throw new Error(`unknown mode ${JSON.stringify(input.mode)}: use single, batch, delete, presets, bench or jsdate`)
   }
 }
 

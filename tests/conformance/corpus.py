@@ -1,0 +1,104 @@
+"""Loads the written corpus (`corpus/*.json`) into cases.
+
+A corpus file: {"description": str, "base": {event keys}, "cases": [case, ...]}. A case:
+  name                      unique within the file
+  mode                      "single" (default) or "batch"
+  event / events            the Segment event(s); "base" keys are added unless the case says "bare": true,
+                            and a key whose value is "$omit" is removed
+  region / settings         "EU" for the EU region; settings replace the defaults entirely
+  action, subscribe, mapping, mapping_replace
+                            one subscription to that action: trigger `subscribe` (default: the action's
+                            Quick Setup trigger), mapping = the action's default mapping updated with
+                            `mapping` (or exactly `mapping` with "mapping_replace": true)
+  subscriptions             explicit subscriptions (a list); absent with no action: Quick Setup
+  divergence                one of the documented divergences this case demonstrates
+  reference                 facts about the reference's own answer, checked first (harness sanity):
+                            {"requests": [{"method","url","json"}...]} and/or {"errors": {name: message}}
+  segcio                    segcio's expected requests when they differ by a documented divergence
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tests.conformance.compare import DEFAULT_SETTINGS, Case
+
+CORPUS_DIR = Path(__file__).parent / "corpus"
+OMIT = "$omit"
+DIVERGENCES = {"fraction_digits", "created_at_jsdate", "identify_device"}
+
+
+def corpus_files() -> list[Path]:
+    return sorted(CORPUS_DIR.glob("*.json"))
+
+
+def _event(raw: dict[str, Any], base: dict[str, Any], bare: bool) -> dict[str, Any]:
+    event = {} if bare else copy.deepcopy(base)
+    event.update(copy.deepcopy(raw))
+    return {k: v for k, v in event.items() if v != OMIT}
+
+
+def _settings(raw: dict[str, Any]) -> dict[str, Any]:
+    if "settings" in raw:
+        return dict(raw["settings"])
+    settings = dict(DEFAULT_SETTINGS)
+    if "region" in raw:
+        settings["accountRegion"] = raw["region"]
+    return settings
+
+
+def _subscriptions(raw: dict[str, Any], presets: dict[str, dict[str, Any]]) -> list[dict[str, Any]] | None:
+    if "subscriptions" in raw:
+        return list(raw["subscriptions"])
+    if "action" not in raw:
+        return None
+    action = raw["action"]
+    preset = presets[action]
+    mapping = {} if raw.get("mapping_replace") else copy.deepcopy(preset["mapping"])
+    mapping.update(copy.deepcopy(raw.get("mapping") or {}))
+    return [{"name": preset["name"], "subscribe": raw.get("subscribe", preset["subscribe"]),
+             "partnerAction": action, "mapping": mapping}]
+
+
+def load_cases(presets: dict[str, dict[str, Any]]) -> list[tuple[str, Case, dict[str, Any]]]:
+    """(id, case, raw case) for every case of every corpus file. `presets`: the reference's automatic presets
+    by action key."""
+    out = []
+    for path in corpus_files():
+        document = orjson.loads(path.read_bytes())
+        base = document.get("base") or {}
+        seen: set[str] = set()
+        for raw in document["cases"]:
+            name = raw["name"]
+            if name in seen:
+                raise ValueError(f"{path.name}: duplicate case name {name!r}")
+            seen.add(name)
+            if raw.get("divergence") not in (None, *DIVERGENCES):
+                raise ValueError(f"{path.name}: {name}: unknown divergence {raw['divergence']!r}")
+            bare = bool(raw.get("bare"))
+            mode = raw.get("mode", "single")
+            case = Case(
+                name=f"{path.stem}: {name}",
+                mode=mode,
+                event=_event(raw["event"], base, bare) if "event" in raw else None,
+                events=[_event(e, base, bare) for e in raw["events"]] if "events" in raw else None,
+                settings=_settings(raw),
+                subscriptions=_subscriptions(raw, presets),
+                divergence=raw.get("divergence"),
+                reference_expect=raw.get("reference"),
+            )
+            out.append((f"{path.stem}::{name}", case, raw))
+    return out
+
+
+def case_ids() -> list[str]:
+    """Case ids without the reference (for parametrisation at collection time)."""
+    ids = []
+    for path in corpus_files():
+        document = orjson.loads(path.read_bytes())
+        ids.extend(f"{path.stem}::{raw['name']}" for raw in document["cases"])
+    return ids
