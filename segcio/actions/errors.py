@@ -1,0 +1,43 @@
+"""Errors an action can raise, with the reference's codes and HTTP-like statuses."""
+
+from __future__ import annotations
+
+PAYLOAD_VALIDATION_FAILED = "PAYLOAD_VALIDATION_FAILED"
+
+
+class IntegrationError(Exception):
+    """An error reported for one event (not retried unless the status says so)."""
+
+    def __init__(self, message: str, code: str = "", status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PayloadValidationError(IntegrationError):
+    """The mapped payload does not satisfy the action's fields (message: the joined human errors)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, PAYLOAD_VALIDATION_FAILED, 400)
+
+
+class InvalidSettingsError(IntegrationError):
+    """The destination settings do not satisfy the settings fields."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "INVALID_SETTINGS", 400)
+
+
+class NotImplementedBatchError(IntegrationError):
+    def __init__(self) -> None:
+        super().__init__("This action does not support batched requests.", "NotImplemented", 501)
+
+
+# Statuses the delivery pipeline retries (the reference's policy: 408/423/429 and 5xx except 501).
+RETRYABLE_STATUSES = frozenset(
+    {408, 423, 429, 500, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 598, 599}
+)

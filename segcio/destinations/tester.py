@@ -1,0 +1,92 @@
+"""The Event Tester: run one event through a destination configuration and show what would be sent.
+
+Nothing is sent and nothing is stored. `DestinationRunner` is the same machinery, compiled once per destination
+configuration, for the pipeline's hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from segcio.actions.definition import PlannedRequest
+from segcio.actions.jscompat import js_ordered
+from segcio.actions.runtime import BatchResult, Runner, SubscriptionResult
+from segcio.destinations.customerio import DEFINITION
+from segcio.destinations.customerio.presets import quick_setup
+from segcio.destinations.customerio.settings import US
+
+# Used when no settings are given: the requests are shown, never sent, so placeholders will do.
+DEFAULT_SETTINGS: dict[str, Any] = {"siteId": "YOUR_SITE_ID", "apiKey": "YOUR_API_KEY", "accountRegion": US}
+
+NOTHING_SENT = "No subscription matched this event, so no request would be sent to the destination."
+
+STATUS_TEXT = {
+    "sent": "matched; the request(s) above would be sent",
+    "not subscribed": "not subscribed: the event does not match the trigger",
+    "invalid subscription": "the trigger is invalid",
+    "invalid mapping": "the mapping is invalid",
+    "invalid payload": "matched, but the mapped payload is invalid; nothing would be sent",
+    "invalid settings": "matched, but the destination settings are invalid; nothing would be sent",
+    "error": "matched, but the action failed; nothing would be sent",
+}
+
+
+class DestinationRunner(Runner):
+    """A Customer.io (Actions) destination configuration compiled once and run per event."""
+
+    def __init__(self, settings: Mapping[str, Any] | None, subscriptions: Sequence[Mapping[str, Any]]) -> None:
+        super().__init__(DEFINITION, settings, subscriptions)
+
+    def run(self, event: Mapping[str, Any]) -> list[SubscriptionResult]:
+        return super().run(event)
+
+    def run_batch(self, events: Sequence[Mapping[str, Any]]) -> list[BatchResult]:
+        return super().run_batch(events)
+
+
+def report(results: Sequence[SubscriptionResult]) -> dict[str, Any]:
+    """The Event Tester's answer: requests that would be sent, and each subscription's verdict."""
+    requests = [js_ordered(request.to_dict()) for result in results for request in result.requests]
+    subscriptions = [
+        {"name": r.name, "partnerAction": r.partner_action, "matched": r.matched, "error": r.error} for r in results
+    ]
+    details = [
+        {"name": r.name, "trigger": r.trigger, "status": r.status, "why": STATUS_TEXT.get(r.status, r.status),
+         "payload": js_ordered(r.payload) if r.payload is not None else None}
+        for r in results
+    ]
+    out: dict[str, Any] = {"requests": requests, "subscriptions": subscriptions, "details": details}
+    if not any(r.matched for r in results):
+        checked = ", ".join(f"{r.name} ({r.trigger})" for r in results) or "none"
+        out["message"] = f"{NOTHING_SENT} Subscriptions checked: {checked}."
+    return out
+
+
+def test_event(
+    event: Any, settings: Mapping[str, Any] | None = None, subscriptions: Sequence[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Run one event through the subscriptions (default: Quick Setup) and report; sends and stores nothing."""
+    runner = DestinationRunner(
+        DEFAULT_SETTINGS if settings is None else settings,
+        quick_setup() if subscriptions is None else subscriptions,
+    )
+    return report(runner.run(event))
+
+
+test_event.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name
+
+
+def on_delete(settings: Mapping[str, Any], user_id: str) -> PlannedRequest:
+    """The GDPR deletion request: `DELETE {base}/api/v1/customers/{userId}`."""
+    assert DEFINITION.on_delete is not None
+    return DEFINITION.on_delete(DEFINITION.request_context(DEFINITION.normalize_settings(settings)), user_id)
+
+
+def test_authentication(settings: Mapping[str, Any]) -> PlannedRequest:
+    """The credentials check the destination would make (`GET https://track.customer.io/auth`)."""
+    assert DEFINITION.test_authentication is not None
+    return DEFINITION.test_authentication(DEFINITION.request_context(DEFINITION.normalize_settings(settings)))
+
+
+test_authentication.__test__ = False  # type: ignore[attr-defined]
