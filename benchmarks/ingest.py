@@ -136,12 +136,19 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and its children (the server processes)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return rss_mb(pid) + sum(rss_mb(int(c)) for c in children)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=8, help="connections per client process")
     parser.add_argument("--database", default="")
+    parser.add_argument("--processes", type=int, default=2, help="segcio serve --processes")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="segcio-bench-"))
@@ -194,7 +201,7 @@ def main() -> None:
         while time.time() < start_at + args.seconds:
             time.sleep(1)
             if time.time() > start_at:
-                rss_samples.append(rss_mb(server.pid))
+                rss_samples.append(tree_rss_mb(server.pid))
         results = [queue.get() for _ in procs]
         for p in procs:
             p.join()
@@ -215,6 +222,7 @@ def main() -> None:
                 "events_per_s": round(requests * EVENTS_PER_REQUEST / args.seconds),
                 "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
                 "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
+                "server_processes": args.processes,
                 "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
             }
         )

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from segcio import observability, services
 from segcio.bootstrap import ensure_defaults
-from segcio.config import Settings
+from segcio.config import Settings, load_settings
 from segcio.destinations import admin_api
 from segcio.ingest import routes as ingest_routes
 from segcio.pipeline import http as pipeline_http
@@ -47,3 +47,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(admin_api.router)
     app.include_router(web_routes.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of several server processes (`segcio serve --processes N`), configured by SEGCIO_*."""
+    return create_app(load_settings())

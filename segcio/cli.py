@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from segcio.config import Settings, load_settings
+from segcio.config import Settings, export_environment, load_settings
 from segcio.delivery import cli as delivery_cli
 from segcio.destinations import cli as destinations_cli
 from segcio.ingest import cli as ingest_cli
@@ -42,13 +43,14 @@ def serve(
     workers: Annotated[
         bool | None, typer.Option("--workers/--no-workers", help="Run routing and delivery in this process.")
     ] = None,
+    processes: Annotated[int | None, typer.Option(help="HTTP server processes sharing the port (default 1).")] = None,
 ) -> None:
     """Run the server: Tracking API, Track/App APIs, admin API and UI on one port."""
     import uvicorn
 
     from segcio.app import build_runtime, create_app
 
-    settings = settings_from(data_dir, database, config, host=host, port=port, run_workers=workers)
+    settings = settings_from(data_dir, database, config, host=host, port=port, run_workers=workers, processes=processes)
     runtime = build_runtime(settings)
     d = runtime.defaults
     console.print(f"[bold]segcio[/bold] listening on {settings.url}")
@@ -59,6 +61,19 @@ def serve(
     console.print(f"  App API key       {d.app_api_key}")
     console.print(f"  admin token       {d.admin_token}")
     console.print(f"  UI                {settings.url}/ui/")
+    if settings.processes > 1:
+        runtime.db.dispose()
+        os.environ.update(export_environment(settings))
+        uvicorn.run(
+            "segcio.app:app_from_environment",
+            factory=True,
+            workers=settings.processes,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            access_log=False,
+        )
+        return
     uvicorn.run(
         create_app(settings, runtime),
         host=settings.host,

@@ -28,6 +28,8 @@ class Settings:
     max_backlog: int = 5_000_000
     # Run the router/delivery workers inside `segcio serve`.
     run_workers: bool = True
+    # HTTP server processes sharing the port (ingestion parses JSON on every core).
+    processes: int = 1
     anonymous_retention_days: int = 30
     log_level: str = "info"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -52,6 +54,11 @@ def _coerce(name: str, raw: Any) -> Any:
     if isinstance(default, Path):
         return Path(str(raw))
     return raw if isinstance(raw, dict) else str(raw)
+
+
+def export_environment(settings: Settings) -> dict[str, str]:
+    """The settings as `SEGCIO_*` variables, so child processes rebuild exactly the same settings."""
+    return {ENV_PREFIX + f.name.upper(): str(getattr(settings, f.name)) for f in fields(Settings) if f.name != "extra"}
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

@@ -54,7 +54,8 @@ class IngestService:
             context = BatchContext(
                 received_at=received_at,
                 received_iso=received_iso,
-                sent_at=parse_iso(body.get("sentAt")),
+                sent_at=(sent_at := parse_iso(body.get("sentAt"))),
+                sent_iso=format_iso(sent_at) if sent_at is not None else None,
                 context=body.get("context") if isinstance(body.get("context"), dict) else None,
                 integrations=body.get("integrations") if isinstance(body.get("integrations"), dict) else None,
                 peer_ip=peer_ip,

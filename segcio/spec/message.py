@@ -30,6 +30,7 @@ class BatchContext:
     received_at: datetime
     received_iso: str
     sent_at: datetime | None = None
+    sent_iso: str | None = None
     context: dict[str, Any] | None = None
     integrations: dict[str, Any] | None = None
     peer_ip: str | None = None
@@ -118,19 +119,22 @@ def _require(message: dict[str, Any], msg_type: str) -> None:
 
 def _timestamps(message: dict[str, Any], batch: BatchContext) -> None:
     """timestamp = receivedAt - (sentAt - originalTimestamp): corrects the device's clock skew."""
-    received = batch.received_at
-    original = parse_iso(message.get("timestamp")) or parse_iso(message.get("originalTimestamp"))
-    sent = parse_iso(message.get("sentAt")) or batch.sent_at
-    if original is not None and sent is not None:
-        timestamp = received - (sent - original)
-    elif original is not None:
-        timestamp = original
+    raw_original = message.get("timestamp")
+    original = parse_iso(raw_original)
+    if original is None:
+        raw_original = message.get("originalTimestamp")
+        original = parse_iso(raw_original)
+    own_sent = message.get("sentAt")
+    sent, sent_iso = (parse_iso(own_sent), None) if own_sent is not None else (batch.sent_at, batch.sent_iso)
+    if original is None:
+        message["originalTimestamp"] = message["timestamp"] = batch.received_iso
     else:
-        timestamp = original = received
-    message["originalTimestamp"] = batch.received_iso if original is received else format_iso(original)
+        # originalTimestamp is the client's value as received.
+        message["originalTimestamp"] = raw_original
+        corrected = batch.received_at - (sent - original) if sent is not None else original
+        message["timestamp"] = format_iso(corrected)
     if sent is not None:
-        message["sentAt"] = format_iso(sent)
+        message["sentAt"] = sent_iso or format_iso(sent)
     else:
         message.pop("sentAt", None)
     message["receivedAt"] = batch.received_iso
-    message["timestamp"] = batch.received_iso if timestamp is received else format_iso(timestamp)

@@ -22,4 +22,6 @@ def parse_iso(value: object) -> datetime | None:
 
 def format_iso(moment: datetime) -> str:
     """ISO-8601 UTC with millisecond precision and a `Z`, as Segment emits."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:23] + "Z"

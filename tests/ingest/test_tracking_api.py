@@ -226,16 +226,14 @@ def test_message_id_over_100_characters_is_rejected(ingest_sqlite: Ingest) -> No
 def test_clock_skew_is_corrected_from_sent_at(ingest_sqlite: Ingest) -> None:
     # The device clock runs one hour fast: it sent at 11:00 (device time) an event from 10:59 (device time).
     device_now = datetime.now(UTC) + timedelta(hours=1)
-    body = {
-        "batch": [identify(timestamp=(device_now - timedelta(minutes=1)).isoformat())],
-        "sentAt": device_now.isoformat(),
-    }
-    ingest_sqlite.post("/v1/batch", body)
+    happened = (device_now - timedelta(minutes=1)).isoformat()
+    ingest_sqlite.post("/v1/batch", {"batch": [identify(timestamp=happened)], "sentAt": device_now.isoformat()})
     [stored] = ingest_sqlite.stored()
     received, timestamp = parse_iso(stored["receivedAt"]), parse_iso(stored["timestamp"])
     assert received is not None and timestamp is not None
     assert abs((received - timestamp).total_seconds() - 60) < 1
-    assert stored["originalTimestamp"].endswith("Z") and stored["sentAt"].endswith("Z")
+    assert stored["originalTimestamp"] == happened  # the client's value, as received
+    assert stored["timestamp"].endswith("Z") and stored["sentAt"].endswith("Z")
 
 
 def test_timestamp_defaults_to_receipt(ingest_sqlite: Ingest) -> None:
