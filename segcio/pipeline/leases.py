@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 import time
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from segcio.ingest.writer import PARTITIONS
-from segcio.store.tables.routing import cursors
+from segcio.store.tables.routing import cursors, routing_workers
 
 LEASE_SECONDS = 15.0
 
@@ -36,13 +36,14 @@ def rebalance(
     """Renew this worker's leases, take free or expired ones up to a fair share, release any excess."""
     now = time.time() if now is None else now
     scope = cursors.c.destination_id.in_(destination_ids)
-    live_others = conn.execute(
-        select(func.count(func.distinct(cursors.c.owner))).where(
-            scope, cursors.c.owner.is_not(None), cursors.c.owner != owner, cursors.c.lease_until >= now
-        )
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    beat = dialect.insert(routing_workers).values(owner=owner, heartbeat=now)
+    conn.execute(beat.on_conflict_do_update(index_elements=[routing_workers.c.owner], set_={"heartbeat": now}))
+    conn.execute(delete(routing_workers).where(routing_workers.c.heartbeat < now - 10 * LEASE_SECONDS))
+    live = conn.execute(
+        select(func.count()).select_from(routing_workers).where(routing_workers.c.heartbeat >= now - LEASE_SECONDS)
     ).scalar_one()
-    total = len(destination_ids) * PARTITIONS
-    share = math.ceil(total / (live_others + 1))
+    share = math.ceil(len(destination_ids) * PARTITIONS / max(live, 1))
     conn.execute(
         update(cursors)
         .where(scope, cursors.c.owner == owner, cursors.c.lease_until >= now)

@@ -75,12 +75,13 @@ class Router:
 
     def release(self) -> None:
         """Give up every lease (clean shutdown), so other workers can continue at once."""
-        from sqlalchemy import update
+        from sqlalchemy import delete, update
 
-        from segcio.store.tables.routing import cursors
+        from segcio.store.tables.routing import cursors, routing_workers
 
         with self.db.begin() as conn:
             conn.execute(update(cursors).where(cursors.c.owner == self.owner).values(owner=None, lease_until=0.0))
+            conn.execute(delete(routing_workers).where(routing_workers.c.owner == self.owner))
         self.held = set()
 
     def _route(self, destination: Destination) -> int:

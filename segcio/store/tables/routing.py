@@ -17,6 +17,14 @@ cursors = Table(
     Column("lease_until", Float, nullable=False, default=0),
 )
 
+# Routing workers alive (heartbeat renewed at every rebalance); fair shares are computed from this.
+routing_workers = Table(
+    "routing_workers",
+    metadata,
+    Column("owner", String(100), primary_key=True),
+    Column("heartbeat", Float, nullable=False),
+)
+
 regulations = Table(
     "regulations",
     metadata,

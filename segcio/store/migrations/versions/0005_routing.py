@@ -24,6 +24,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("destination_id", "partition", name=op.f("pk_cursors")),
     )
     op.create_table(
+        "routing_workers",
+        sa.Column("owner", sa.String(length=100), nullable=False),
+        sa.Column("heartbeat", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("owner", name=op.f("pk_routing_workers")),
+    )
+    op.create_table(
         "regulations",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("regulation_type", sa.String(length=40), nullable=False),
@@ -47,4 +53,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("suppressions")
     op.drop_table("regulations")
+    op.drop_table("routing_workers")
     op.drop_table("cursors")
