@@ -1,3 +1,179 @@
-"""Tables of the workspace area (filled in by that area's work)."""
+"""Tables of the local Customer.io-compatible workspace: people, events, devices, objects, relationships,
+suppressions, anonymous ids, pending group calls, delivery metrics and the activity log.
 
-from segcio.store.metadata import metadata  # noqa: F401
+Attributes are stored as one JSON document per person/object/relationship (plus a JSON map of when each
+attribute was last set) so that applying an operation reads and writes one row. There are no foreign keys:
+the engine deletes dependent rows itself and writes rows in batches whose order it controls.
+"""
+
+from sqlalchemy import BigInteger, Boolean, Column, Float, Index, Integer, String, Table, Text
+
+from segcio.store.metadata import metadata
+
+# BigInteger primary keys autoincrement on PostgreSQL; on SQLite they must be INTEGER to alias rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+# People. `id` is internal and never reused (SQLite AUTOINCREMENT, PostgreSQL sequence); the public cio_id is
+# derived from it. `ext_id` is the person's `id` identifier (case-sensitive); `email_key` is the case-folded
+# email when email is an identifier (NULL in id-only workspaces, where email is an ordinary attribute).
+ws_people = Table(
+    "ws_people",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("workspace_id", Integer, nullable=False),
+    Column("ext_id", Text, nullable=True),
+    Column("email", Text, nullable=True),
+    Column("email_key", Text, nullable=True),
+    Column("attributes", Text, nullable=False),
+    Column("timestamps", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ux_ws_people_ext_id", ws_people.c.workspace_id, ws_people.c.ext_id, unique=True)
+Index("ux_ws_people_email_key", ws_people.c.workspace_id, ws_people.c.email_key, unique=True)
+Index("ix_ws_people_email", ws_people.c.workspace_id, ws_people.c.email)
+
+# Events, page and screen views. Anonymous events have person_id NULL and an anonymous_id; once merged they keep
+# the anonymous_id (where they came from) and gain the person_id.
+ws_events = Table(
+    "ws_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("workspace_id", Integer, nullable=False),
+    Column("person_id", BigInteger, nullable=True),
+    Column("anonymous_id", Text, nullable=True),
+    Column("event_id", Text, nullable=True),
+    Column("type", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("timestamp", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("data", Text, nullable=False),
+)
+Index("ux_ws_events_event_id", ws_events.c.workspace_id, ws_events.c.event_id, unique=True)
+Index("ix_ws_events_person", ws_events.c.person_id, ws_events.c.id)
+Index("ix_ws_events_anonymous", ws_events.c.workspace_id, ws_events.c.anonymous_id)
+
+# Anonymous ids consumed by an identify: "must be unique and is not reusable".
+ws_anonymous_ids = Table(
+    "ws_anonymous_ids",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("anonymous_id", Text, primary_key=True),
+    Column("person_id", BigInteger, nullable=False, index=True),
+    Column("consumed_at", Float, nullable=False),
+)
+
+# Group calls (object identify_anonymous) waiting for their anonymous person to be identified.
+ws_pending_relationships = Table(
+    "ws_pending_relationships",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("workspace_id", Integer, nullable=False),
+    Column("anonymous_id", Text, nullable=False),
+    Column("operation", Text, nullable=False),
+    Column("received_at", Float, nullable=False),
+)
+Index(
+    "ix_ws_pending_relationships_anon",
+    ws_pending_relationships.c.workspace_id,
+    ws_pending_relationships.c.anonymous_id,
+)
+
+# Push devices, keyed by token: one token belongs to one person.
+ws_devices = Table(
+    "ws_devices",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("token", Text, primary_key=True),
+    Column("person_id", BigInteger, nullable=False, index=True),
+    Column("platform", String(16), nullable=False),
+    Column("last_used", Float, nullable=False),
+    Column("attributes", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Blocked identifiers of suppressed people. `kind` is "id" or "email" (email case-folded); rows of one
+# suppressed profile share `group_key` so that unsuppressing one identifier frees the others too.
+ws_suppressions = Table(
+    "ws_suppressions",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("value", Text, primary_key=True),
+    Column("group_key", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+Index("ix_ws_suppressions_group", ws_suppressions.c.workspace_id, ws_suppressions.c.group_key)
+
+ws_object_types = Table(
+    "ws_object_types",
+    metadata,
+    Column("workspace_id", Integer, primary_key=True),
+    Column("type_id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("auto_created", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# Objects; cio_object_id is derived from `id`.
+ws_objects = Table(
+    "ws_objects",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("workspace_id", Integer, nullable=False),
+    Column("type_id", Integer, nullable=False),
+    Column("object_id", Text, nullable=False),
+    Column("attributes", Text, nullable=False),
+    Column("timestamps", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ux_ws_objects_type_object", ws_objects.c.workspace_id, ws_objects.c.type_id, ws_objects.c.object_id, unique=True)
+
+ws_relationships = Table(
+    "ws_relationships",
+    metadata,
+    Column("person_id", BigInteger, primary_key=True),
+    Column("object_pk", BigInteger, primary_key=True),
+    Column("workspace_id", Integer, nullable=False),
+    Column("attributes", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_ws_relationships_object", ws_relationships.c.object_pk)
+
+# Delivery metrics (v2 type "delivery", v1 /metrics and /push/events).
+ws_delivery_metrics = Table(
+    "ws_delivery_metrics",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("workspace_id", Integer, nullable=False),
+    Column("delivery_id", Text, nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("timestamp", Float, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("received_at", Float, nullable=False),
+)
+Index("ix_ws_delivery_metrics_delivery", ws_delivery_metrics.c.workspace_id, ws_delivery_metrics.c.delivery_id)
+
+# The activity log (everything except events, page and screen views, which live in ws_events and are shown in
+# the log from there). Failed changes have person_id/object_pk NULL when nothing matched; `data` then names the
+# identifiers that were sent.
+ws_activities = Table(
+    "ws_activities",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("workspace_id", Integer, nullable=False),
+    Column("person_id", BigInteger, nullable=True),
+    Column("object_pk", BigInteger, nullable=True),
+    Column("type", String(120), nullable=False),
+    Column("name", Text, nullable=True),
+    Column("timestamp", Float, nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("data", Text, nullable=False),
+)
+Index("ix_ws_activities_person", ws_activities.c.person_id, ws_activities.c.id)
+Index("ix_ws_activities_object", ws_activities.c.object_pk, ws_activities.c.id)
+Index("ix_ws_activities_type", ws_activities.c.workspace_id, ws_activities.c.type, ws_activities.c.id)
