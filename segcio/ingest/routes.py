@@ -75,7 +75,7 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
             _check_message_sizes(body["batch"])
         source_id = svc.sources.resolve(request.headers.get("authorization"), body)
         if source_id is None:
-            svc.record_invalid_key()
+            await svc.record_invalid_key()
             return _error(
                 401,
                 "invalid_write_key",
@@ -149,7 +149,7 @@ async def pixel(call: str, request: Request) -> Response:
             )
             await svc.write(prepared)
         elif source_id is None:
-            svc.record_invalid_key()
+            await svc.record_invalid_key()
     except Exception:  # by contract the pixel never fails
         metrics.ingest_rejected.labels("pixel_invalid").inc()
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})

@@ -105,10 +105,10 @@ class IngestService:
         metrics.ingest_messages.labels("deduplicated").inc(len(request.rows) - stored)
         return Outcome(received=request.counts["received"], stored=stored)
 
-    def record_invalid_key(self) -> None:
+    async def record_invalid_key(self) -> None:
         """Unknown write keys are counted (not stored: the body belongs to nobody we know)."""
         metrics.ingest_messages.labels("invalid_write_key").inc()
-        self.writer.submit(WriteRequest(source_id=None, rows=[], counts=Counter(invalid_write_key=1)))
+        await self.writer.write(WriteRequest(source_id=None, rows=[], counts=Counter(invalid_write_key=1)))
 
 
 def _row(source_id: int, message: dict[str, Any], received_at: float) -> dict[str, Any]:

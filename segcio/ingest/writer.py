@@ -83,11 +83,6 @@ class EventWriter:
         self._queue.put(request)
         return await asyncio.wrap_future(request.future)
 
-    def submit(self, request: WriteRequest) -> Future[int]:
-        """Queue a request without waiting for it."""
-        self._queue.put(request)
-        return request.future
-
     def _run(self) -> None:
         while True:
             first = self._queue.get()
