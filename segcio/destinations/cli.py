@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 destinations_app = typer.Typer(help="Destinations and their subscriptions (Quick Setup, Customized Setup).",
                                no_args_is_help=True)
@@ -103,6 +108,269 @@ def test_event_command(
     typer.echo(_dumps(result, pretty))
     if "message" in result:
         typer.echo(result["message"], err=True)
+
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
+DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database URL (default: SQLite in the data dir).")]
+DestinationId = Annotated[
+    int | None, typer.Option("--destination", "-d", help="Destination id (default: the default destination).")
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+SubscriptionRef = Annotated[str, typer.Argument(help="Subscription id or name.")]
+
+
+@contextmanager
+def _connection(data_dir: Path | None, database: str | None) -> Iterator[tuple[Connection, int]]:
+    """A transaction on the configured database, and the default destination's id."""
+    from segcio.bootstrap import ensure_defaults
+    from segcio.cli import settings_from
+    from segcio.store import open_database
+
+    settings = settings_from(data_dir, database, None)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(settings.database_url)
+    try:
+        default_destination = ensure_defaults(db).destination_id
+        with db.begin() as conn:
+            yield conn, default_destination
+    finally:
+        db.dispose()
+
+
+def _run(data_dir: Path | None, database: str | None, as_json: bool,
+         work: Callable[[Connection, int], Any], show: Callable[[Any], None]) -> None:
+    """Run one configuration change or query; ConfigErrors become a clear message and exit code 1."""
+    from segcio.destinations.subscriptions import ConfigError
+
+    try:
+        with _connection(data_dir, database) as (conn, default_destination):
+            result = work(conn, default_destination)
+    except ConfigError as exc:
+        if as_json:
+            typer.echo(_dumps({"error": exc.to_dict()}))
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    if as_json:
+        typer.echo(_dumps(result))
+    else:
+        show(result)
+
+
+def _show_subscriptions(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "name", "action", "enabled", "trigger")
+    for row in rows:
+        table.add_row(str(row["id"]), row["name"], row["partnerAction"], "yes" if row["enabled"] else "no",
+                      row["subscribe"])
+    Console().print(table)
+
+
+def _show_subscription(row: dict[str, Any]) -> None:
+    typer.echo(_dumps(row, pretty=True))
+
+
+@destinations_app.command("list")
+def list_command(data_dir: DataDir = None, database: DatabaseUrl = None, as_json: AsJson = False) -> None:
+    """The destinations (Actions and Classic), with their subscription counts."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from segcio.destinations.subscriptions import list_destinations
+
+    def show(rows: list[dict[str, Any]]) -> None:
+        table = Table("id", "kind", "name", "enabled", "region", "subscriptions")
+        for row in rows:
+            table.add_row(str(row["id"]), row["kind"], row["name"], "yes" if row["enabled"] else "no",
+                          str(row["settings"].get("accountRegion", "")), str(row["subscriptions"]))
+        Console().print(table)
+
+    _run(data_dir, database, as_json, lambda conn, _d: list_destinations(conn), show)
+
+
+@destinations_app.command("show")
+def show_command(destination: DestinationId = None, data_dir: DataDir = None, database: DatabaseUrl = None,
+                 as_json: AsJson = False) -> None:
+    """A destination: settings (API key redacted) and subscriptions."""
+    from segcio.destinations.subscriptions import get_destination
+
+    _run(data_dir, database, as_json, lambda conn, d: get_destination(conn, destination or d), _show_subscription)
+
+
+@destinations_app.command("subscriptions")
+def subscriptions_command(destination: DestinationId = None, data_dir: DataDir = None,
+                          database: DatabaseUrl = None, as_json: AsJson = False) -> None:
+    """A destination's subscriptions (trigger, action, enabled)."""
+    from segcio.destinations.subscriptions import actions_destination, load_subscriptions
+
+    def work(conn: Connection, d: int) -> list[dict[str, Any]]:
+        actions_destination(conn, destination or d)
+        return load_subscriptions(conn, destination or d)
+
+    _run(data_dir, database, as_json, work, _show_subscriptions)
+
+
+def _mapping_option(text: str | None) -> Any:
+    return None if text is None else _load_json_option(text, "--mapping")
+
+
+def _remap(pairs: list[str], unmap: list[str]) -> dict[str, Any] | None:
+    """`--map FIELD=JSON` (or FIELD=$.path) and `--unmap FIELD` as a remap object."""
+    if not pairs and not unmap:
+        return None
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            _fail(f"--map {pair!r}: expected FIELD=JSON or FIELD=$.path, e.g. url=$.name")
+        if raw.startswith("$"):
+            out[key] = {"@path": raw}
+        else:
+            try:
+                out[key] = json.loads(raw)
+            except ValueError:
+                _fail(f"--map {pair!r}: the value must be JSON or a $.path")
+    for key in unmap:
+        out[key] = None
+    return out
+
+
+@destinations_app.command("add-subscription")
+def add_subscription_command(
+    name: Annotated[str, typer.Option("--name", help="Subscription name (unique per destination).")],
+    action: Annotated[str, typer.Option("--action", help="Action key, e.g. trackEvent, trackPageView.")],
+    trigger: Annotated[
+        str | None, typer.Option("--trigger", help="Trigger, e.g. 'type = \"page\"' (default: the action's).")
+    ] = None,
+    mapping: Annotated[
+        str | None, typer.Option("--mapping", help="Mapping JSON or @FILE (default: the action's defaults).")
+    ] = None,
+    map_fields: Annotated[list[str] | None, typer.Option("--map", help="Re-map a field: FIELD=JSON or FIELD=$.path.")]
+    = None,
+    disabled: Annotated[bool, typer.Option("--disabled", help="Store it disabled.")] = False,
+    destination: DestinationId = None,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Customized Setup: add a subscription; the trigger and mapping are validated first."""
+    from segcio.destinations.customerio.actions import ACTIONS
+    from segcio.destinations.subscriptions import add_subscription
+
+    sub: dict[str, Any] = {"name": name, "partnerAction": action, "enabled": not disabled}
+    if trigger is not None:
+        sub["subscribe"] = trigger
+    mapping_value = _mapping_option(mapping)
+    remap = _remap(map_fields or [], [])
+    if remap:
+        base = mapping_value if mapping_value is not None else (
+            ACTIONS[action].default_mapping() if action in ACTIONS else {})
+        mapping_value = {**base, **remap}
+    if mapping_value is not None:
+        sub["mapping"] = mapping_value
+    _run(data_dir, database, as_json, lambda conn, d: add_subscription(conn, destination or d, sub),
+         _show_subscription)
+
+
+@destinations_app.command("update-subscription")
+def update_subscription_command(
+    subscription: SubscriptionRef,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    action: Annotated[str | None, typer.Option("--action", help="Another action (mapping resets to its defaults).")]
+    = None,
+    trigger: Annotated[str | None, typer.Option("--trigger", help="New trigger.")] = None,
+    mapping: Annotated[str | None, typer.Option("--mapping", help="Replace the mapping: JSON or @FILE.")] = None,
+    map_fields: Annotated[list[str] | None, typer.Option("--map", help="Re-map a field: FIELD=JSON or FIELD=$.path.")]
+    = None,
+    unmap: Annotated[list[str] | None, typer.Option("--unmap", help="Remove a field's mapping.")] = None,
+    destination: DestinationId = None,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Change a subscription's name, trigger, action or field mappings (validated before saving)."""
+    from segcio.destinations.subscriptions import update_subscription
+
+    changes: dict[str, Any] = {}
+    for key, given in (("name", name), ("partnerAction", action), ("subscribe", trigger)):
+        if given is not None:
+            changes[key] = given
+    if mapping is not None:
+        changes["mapping"] = _mapping_option(mapping)
+    remap = _remap(map_fields or [], unmap or [])
+    if remap is not None:
+        changes["remap"] = remap
+    if not changes:
+        _fail("nothing to change: give --name, --action, --trigger, --mapping, --map or --unmap")
+    _run(data_dir, database, as_json,
+         lambda conn, d: update_subscription(conn, destination or d, subscription, changes), _show_subscription)
+
+
+def _switch(subscription: str | None, destination: int | None, data_dir: Path | None, database: str | None,
+            as_json: bool, enabled: bool) -> None:
+    from segcio.destinations.subscriptions import set_destination_enabled, set_subscription_enabled
+
+    def work(conn: Connection, d: int) -> dict[str, Any]:
+        if subscription is None:
+            return set_destination_enabled(conn, destination or d, enabled)
+        return set_subscription_enabled(conn, destination or d, subscription, enabled)
+
+    _run(data_dir, database, as_json, work, _show_subscription)
+
+
+@destinations_app.command("disable")
+def disable_command(
+    subscription: Annotated[str | None, typer.Argument(help="Subscription id or name (none: the destination).")]
+    = None,
+    destination: DestinationId = None, data_dir: DataDir = None, database: DatabaseUrl = None, as_json: AsJson = False,
+) -> None:
+    """Turn a subscription off (or, without one, the whole destination)."""
+    _switch(subscription, destination, data_dir, database, as_json, False)
+
+
+@destinations_app.command("enable")
+def enable_command(
+    subscription: Annotated[str | None, typer.Argument(help="Subscription id or name (none: the destination).")]
+    = None,
+    destination: DestinationId = None, data_dir: DataDir = None, database: DatabaseUrl = None, as_json: AsJson = False,
+) -> None:
+    """Turn a subscription on (or, without one, the whole destination)."""
+    _switch(subscription, destination, data_dir, database, as_json, True)
+
+
+@destinations_app.command("delete-subscription")
+def delete_subscription_command(subscription: SubscriptionRef, destination: DestinationId = None,
+                                data_dir: DataDir = None, database: DatabaseUrl = None,
+                                as_json: AsJson = False) -> None:
+    """Remove a subscription."""
+    from segcio.destinations.subscriptions import delete_subscription
+
+    _run(data_dir, database, as_json, lambda conn, d: delete_subscription(conn, destination or d, subscription),
+         _show_subscription)
+
+
+@destinations_app.command("quick-setup")
+def quick_setup_command(
+    specific_events: Annotated[
+        bool, typer.Option("--specific-events", help="Also add the presets for Segment-generated events.")
+    ] = False,
+    destination: DestinationId = None, data_dir: DataDir = None, database: DatabaseUrl = None, as_json: AsJson = False,
+) -> None:
+    """Add the Quick Setup subscriptions the destination does not have yet (existing ones are left as they are)."""
+    from segcio.destinations.subscriptions import actions_destination, install_presets
+
+    def work(conn: Connection, d: int) -> list[dict[str, Any]]:
+        actions_destination(conn, destination or d)
+        return install_presets(conn, destination or d, include_specific=specific_events)
+
+    def show(rows: list[dict[str, Any]]) -> None:
+        if rows:
+            _show_subscriptions(rows)
+        else:
+            typer.echo("every Quick Setup subscription is already installed")
+
+    _run(data_dir, database, as_json, work, show)
 
 
 def register(app: typer.Typer) -> None:
