@@ -208,21 +208,20 @@ def get_path(value: Any, keys: tuple[str, ...]) -> Any:
     return value
 
 
+_CONTAINERS = frozenset((dict, list, tuple))
+
+
 def clean_copy(value: Any) -> Any:
     """The reference's `removeUndefined`: a deep copy without undefined object values (array holes become null)."""
     kind = type(value)
-    if kind is dict or (kind is not list and isinstance(value, Mapping)):
-        out = {}
-        for key, item in value.items():
-            if item is MISSING:
-                continue
-            item_kind = type(item)
-            if item_kind is dict or item_kind is list or isinstance(item, Mapping | tuple):
-                item = clean_copy(item)
-            out[key] = item
-        return out
+    if kind is dict:
+        return {key: clean_copy(item) if type(item) in _CONTAINERS else item
+                for key, item in value.items() if item is not MISSING}
     if kind is list or kind is tuple:
-        return [None if item is MISSING else clean_copy(item) for item in value]
+        return [None if item is MISSING else clean_copy(item) if type(item) in _CONTAINERS else item
+                for item in value]
+    if isinstance(value, Mapping):
+        return clean_copy(dict(value))
     return value
 
 

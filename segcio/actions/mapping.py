@@ -165,12 +165,30 @@ def _compile_if(options: Any) -> Node:
     condition = _compile(blank if blank_mode else exists)
     then = _compile(options["then"]) if "then" in options else None
     otherwise = _compile(options["else"]) if truthy(options.get("else", MISSING)) else None
+    if not blank_mode and "then" in options and options["then"] == exists and _is_plain_path(exists):
+        return _coalesce(condition, otherwise)
 
     def node(payload: Any) -> Any:
         value = condition(payload)
         holds = value is not MISSING and value is not None and not (blank_mode and loosely_equals_empty_string(value))
         if holds:
             return then(payload) if then is not None else MISSING
+        return otherwise(payload) if otherwise is not None else MISSING
+
+    return node
+
+
+def _is_plain_path(mapping: Any) -> bool:
+    return isinstance(mapping, Mapping) and len(mapping) == 1 and isinstance(mapping.get("@path"), str)
+
+
+def _coalesce(first: Node, otherwise: Node | None) -> Node:
+    """`{"@if": {"exists": P, "then": P, "else": Q}}` (the UI's "coalesce"): look P up once."""
+
+    def node(payload: Any) -> Any:
+        value = first(payload)
+        if value is not MISSING and value is not None:
+            return value
         return otherwise(payload) if otherwise is not None else MISSING
 
     return node

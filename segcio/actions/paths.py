@@ -63,6 +63,8 @@ def make_getter(keys: tuple[str, ...] | None) -> Getter:
                 value = value.get(first, MISSING)
                 if type(value) is dict:
                     return value.get(second, MISSING)
+                if value is MISSING or value is None:
+                    return value
                 return get_path(value, rest)
             return get_path(value, keys)
 

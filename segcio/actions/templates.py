@@ -42,6 +42,8 @@ class _Pieces:
 
     def render(self, payload: Any) -> str:
         literals = self.literals
+        if len(literals) == 2:  # one placeholder, the usual `{{traits.email}}`
+            return literals[0] + _text(self.getters[0](payload)) + literals[1]
         out = [literals[0]]
         for index, getter in enumerate(self.getters, 1):
             out.append(_text(getter(payload)))

@@ -425,22 +425,6 @@ def _field_keys(node: Ast) -> tuple[str, ...]:
     return (root,)
 
 
-def _compile_leaf(node: Ast) -> Predicate:
-    keys = _field_keys(node)
-    operator, value = node["operator"], node.get("value")
-    if len(keys) == 1:
-        (key,) = keys
-        if operator in ("=", "!=") and isinstance(value, str):  # the common case, inlined
-            if operator == "=":
-                return lambda event: event.get(key) == value
-            return lambda event: event.get(key, MISSING) != value
-        test = _value_test(operator, value)
-        return lambda event: test(event.get(key, MISSING))
-    getter = make_getter(keys)
-    test = _value_test(operator, value)
-    return lambda event: test(getter(event))
-
-
 def _set_key(node: Ast, operator: str) -> tuple[str, ...] | None:
     """The field keys when `node` is `field <operator> "string"` (a candidate for one set lookup)."""
     if node["type"] in ("group", "not") or node["operator"] != operator or not isinstance(node.get("value"), str):
@@ -448,81 +432,72 @@ def _set_key(node: Ast, operator: str) -> tuple[str, ...] | None:
     return _field_keys(node)
 
 
-def _compile_group(node: Ast) -> Predicate:
-    is_and = node["operator"] == "and"
-    # Several `event != "A" and event != "B"` (or `event = "A" or event = "B"`) on one field: one set lookup.
-    by_field: dict[tuple[str, ...], list[Ast]] = {}
-    predicates: list[Predicate] = []
-    for child in node["children"]:
-        keys = _set_key(child, "!=" if is_and else "=")
-        if keys is None:
-            predicates.append(_compile(child))
-        else:
-            by_field.setdefault(keys, []).append(child)
-    for keys, leaves in by_field.items():
-        if len(leaves) == 1:
-            predicates.insert(0, _compile_leaf(leaves[0]))
-        else:
-            values = frozenset(leaf["value"] for leaf in leaves)
-            predicates.insert(0, _set_predicate(keys, values, negated=is_and))
-    return _all(predicates) if is_and else _any(predicates)
+class _Generator:
+    """Writes a trigger as one Python boolean expression over the event `_e`.
+
+    Every value (strings, tests, getters) is bound to a generated name in the function's namespace; only
+    those names and the fixed top-level field names appear in the source, never text from the trigger.
+    """
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {"_Mapping": Mapping, "_MISSING": MISSING}
+
+    def bind(self, value: Any) -> str:
+        name = f"_c{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def read(self, keys: tuple[str, ...]) -> str:
+        if len(keys) == 1:
+            return f"_e.get({keys[0]!r}, _MISSING)"
+        return f"{self.bind(make_getter(keys))}(_e)"
+
+    def expression(self, node: Ast) -> str:
+        if node["type"] == "group":
+            return self.group(node)
+        if node["type"] == "not":
+            return f"(not {self.expression(node['child'])})"
+        return self.leaf(node)
+
+    def leaf(self, node: Ast) -> str:
+        keys, operator, value = _field_keys(node), node["operator"], node.get("value")
+        if len(keys) == 1 and operator in ("=", "!=") and isinstance(value, str):
+            # `actual === "s"` is plain equality with a str; `!=` is its negation (true when missing)
+            return f"(_e.get({keys[0]!r}) {'==' if operator == '=' else '!='} {self.bind(value)})"
+        return f"{self.bind(_value_test(operator, value))}({self.read(keys)})"
+
+    def group(self, node: Ast) -> str:
+        is_and = node["operator"] == "and"
+        # Several `event != "A" and event != "B"` (or `event = "A" or event = "B"`) on one field: one set lookup.
+        by_field: dict[tuple[str, ...], list[Ast]] = {}
+        parts: list[str] = []
+        for child in node["children"]:
+            keys = _set_key(child, "!=" if is_and else "=")
+            if keys is None:
+                parts.append(self.expression(child))
+            else:
+                by_field.setdefault(keys, []).append(child)
+        for keys, leaves in by_field.items():
+            if len(leaves) == 1:
+                parts.insert(0, self.leaf(leaves[0]))
+                continue
+            values = self.bind(frozenset(leaf["value"] for leaf in leaves))
+            actual = f"_v{len(self.namespace)}"
+            inside = f"(({actual} := {self.read(keys)}).__class__ is str and {actual} in {values})"
+            parts.insert(0, f"(not {inside})" if is_and else inside)
+        return "(" + (" and " if is_and else " or ").join(parts) + ")"
 
 
-def _set_predicate(keys: tuple[str, ...], values: frozenset[str], negated: bool) -> Predicate:
-    getter: Callable[[Mapping[str, Any]], Any]
-    if len(keys) == 1:
-        (key,) = keys
-
-        def getter(event: Mapping[str, Any]) -> Any:
-            return event.get(key)
-    else:
-        getter = make_getter(keys)
-    if negated:
-        return lambda event: not ((actual := getter(event)).__class__ is str and actual in values)
-    return lambda event: (actual := getter(event)).__class__ is str and actual in values
-
-
-def _all(predicates: list[Predicate]) -> Predicate:
-    if len(predicates) == 1:
-        return predicates[0]
-    if len(predicates) == 2:
-        first, second = predicates
-        return lambda event: first(event) and second(event)
-    chain = tuple(predicates)
-
-    def every(event: Mapping[str, Any]) -> bool:
-        for predicate in chain:  # noqa: SIM110 - a plain loop is faster than all() over a generator
-            if not predicate(event):
-                return False
-        return True
-
-    return every
-
-
-def _any(predicates: list[Predicate]) -> Predicate:
-    if len(predicates) == 1:
-        return predicates[0]
-    if len(predicates) == 2:
-        first, second = predicates
-        return lambda event: first(event) or second(event)
-    chain = tuple(predicates)
-
-    def some(event: Mapping[str, Any]) -> bool:
-        for predicate in chain:  # noqa: SIM110 - a plain loop is faster than any() over a generator
-            if predicate(event):
-                return True
-        return False
-
-    return some
-
-
-def _compile(node: Ast) -> Predicate:
-    if node["type"] == "group":
-        return _compile_group(node)
-    if node["type"] == "not":
-        inner = _compile(node["child"])
-        return lambda event: not inner(event)
-    return _compile_leaf(node)
+def _compile(ast: Ast) -> Predicate:
+    generator = _Generator()
+    body = generator.expression(ast)
+    source = ("def matches(_e):\n"
+              "    if _e.__class__ is not dict and not isinstance(_e, _Mapping):\n"
+              "        return False\n"
+              f"    return {body}\n")
+    exec(compile(source, "<trigger>", "exec"), generator.namespace)  # the source holds generated names only
+    predicate: Predicate = generator.namespace["matches"]
+    return predicate
 
 
 # --- public API ----------------------------------------------------------------------------------------------
@@ -531,17 +506,16 @@ def _compile(node: Ast) -> Predicate:
 class Trigger:
     """A compiled trigger: `matches(event)` is pure and cheap; `ast` is the parsed condition tree."""
 
-    __slots__ = ("_predicate", "ast", "text")
+    __slots__ = ("ast", "matches", "text")
+
+    # `matches(event) -> bool` is a generated function bound per trigger (one call, no method dispatch);
+    # anything but a mapping never matches.
+    matches: Predicate
 
     def __init__(self, text: str, ast: Ast) -> None:
         self.text = text
         self.ast = ast
-        self._predicate = _compile(ast)
-
-    def matches(self, event: Mapping[str, Any]) -> bool:
-        if type(event) is not dict and not isinstance(event, Mapping):
-            return False
-        return self._predicate(event)
+        self.matches = _compile(ast)
 
     def __repr__(self) -> str:
         return f"Trigger({self.text!r})"
