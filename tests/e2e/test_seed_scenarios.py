@@ -1,4 +1,4 @@
-"""Every scenario of the seed documents, from `segment-analytics-python` to the workspace, checked through the App API."""
+"""The seed documents' scenarios, from `segment-analytics-python` to the workspace, read through the App API."""
 
 from __future__ import annotations
 
