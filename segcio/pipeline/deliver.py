@@ -47,15 +47,17 @@ def deliver_local(conn: Connection, db: Database, destination: Destination, batc
 
 def deliver_remote(conn: Connection, destination: Destination, batch: list[LoggedEvent]) -> None:
     """Queue every event's requests in the outbox; the sender delivers them with batching and retries."""
-    from segcio.delivery.outbox import enqueue
+    from segcio.delivery.outbox import Planned, enqueue_many
 
     outcomes: Counter[str] = Counter()
     base_url = destination.settings.get("base_url")
+    planned = []
     for item in batch:
         requests = [_rebase(r, base_url) for r in item.processed.requests] if base_url else item.processed.requests
         if requests:
-            enqueue(conn, destination.id, item.person_key, requests, item.seq)
+            planned.append(Planned(destination.id, item.person_key, requests, item.seq))
         outcomes[_outcome(item, list(item.processed.errors), bool(requests), queued=True)] += 1
+    enqueue_many(conn, planned)
     increment(conn, f"destination:{destination.id}", outcomes)
 
 
