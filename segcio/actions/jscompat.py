@@ -1,8 +1,5 @@
-"""JavaScript value semantics the reference runtime relies on (truthiness, number <-> string, key order).
-
-The Destination Actions reference runs on Node; payloads it produces follow JS rules. These helpers let the
-Python runtime produce the same values and the same JSON text.
-"""
+"""JavaScript value semantics the actions runtime needs on top of `segcio.actions.jsvalues`: AJV's scalar
+coercions, type names for messages, and JSON output in `JSON.stringify`'s key order."""
 
 from __future__ import annotations
 
@@ -10,115 +7,42 @@ import math
 import re
 from typing import Any
 
-_ARRAY_INDEX = re.compile(r"^(?:0|[1-9][0-9]*)$")
-_DECIMAL = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
-_JS_WHITESPACE = " \t\n\r\v\f\u00a0\ufeff\u2028\u2029"
+from segcio.actions.jsvalues import number_to_string, real_type_of, to_number, truthy
 
+__all__ = ["humanize_type", "js_ordered", "plain_number", "string_to_number", "to_string", "truthy",
+           "type_name"]
 
-def truthy(value: Any) -> bool:
-    """JS truthiness: '' / 0 / NaN / null / false are falsy; every object and array (even empty) is truthy."""
-    if value is None or value is False:
-        return False
-    if value is True:
-        return True
-    if isinstance(value, str):
-        return value != ""
-    if isinstance(value, int | float):
-        return value == value and value != 0
-    return True
+_ARRAY_INDEX = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 
 
 def type_name(value: Any) -> str:
-    """`typeof`-like name used in messages: string, number, boolean, object, array, null."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list | tuple):
-        return "array"
-    return "object"
+    """string, number, boolean, object, array or null."""
+    return real_type_of(value)
 
 
 def humanize_type(value: Any) -> str:
     """"a string", "an object", "null" ... as used in messages."""
     name = type_name(value)
-    if name == "null":
+    if name in ("null", "undefined"):
         return name
     return ("an " if name[0] in "aeiou" else "a ") + name
 
 
-def number_to_string(value: float) -> str:
-    """`String(n)` for a JS number (shortest round-trip digits, JS exponent thresholds)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        if abs(value) < 10**21:
-            return str(value)
-        value = float(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "0"
-    sign = "-" if value < 0 else ""
-    text = repr(abs(value))
-    mantissa, _, exp_text = text.partition("e")
-    exponent = int(exp_text) if exp_text else 0
-    int_part, _, frac_part = mantissa.partition(".")
-    int_part = int_part.lstrip("0")
-    if int_part:
-        point = len(int_part) + exponent
-        digits = int_part + frac_part
-    else:
-        stripped = frac_part.lstrip("0")
-        point = exponent - (len(frac_part) - len(stripped))
-        digits = stripped
-    digits = digits.rstrip("0") or "0"
-    k = len(digits)
-    if k <= point <= 21:
-        return sign + digits + "0" * (point - k)
-    if 0 < point <= 21:
-        return sign + digits[:point] + "." + digits[point:]
-    if -6 < point <= 0:
-        return sign + "0." + "0" * (-point) + digits
-    e = point - 1
-    body = digits[0] + ("." + digits[1:] if k > 1 else "")
-    return f"{sign}{body}e{'+' if e >= 0 else '-'}{abs(e)}"
-
-
 def to_string(value: Any) -> str:
-    """`"" + value` for the scalars AJV coerces to strings."""
+    """AJV's coercion to string: `"" + value` for numbers and booleans, "" for null."""
     if value is None:
         return ""
-    if isinstance(value, bool | int | float):
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int | float):
         return number_to_string(value)
     return str(value)
 
 
 def string_to_number(text: str) -> float | None:
     """`Number(text)`; None where JS gives NaN."""
-    s = text.strip(_JS_WHITESPACE)
-    if s == "":
-        return 0.0
-    if _DECIMAL.match(s):
-        return float(s)
-    lowered = s.lower()
-    for prefix, base in (("0x", 16), ("0o", 8), ("0b", 2)):
-        if lowered.startswith(prefix):
-            try:
-                return float(int(s[2:], base))
-            except ValueError:
-                return None
-    if s in ("Infinity", "+Infinity"):
-        return math.inf
-    if s == "-Infinity":
-        return -math.inf
-    return None
+    number = to_number(text)
+    return None if math.isnan(number) else number
 
 
 def plain_number(value: float) -> int | float:

@@ -15,6 +15,7 @@ from segcio.actions import jscompat
 from segcio.actions.errors import PayloadValidationError
 from segcio.actions.fields import Field
 from segcio.actions.jsdate import dayjs_parse
+from segcio.actions.jsvalues import json_stringify, utf16_length
 
 _DROP = object()  # a value removed by removeEmptyValues
 
@@ -86,11 +87,6 @@ def sentence(preamble: str, text: str) -> str:
 
 def _plural(word: str, count: int) -> str:
     return word if count == 1 else word + "s"
-
-
-def _js_length(value: str) -> int:
-    # JS string length counts UTF-16 code units.
-    return len(value.encode("utf-16-le")) // 2
 
 
 def _matches_type(value: Any, schema_type: str) -> bool:
@@ -171,7 +167,7 @@ def _field_checker(key: str, field: Field, path: str) -> Checker:
     choices: tuple[Any, ...] | None = None
     if field.choices is not None:
         choices = (*field.choices, None) if field.allow_null else field.choices
-        allowed = humanize_list([jscompat_json(c) for c in choices], "or")
+        allowed = humanize_list([str(json_stringify(c)) for c in choices], "or")
         enum_message = sentence(preamble, f"must be one of: {allowed}")
     is_numeric = field.type in ("number", "integer")
     fmt = field.effective_format
@@ -209,7 +205,7 @@ def _field_checker(key: str, field: Field, path: str) -> Checker:
                 limit_text = jscompat.to_string(field.minimum)
                 errors.append(sentence(preamble, f"must be equal to or greater than {limit_text}"))
         if isinstance(value, str):
-            length = _js_length(value) if (field.minimum is not None or field.maximum is not None) else 0
+            length = utf16_length(value) if (field.minimum is not None or field.maximum is not None) else 0
             if field.maximum is not None and not is_numeric and length > field.maximum:
                 limit = int(field.maximum)
                 errors.append(sentence(preamble, f"must be {limit} {_plural('character', limit)} or fewer but it was "
@@ -233,15 +229,6 @@ def _field_checker(key: str, field: Field, path: str) -> Checker:
         return value, errors
 
     return check
-
-
-def jscompat_json(value: Any) -> str:
-    """`JSON.stringify` of an enum choice (strings quoted)."""
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return jscompat.to_string(value)
 
 
 class ObjectValidator:

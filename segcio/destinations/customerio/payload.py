@@ -7,13 +7,13 @@ from typing import Any
 
 from segcio.actions.definition import ActionDefinition, PlannedRequest, RequestContext
 from segcio.actions.fields import Field
-from segcio.actions.jscompat import truthy
+from segcio.actions.jsvalues import MISSING, truthy
 from segcio.actions.validation import EMAIL_RE
 from segcio.destinations.customerio.timestamps import convert_attribute_timestamps, convert_valid_timestamp
 
 # A JS `undefined` member of an object we build: it keeps its key's position (a later assignment fills it in
 # place, as in JS) and disappears from the JSON.
-UNDEFINED: Any = type("Undefined", (), {"__repr__": lambda self: "undefined", "__bool__": lambda self: False})()
+UNDEFINED: Any = MISSING
 # Keys buildPayload takes out of the mapped payload; the batching knobs are never sent either.
 _TAKEN = frozenset(
     {"convert_timestamp", "person_id", "anonymous_id", "email", "object_id", "object_type_id", "timestamp",
