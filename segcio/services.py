@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from segcio.ingest.service import IngestService
 from segcio.pipeline.backlog import Backpressure
+from segcio.pipeline.senders import SenderSupervisor
 from segcio.pipeline.worker import RoutingWorker
 from segcio.runtime import Runtime
 
@@ -24,12 +25,16 @@ async def start(runtime: Runtime) -> None:
         worker = RoutingWorker(runtime.db)
         worker.start()
         runtime.services["router"] = worker
+        senders = SenderSupervisor(runtime.db)
+        senders.start()
+        runtime.services["senders"] = senders
 
 
 async def stop(runtime: Runtime) -> None:
     """Stop them, flushing what they hold."""
-    if "router" in runtime.services:
-        runtime.services.pop("router").stop()
+    for name in ("router", "senders"):
+        if name in runtime.services:
+            runtime.services.pop(name).stop()
     await runtime.services["backpressure"].stop()
     runtime.services["ingest"].stop()
     runtime.db.dispose()

@@ -37,18 +37,21 @@ def worker(
     name: Annotated[str | None, typer.Option(help="Worker name (default host:random).")] = None,
 ) -> None:
     """Run a routing/delivery worker without HTTP; several may share one PostgreSQL database."""
+    from segcio.pipeline.senders import SenderSupervisor
     from segcio.pipeline.worker import RoutingWorker
 
     db = _db(data_dir, database)
-    routing = RoutingWorker(db, name)
-    signal.signal(signal.SIGTERM, lambda *_: routing._stop.set())
+    routing, senders = RoutingWorker(db, name), SenderSupervisor(db)
+    signal.signal(signal.SIGTERM, lambda *_: routing.request_stop())
     typer.echo(f"worker {routing.router.owner} running; Ctrl-C to stop", err=True)
+    senders.start()
     try:
         routing.run_forever()
     except KeyboardInterrupt:
         pass
     finally:
         routing.stop()
+        senders.stop()
         db.dispose()
 
 

@@ -23,6 +23,9 @@ class RoutingWorker:
     def start(self) -> None:
         self._thread.start()
 
+    def request_stop(self) -> None:
+        self._stop.set()
+
     def stop(self, timeout: float = 30) -> None:
         self._stop.set()
         if self._thread.is_alive():
