@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from segcio import observability, services
+from segcio import logs, observability, services
 from segcio.bootstrap import ensure_defaults
 from segcio.config import Settings, load_settings
 from segcio.destinations import admin_api
@@ -26,6 +26,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    logs.configure(settings.log_level, settings.log_format)
     rt = runtime or build_runtime(settings)
     services.create(rt)
 

@@ -32,6 +32,8 @@ class Settings:
     processes: int = 1
     anonymous_retention_days: int = 30
     log_level: str = "info"
+    # "text" or "json" (one object per line).
+    log_format: str = "text"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
