@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from segcio.web.pages import auth, overview, sources, static
+from segcio.web.pages import api, auth, destinations, overview, sources, static, subscriptions, tester
 from segcio.web.render import NAV
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -13,6 +13,10 @@ PAGES = [
     (auth, None),
     (overview, ("/ui/", "Overview")),
     (sources, ("/ui/sources", "Sources")),
+    (destinations, ("/ui/destinations", "Destinations")),
+    (subscriptions, None),
+    (tester, None),
+    (api, None),
 ]
 
 for module, entry in PAGES:

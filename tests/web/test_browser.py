@@ -56,3 +56,71 @@ def test_phone_width_layout_has_no_horizontal_scroll(browser: Any, ui_server: Se
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, (path, width)
     context.close()
+
+
+def test_quick_setup_in_the_browser(page: Any, ui_server: Server) -> None:
+    page.goto(ui_server.url + "/ui/destinations")
+    page.get_by_label("Customer.io (Actions)").check()
+    page.get_by_label("Send events to").select_option("remote")
+    page.get_by_label("Site ID").fill("site-123")
+    page.get_by_label("API Key").fill("key-456")
+    page.get_by_label("Region").select_option("EU")
+    page.get_by_label("Quick Setup").check()
+    page.get_by_role("button", name="Create Destination").click()
+    page.wait_for_selector("text=created.")
+    page.get_by_role("link", name="Actions").click()
+    rows = page.locator("tbody tr")
+    assert rows.count() >= 15
+    assert page.get_by_role("link", name="Track Page View", exact=True).is_visible()
+    assert page.locator(".badge.off").count() == 0
+
+
+def test_event_tester_walk_through_from_the_documentation(page: Any, ui_server: Server) -> None:
+    base = ui_server.url + "/ui/destinations/1"
+    # 1. A Page event sent through Segment's API has no properties.url: the default subscription fails.
+    page.goto(base + "/tester")
+    page.get_by_label("Type").select_option("page")
+    assert '"name": "Home"' in page.get_by_label("Event (JSON)").input_value()
+    page.get_by_role("button", name="Send test event").click()
+    failure = page.locator('[data-subscription="Track Page View"]')
+    assert "The root value is missing the required field 'url'." in failure.locator(".error").inner_text()
+    assert "No request sent to the destination." in failure.inner_text()
+
+    # 2. A new Page subscription (trigger built with the condition builder) with Page URL mapped to `name`.
+    page.goto(base + "/subscriptions")
+    page.get_by_role("link", name="Add subscription").click()
+    page.get_by_label("Action").select_option("trackPageView")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Name", exact=True).fill("Page from the API")
+    page.get_by_label("Trigger", exact=True).fill("")
+    page.get_by_role("button", name="Add condition").click()
+    page.get_by_label("Field").select_option("type")
+    page.get_by_label("Operator").select_option("is")
+    page.get_by_label("Value", exact=True).fill("page")
+    page.get_by_role("button", name="Use these conditions").click()
+    assert page.get_by_label("Trigger", exact=True).input_value() == 'type = "page"'
+    page.wait_for_selector("#trigger-status.valid")
+    page.get_by_label("How Page URL is mapped").select_option("path")
+    page.get_by_role("textbox", name="Page URL").fill("name")
+    page.get_by_role("button", name="Save subscription").click()
+    page.wait_for_selector("text=saved.")
+
+    # 3. The same event now goes through.
+    page.goto(base + "/tester")
+    page.get_by_label("Type").select_option("page")
+    page.get_by_role("button", name="Send test event").click()
+    success = page.locator('[data-subscription="Page from the API"]')
+    assert "POST https://track.customer.io/api/v2/entity" in success.inner_text()
+    assert '"name": "Home"' in success.inner_text()
+    assert success.locator(".error").count() == 0
+
+
+def test_trigger_is_validated_as_you_type(page: Any, ui_server: Server) -> None:
+    page.goto(ui_server.url + "/ui/destinations/1/subscriptions/new?action=trackEvent")
+    field = page.get_by_label("Trigger", exact=True)
+    field.fill('type = "track" and')
+    page.wait_for_selector("#trigger-status.invalid")
+    assert field.get_attribute("aria-invalid") == "true"
+    field.fill('type = "track" and event = "Order Completed"')
+    page.wait_for_selector("#trigger-status.valid")
+    assert page.locator("#trigger-status").inner_text() == "Valid trigger."

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from segcio import jsonutil
 from segcio.bootstrap import create_source
-from segcio.store.tables.core import counters, destinations, events, rejected_events, sources
+from segcio.store.tables.core import counters, destinations, events, rejected_events, sources, workspaces
 
 
 @dataclass(frozen=True)
@@ -107,3 +107,35 @@ def rejection_count(conn: Connection) -> int:
 
 def event_count(conn: Connection) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar() or 0)
+
+
+def list_workspaces(conn: Connection) -> list[Any]:
+    return list(
+        conn.execute(sa.select(workspaces.c.id, workspaces.c.name, workspaces.c.site_id).order_by(workspaces.c.id))
+    )
+
+
+def workspace_credentials(conn: Connection, workspace_id: int) -> tuple[str, str] | None:
+    row = conn.execute(
+        sa.select(workspaces.c.site_id, workspaces.c.api_key).where(workspaces.c.id == workspace_id)
+    ).first()
+    return None if row is None else (str(row.site_id), str(row.api_key))
+
+
+def update_destination(
+    conn: Connection,
+    destination_id: int,
+    *,
+    name: str | None = None,
+    settings: dict[str, Any] | None = None,
+    enabled: bool | None = None,
+) -> None:
+    values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = name
+    if settings is not None:
+        values["settings"] = jsonutil.dumps(settings)
+    if enabled is not None:
+        values["enabled"] = enabled
+    if values:
+        conn.execute(sa.update(destinations).where(destinations.c.id == destination_id).values(**values))

@@ -55,8 +55,9 @@ function watchTrigger(input) {
 document.querySelectorAll("[data-validate-trigger]").forEach(watchTrigger);
 
 // Condition builder: rebuild the trigger text from the rows.
+// Trigger strings have no escapes: double quotes, or single quotes around a value that contains '"'.
 function quote(value) {
-  return '"' + value.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
+  return value.includes('"') ? "'" + value + "'" : '"' + value + '"';
 }
 function literal(value) {
   if (/^-?\d+(\.\d+)?$/.test(value) || value === "true" || value === "false" || value === "null") return value;
@@ -133,19 +134,6 @@ function setupBuilder(builder) {
   update();
 }
 document.querySelectorAll("[data-condition-builder]").forEach(setupBuilder);
-
-// Mapping editor: show the input that fits the chosen kind.
-function setupMappingRow(row) {
-  const kind = row.querySelector("select[data-kind]");
-  const refresh = () => {
-    row.querySelectorAll("[data-for-kind]").forEach((el) => {
-      el.hidden = el.dataset.forKind !== kind.value;
-    });
-  };
-  kind.addEventListener("change", refresh);
-  refresh();
-}
-document.querySelectorAll("[data-mapping-row]").forEach(setupMappingRow);
 
 // Event Tester: sample events per type.
 const typeSelect = document.getElementById("tester-type");

@@ -1,0 +1,186 @@
+"""Destinations: add Customer.io (Actions) or (Classic), settings, on/off, and the classic -> actions migration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND, create_destination
+from segcio.pipeline import migration
+from segcio.runtime import Runtime, get_runtime
+from segcio.web.confirm import confirmation_needed
+from segcio.web.data import core
+from segcio.web.data import destinations as dest_data
+from segcio.web.destination_form import REGIONS, TARGETS, SettingsInputError, region_of, settings_from_form
+from segcio.web.render import redirect, render
+from segcio.web.session import posted_form, require_login
+
+router = APIRouter(dependencies=[Depends(require_login)])
+KINDS = {ACTIONS_KIND: "Customer.io (Actions)", CLASSIC_KIND: "Customer.io (Classic)"}
+
+
+def _form_context(conn: Any) -> dict[str, Any]:
+    return {
+        "kinds": KINDS,
+        "regions": REGIONS,
+        "targets": TARGETS,
+        "workspaces": core.list_workspaces(conn),
+        "sources": core.list_sources(conn),
+    }
+
+
+def migration_states(conn: Any, destinations: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Per source with a classic destination: where its migration to Actions stands."""
+    sources = sorted({d["source_id"] for d in destinations if d["kind"] == CLASSIC_KIND})
+    return {source_id: migration.state(conn, source_id) for source_id in sources}
+
+
+@router.get("/destinations")
+def destinations_page(request: Request, runtime: Runtime = Depends(get_runtime), error: str = "") -> Response:
+    with runtime.db.connect() as conn:
+        destinations = core.list_destinations(conn)
+        migrations = migration_states(conn, destinations)
+        context = _form_context(conn)
+    names = {s.id: s.name for s in context["sources"]}
+    return render(
+        request,
+        "destinations.html",
+        title="Destinations",
+        destinations=destinations,
+        source_names=names,
+        migrations=migrations,
+        region_of=region_of,
+        error=error,
+        **context,
+    )
+
+
+@router.post("/destinations")
+def add_destination(
+    request: Request, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
+) -> Response:
+    kind = str(form.get("kind") or "")
+    if kind not in KINDS:
+        return destinations_page(request, runtime, error="Destination: choose Customer.io (Actions) or (Classic).")
+    name = str(form.get("name") or "").strip()[:200] or KINDS[kind]
+    setup = str(form.get("setup") or "quick")
+    try:
+        source_id = int(str(form.get("source_id") or "0"))
+    except ValueError:
+        source_id = 0
+    try:
+        with runtime.db.begin() as conn:
+            if core.get_source(conn, source_id) is None:
+                raise SettingsInputError("Source: choose the source whose events go there.")
+            settings = settings_from_form(conn, form)
+            destination_id = create_destination(conn, source_id, kind, settings, name=name)
+            if kind == ACTIONS_KIND and setup == "custom":
+                dest_data.start_customized(conn, destination_id)
+    except SettingsInputError as exc:
+        return destinations_page(request, runtime, error=str(exc))
+    if kind == ACTIONS_KIND and setup == "custom":
+        return redirect(
+            request,
+            f"/ui/destinations/{destination_id}/subscriptions",
+            notice=f"'{name}' created with Customized Setup: every action starts disabled; enable and edit the ones "
+            "you want.",
+        )
+    return redirect(request, f"/ui/destinations/{destination_id}", notice=f"'{name}' created.")
+
+
+def _destination_or_404(conn: Any, destination_id: int) -> dict[str, Any]:
+    destination = core.get_destination(conn, destination_id)
+    if destination is None:
+        raise HTTPException(404, f"No destination with id {destination_id}.")
+    return destination
+
+
+@router.get("/destinations/{destination_id}")
+def destination_page(
+    request: Request, destination_id: int, runtime: Runtime = Depends(get_runtime), error: str = ""
+) -> Response:
+    with runtime.db.connect() as conn:
+        destination = _destination_or_404(conn, destination_id)
+        context = _form_context(conn)
+    return render(
+        request,
+        "destination.html",
+        title=destination["name"],
+        destination=destination,
+        region=region_of(destination["settings"]),
+        error=error,
+        **context,
+    )
+
+
+@router.post("/destinations/{destination_id}/settings")
+def save_settings(
+    request: Request,
+    destination_id: int,
+    form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    try:
+        with runtime.db.begin() as conn:
+            destination = _destination_or_404(conn, destination_id)
+            settings = settings_from_form(conn, form, destination["settings"])
+            name = str(form.get("name") or "").strip()[:200] or destination["name"]
+            core.update_destination(conn, destination_id, name=name, settings=settings)
+    except SettingsInputError as exc:
+        return destination_page(request, destination_id, runtime, error=str(exc))
+    return redirect(request, f"/ui/destinations/{destination_id}", notice="Settings saved.")
+
+
+@router.post("/destinations/{destination_id}/enabled")
+def set_enabled(
+    request: Request,
+    destination_id: int,
+    form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    enable = form.get("enabled") == "on"
+    with runtime.db.connect() as conn:
+        destination = _destination_or_404(conn, destination_id)
+    if not enable:
+        asked = confirmation_needed(
+            request, form, f"Turn off '{destination['name']}'? Events stop flowing to it until it is turned on again."
+        )
+        if asked is not None:
+            return asked
+    with runtime.db.begin() as conn:
+        core.update_destination(conn, destination_id, enabled=enable)
+    back = str(form.get("back") or "")
+    target = back if back in ("/ui/destinations",) else f"/ui/destinations/{destination_id}"
+    return redirect(request, target, notice=f"'{destination['name']}' turned {'on' if enable else 'off'}.")
+
+
+@router.post("/destinations/migration/{source_id}")
+def migrate(
+    request: Request, source_id: int, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
+) -> Response:
+    """Classic -> Actions for one source: `both` (duplicates expected), then `actions` (classic removed)."""
+    mode = str(form.get("mode") or "")
+    if mode not in migration.MODES:
+        raise HTTPException(400, f"mode: choose one of {', '.join(migration.MODES)}.")
+    if mode == "actions":
+        asked = confirmation_needed(
+            request, form, "Switch to Customer.io (Actions) only? The classic destination is turned off and removed."
+        )
+        if asked is not None:
+            return asked
+    with runtime.db.begin() as conn:
+        if core.get_source(conn, source_id) is None:
+            raise HTTPException(404, f"No source with id {source_id}.")
+        result = migration.use(conn, source_id, mode)
+    notice = MIGRATION_NOTICES[mode] + (f" {result['note']}" if result.get("note") else "")
+    return redirect(request, "/ui/destinations#migration", notice=notice)
+
+
+MIGRATION_NOTICES = {
+    "both": "Customer.io (Actions) and (Classic) both run now.",
+    "actions": "Only Customer.io (Actions) runs now; the classic destination was turned off and removed.",
+    "classic": "Back to Customer.io (Classic); Customer.io (Actions) is turned off.",
+}

@@ -1,0 +1,104 @@
+"""Event Tester: run one event through a destination's subscriptions and show what each one does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from segcio import jsonutil
+from segcio.destinations.tester import STATUS_TEXT, DestinationRunner
+from segcio.runtime import Runtime, get_runtime
+from segcio.web import local_apply
+from segcio.web.data import destinations as dest_data
+from segcio.web.render import render
+from segcio.web.samples import SAMPLES
+from segcio.web.session import posted_form, require_login
+
+router = APIRouter(dependencies=[Depends(require_login)])
+MAX_EVENT_BYTES = 32 * 1024
+
+
+def _page(request: Request, runtime: Runtime, destination_id: int, **context: Any) -> Response:
+    with runtime.db.connect() as conn:
+        destination = dest_data.actions_destination(conn, destination_id)
+        if destination is None:
+            raise HTTPException(404, f"No Customer.io (Actions) destination with id {destination_id}.")
+        subscriptions = dest_data.subscriptions(conn, destination_id)
+    context.setdefault("event_type", "track")
+    context.setdefault("event_text", jsonutil.dumps(SAMPLES[context["event_type"]]))
+    context.setdefault("results", None)
+    context.setdefault("error", "")
+    context.setdefault("apply_local", False)
+    return render(
+        request,
+        "tester.html",
+        title="Event Tester",
+        destination=destination,
+        subscriptions=subscriptions,
+        samples=SAMPLES,
+        local_target=destination["settings"].get("target", "local") == "local" and local_apply.available(),
+        **context,
+    )
+
+
+@router.get("/destinations/{destination_id}/tester")
+def tester_page(request: Request, destination_id: int, runtime: Runtime = Depends(get_runtime)) -> Response:
+    return _page(request, runtime, destination_id)
+
+
+def _parse_event(text: str) -> tuple[dict[str, Any] | None, str]:
+    if len(text.encode()) > MAX_EVENT_BYTES:
+        return None, f"The event is larger than {MAX_EVENT_BYTES // 1024} KB; shorten it."
+    try:
+        event = jsonutil.loads(text)
+    except ValueError as exc:
+        return None, f"The event is not valid JSON ({exc}); fix the JSON and send again."
+    if not isinstance(event, dict):
+        return None, 'The event must be a JSON object such as {"type": "track", "event": "Signed Up"}.'
+    return event, ""
+
+
+@router.post("/destinations/{destination_id}/tester")
+def run_tester(
+    request: Request,
+    destination_id: int,
+    form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    event_type = str(form.get("type") or "track")
+    if event_type not in SAMPLES:
+        event_type = "track"
+    text = str(form.get("event") or "")
+    apply_local = form.get("apply_local") == "on"
+    event, error = _parse_event(text)
+    shown: dict[str, Any] = {"event_type": event_type, "event_text": text, "apply_local": apply_local}
+    if event is None:
+        return _page(request, runtime, destination_id, error=error, **shown)
+    with runtime.db.connect() as conn:
+        destination = dest_data.actions_destination(conn, destination_id)
+        if destination is None:
+            raise HTTPException(404, f"No Customer.io (Actions) destination with id {destination_id}.")
+        subscriptions = [s for s in dest_data.subscriptions(conn, destination_id) if s.get("enabled", True)]
+    results = DestinationRunner(destination["settings"], subscriptions).run(event)
+    responses: dict[int, list[dict[str, Any]]] = {}
+    if apply_local and destination["settings"].get("target", "local") == "local" and local_apply.available():
+        responses = local_apply.apply_results(runtime, destination["settings"], results)
+    rows = [
+        {
+            "name": r.name,
+            "partner_action": r.partner_action,
+            "trigger": r.trigger,
+            "matched": r.matched,
+            "status": r.status,
+            "why": STATUS_TEXT.get(r.status, r.status),
+            "error": r.error,
+            "payload": r.payload,
+            "requests": [req.to_dict() for req in r.requests],
+            "responses": responses.get(i),
+        }
+        for i, r in enumerate(results)
+    ]
+    return _page(request, runtime, destination_id, results=rows, **shown)
