@@ -1,0 +1,170 @@
+"""The dead-letter queue: requests given up on, with the reason; list, show, replay (back into the outbox), drop."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from segcio.delivery.outbox import OutboxRow
+from segcio.destinations.customerio.settings import basic_auth
+from segcio.jsonutil import dumps, loads
+from segcio.store import Database
+from segcio.store.tables.core import destinations
+from segcio.store.tables.delivery import dead_letters, outbox
+
+
+@dataclass(frozen=True)
+class Burial:
+    """One outbox row to move to the dead-letter queue."""
+
+    row: OutboxRow
+    reason: str
+    status: int | None
+    response_body: str | None
+    attempts: int
+
+
+def bury(conn: Connection, destination_id: int, burials: Sequence[Burial], now: float) -> None:
+    """Move rows from the outbox to the dead-letter queue (same transaction as the rest of the round)."""
+    if not burials:
+        return
+    conn.execute(
+        dead_letters.insert(),
+        [
+            {
+                "destination_id": destination_id,
+                "person_key": b.row.person_key,
+                "event_seq": b.row.event_seq,
+                "method": b.row.method,
+                "url": b.row.url,
+                "headers": b.row.headers,
+                "body": b.row.body,
+                "reason": b.reason,
+                "status": b.status,
+                "response_body": b.response_body,
+                "attempts": b.attempts,
+                "created_at": now,
+            }
+            for b in burials
+        ],
+    )
+    delete_outbox_rows(conn, [b.row.id for b in burials])
+
+
+def delete_outbox_rows(conn: Connection, ids: Sequence[int]) -> None:
+    for start in range(0, len(ids), 500):
+        conn.execute(outbox.delete().where(outbox.c.id.in_(ids[start : start + 500])))
+
+
+_LIST_COLUMNS = (
+    dead_letters.c.id,
+    dead_letters.c.destination_id,
+    dead_letters.c.person_key,
+    dead_letters.c.event_seq,
+    dead_letters.c.method,
+    dead_letters.c.url,
+    dead_letters.c.reason,
+    dead_letters.c.status,
+    dead_letters.c.attempts,
+    dead_letters.c.created_at,
+)
+
+
+def list_dead(db: Database, destination_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Newest first, without bodies."""
+    q = sa.select(*_LIST_COLUMNS).order_by(dead_letters.c.id.desc()).limit(limit)
+    if destination_id is not None:
+        q = q.where(dead_letters.c.destination_id == destination_id)
+    with db.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def show(db: Database, dead_id: int) -> dict[str, Any] | None:
+    """One dead letter in full; `body` is parsed JSON and the Authorization header is masked."""
+    with db.connect() as conn:
+        row = conn.execute(sa.select(dead_letters).where(dead_letters.c.id == dead_id)).first()
+    if row is None:
+        return None
+    out = dict(row._mapping)
+    headers = loads(out["headers"])
+    if "Authorization" in headers or "authorization" in headers:
+        headers = {k: ("***" if k.lower() == "authorization" else v) for k, v in headers.items()}
+    out["headers"] = headers
+    out["body"] = None if out["body"] is None else loads(out["body"])
+    return out
+
+
+def _selection(ids: Sequence[int] | None, destination_id: int | None) -> sa.ColumnElement[bool]:
+    if ids is None and destination_id is None:
+        return sa.true()
+    clauses: list[sa.ColumnElement[bool]] = []
+    if ids is not None:
+        clauses.append(dead_letters.c.id.in_(list(ids)))
+    if destination_id is not None:
+        clauses.append(dead_letters.c.destination_id == destination_id)
+    return sa.and_(*clauses)
+
+
+def _fresh_auth(conn: Connection, destination_id: int) -> str | None:
+    """The destination's current credentials (they may have been fixed since the failure)."""
+    raw = conn.execute(sa.select(destinations.c.settings).where(destinations.c.id == destination_id)).scalar()
+    if not raw:
+        return None
+    settings = loads(raw)
+    if isinstance(settings, dict) and settings.get("siteId") and settings.get("apiKey"):
+        return basic_auth(settings)
+    return None
+
+
+def replay(
+    db: Database, ids: Sequence[int] | None = None, destination_id: int | None = None, now: float | None = None
+) -> int:
+    """Move dead letters back into the outbox of the destination that failed them, at the end of its queue,
+    with fresh attempts (and the destination's current credentials). `ids=None`: all (of `destination_id`)."""
+    at = time.time() if now is None else now
+    with db.begin() as conn:
+        rows = conn.execute(
+            sa.select(dead_letters).where(_selection(ids, destination_id)).order_by(dead_letters.c.id)
+        ).all()
+        auth_cache: dict[int, str | None] = {}
+        moved = []
+        for r in rows:
+            if r.destination_id not in auth_cache:
+                auth_cache[r.destination_id] = _fresh_auth(conn, r.destination_id)
+            headers = r.headers
+            auth = auth_cache[r.destination_id]
+            if auth is not None:
+                h = {k: v for k, v in loads(headers).items() if k.lower() != "authorization"}
+                h["Authorization"] = auth
+                headers = dumps(h)
+            moved.append(
+                {
+                    "destination_id": r.destination_id,
+                    "person_key": r.person_key,
+                    "event_seq": r.event_seq,
+                    "method": r.method,
+                    "url": r.url,
+                    "headers": headers,
+                    "body": r.body,
+                    "attempts": 0,
+                    "next_attempt_at": at,
+                    "first_attempt_at": None,
+                    "last_error": None,
+                    "created_at": at,
+                }
+            )
+        if moved:
+            conn.execute(outbox.insert(), moved)
+            conn.execute(dead_letters.delete().where(dead_letters.c.id.in_([r.id for r in rows])))
+    return len(moved)
+
+
+def drop(db: Database, ids: Sequence[int] | None = None, destination_id: int | None = None) -> int:
+    """Delete dead letters for good. `ids=None`: all (of `destination_id`)."""
+    with db.begin() as conn:
+        return int(conn.execute(dead_letters.delete().where(_selection(ids, destination_id))).rowcount)

@@ -1,0 +1,187 @@
+"""The remote sender against a misbehaving Customer.io stand-in, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import sqlalchemy as sa
+
+from segcio.delivery import dlq
+from segcio.delivery.outbox import backlog
+from segcio.delivery.sender import RemoteSender
+from segcio.store import Database
+from segcio.store.tables.delivery import dead_letters, delivery_log
+from tests.delivery.conftest import DEST, drain, entity, queue, v1
+from tests.delivery.invariants import check_duplicates, check_order, item_key
+from tests.delivery.standin import MAX_BATCH, Fault, StandIn
+
+
+def queue_events(db: Database, base: str, people: int, per_person: int, pad: int = 0) -> set[tuple[str, int]]:
+    expected = set()
+    for n in range(per_person):
+        for p in range(people):
+            person = f"user-{p}"
+            queue(db, person, [entity(base, person, n, pad)], seq=n * people + p)
+            expected.add((person, n))
+    return expected
+
+
+def test_1000_events_go_in_few_batches_of_at_most_500kb(db: Database, standin: StandIn) -> None:
+    expected = queue_events(db, standin.url, people=50, per_person=20, pad=1200)
+    drain(db)
+    batches = [a for a in standin.arrivals if a.path == "/api/v2/batch"]
+    assert len(standin.arrivals) == len(batches) <= 10  # <= 10 requests per 1,000 events
+    assert max(len(a.body) for a in batches) <= MAX_BATCH
+    received = [item_key(item) for _, item in standin.processed_items()]
+    assert sorted(received) == sorted(expected)  # each exactly once
+    assert all(a.authorization == standin.expected_auth for a in batches)
+    check_order(standin)
+    assert backlog(db, DEST).pending == 0
+
+
+def test_faults_lose_nothing_and_keep_each_persons_order(db: Database, standin: StandIn) -> None:
+    standin.reject_ids = {"user-3"}
+    standin.plan(
+        Fault("500"),
+        Fault("429", 0.05),
+        Fault("hang", 3.0),  # longer than the client's 1 s timeout: the service keeps it, the client retries
+        Fault("reset"),
+        Fault("503"),
+    )
+    expected = queue_events(db, standin.url, people=8, per_person=30, pad=3000)
+    drain(db, {"requestTimeout": 1.0, "concurrency": 4, "maxBatchBytes": 60_000})
+    delivered = {item_key(item) for _, item in standin.processed_items()}
+    with db.connect() as conn:
+        dead = conn.execute(sa.select(dead_letters.c.person_key, dead_letters.c.reason, dead_letters.c.status)).all()
+    # nothing lost: delivered or dead-lettered with the reason Customer.io gave
+    assert delivered == {k for k in expected if k[0] != "user-3"}
+    assert len(dead) == 30 and {d.person_key for d in dead} == {"user-3"}
+    assert all(d.status == 207 and "invalid identifiers: rejected id" in d.reason for d in dead)
+    check_order(standin)
+    check_duplicates(standin)
+    faults = {a.fault for a in standin.arrivals}
+    assert {"500", "429", "hang", "reset", "503"} <= faults
+
+
+def test_retry_after_is_honoured(db: Database, standin: StandIn) -> None:
+    standin.plan(Fault("429", 1.0))
+    queue(db, "u", [entity(standin.url, "u", 0)])
+    drain(db)
+    first, second = standin.arrivals
+    assert first.status == 429 and second.status == 200
+    assert second.at - first.at >= 0.95
+
+
+def test_gives_up_after_max_attempts_into_the_dead_letter_queue(db: Database, standin: StandIn) -> None:
+    standin.fail_paths["/api/v2/batch"] = Fault("500")
+    queue(db, "u", [entity(standin.url, "u", 0)], seq=42)
+    drain(db, {"maxAttempts": 3})
+    assert len(standin.arrivals) == 3
+    [letter] = dlq.list_dead(db)
+    assert letter["attempts"] == 3 and letter["event_seq"] == 42 and letter["status"] == 500
+    assert "gave up after 3 attempts" in letter["reason"] and "HTTP 500" in letter["reason"]
+    shown = dlq.show(db, letter["id"])
+    assert shown is not None and shown["body"]["id"] == "u-0" and shown["headers"]["authorization"] == "***"
+
+
+def test_gives_up_after_max_time(db: Database, standin: StandIn) -> None:
+    standin.fail_paths["/api/v2/batch"] = Fault("503")
+    queue(db, "u", [entity(standin.url, "u", 0)])
+    drain(db, {"maxRetrySeconds": 0.1, "retryBaseSeconds": 0.05})
+    [letter] = dlq.list_dead(db)
+    assert "retrying would exceed 0.1 s" in letter["reason"]
+    assert letter["attempts"] < 10
+
+
+def test_validation_failures_are_dead_lettered_at_once(db: Database, standin: StandIn) -> None:
+    queue(db, "a", [entity(standin.url, "a", 0)])
+    bad = entity(standin.url, "b", 0)
+    bad.json["attributes"]["note"] = "INVALID"
+    queue(db, "b", [bad])
+    queue(db, "c", [entity(standin.url, "c", 0)])
+    queue(db, "d", [v1(standin.url, "POST", "/api/v1/nowhere", {"x": 1})])
+    drain(db)
+    # the 400 batch was halved until only the culprit was left; the others were delivered once
+    assert {item_key(i) for _, i in standin.processed_items() if "identifiers" in i} == {("a", 0), ("c", 0)}
+    letters = {d["person_key"]: d for d in dlq.list_dead(db)}
+    assert set(letters) == {"b", "d"}
+    assert letters["b"]["status"] == 400 and "bad" in letters["b"]["reason"]
+    assert letters["d"]["status"] == 404 and letters["d"]["reason"] == "HTTP 404 Not Found: no such endpoint"
+
+
+def test_single_requests_keep_order_and_a_failing_person_holds_back_only_their_own(
+    db: Database, standin: StandIn
+) -> None:
+    standin.fail_paths["/api/v1/customers/stuck"] = Fault("503")
+    queue(db, "stuck", [v1(standin.url, "DELETE", "/api/v1/customers/stuck")])
+    queue(db, "stuck", [entity(standin.url, "stuck", 1)])
+    for n in range(5):
+        queue(db, "free", [entity(standin.url, "free", n)])
+        queue(db, "free", [v1(standin.url, "POST", "/api/v1/metrics", {"n": n})])
+    sender = RemoteSender(db, DEST, {"retryBaseSeconds": 0.05, "rateLimit": 1000})
+
+    async def rounds(count: int) -> None:
+        for _ in range(count):
+            await sender.run_once()
+            await asyncio.sleep(0.06)
+
+    asyncio.run(rounds(15))
+    paths = [(a.path, a.status) for a in standin.arrivals]
+    # "free" got everything through, in its order: entity n, then metrics n
+    free = [a for a in standin.arrivals if a.path == "/api/v1/metrics" or "free" in a.body.decode()]
+    assert [a.path for a in free] == ["/api/v2/batch", "/api/v1/metrics"] * 5
+    assert [i["n"] for a in free if a.path == "/api/v1/metrics" for i in a.items] == list(range(5))
+    # "stuck": only its failing first request was tried; its later event waits behind it
+    assert all(p == "/api/v1/customers/stuck" for p, s in paths if s == 503)
+    assert not any(b'"stuck"' in a.body for a in standin.arrivals if a.path == "/api/v2/batch")
+    del standin.fail_paths["/api/v1/customers/stuck"]
+    asyncio.run(sender.drain(30))
+    stuck = [a.path for a in standin.arrivals if "stuck" in a.path or b'"stuck"' in a.body]
+    assert stuck[-2:] == ["/api/v1/customers/stuck", "/api/v2/batch"]
+
+
+def test_delivery_log_records_requests_and_stays_bounded(db: Database, standin: StandIn) -> None:
+    standin.plan(Fault("500"))
+    for p in range(12):
+        queue(db, f"p{p}", [v1(standin.url, "POST", "/api/v1/metrics", {"p": p})])
+    drain(db, {"deliveryLogSize": 5})
+    with db.connect() as conn:
+        rows = conn.execute(sa.select(delivery_log).order_by(delivery_log.c.id)).all()
+    assert len(rows) == 5
+    assert {r.outcome for r in rows} <= {"delivered", "retry"}
+    assert all(r.status == 200 and r.method == "POST" and r.url.endswith("/api/v1/metrics") for r in rows[-3:])
+
+
+def test_unauthorised_goes_to_dead_letters_and_replay_uses_fixed_credentials(db: Database, standin: StandIn) -> None:
+    from segcio.store.tables.core import destinations
+
+    wrong = v1(standin.url, "POST", "/api/v1/metrics", {"a": 1})
+    wrong.headers["authorization"] = "Basic d3Jvbmc6d3Jvbmc="
+    queue(db, "u", [wrong])
+    drain(db)
+    [letter] = dlq.list_dead(db)
+    assert letter["status"] == 401 and "check the destination's siteId and apiKey" in letter["reason"]
+    with db.begin() as conn:
+        conn.execute(
+            destinations.insert().values(
+                id=DEST,
+                source_id=1,
+                kind="customerio-actions",
+                name="remote",
+                enabled=True,
+                created_at=0,
+                settings='{"siteId": "site-1", "apiKey": "key-1"}',
+            )
+        )
+    assert dlq.replay(db, destination_id=DEST) == 1
+    assert backlog(db, DEST).pending == 1 and backlog(db, DEST).dead_letters == 0
+    drain(db)
+    assert standin.arrivals[-1].status == 200 and standin.arrivals[-1].authorization == standin.expected_auth
+
+
+def test_only_one_sender_per_destination(db: Database, standin: StandIn) -> None:
+    queue(db, "u", [entity(standin.url, "u", 0)])
+    first, second = RemoteSender(db, DEST, {}), RemoteSender(db, DEST, {})
+    assert asyncio.run(first.run_once()).leased
+    stats = asyncio.run(second.run_once())
+    assert not stats.leased and stats.requests == 0
