@@ -1,0 +1,104 @@
+"""Anonymous ids: merging anonymous events into the person identified with them, applying held group calls,
+and expiring what waited too long."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, insert, select, update
+
+from segcio import jsonutil
+from segcio.store.tables.workspace import ws_anonymous_ids, ws_events, ws_pending_relationships
+from segcio.workspace import activity
+from segcio.workspace.unit import PersonState, Unit
+
+
+def consume_anonymous_id(unit: Unit, person: PersonState, anonymous_id: str) -> None:
+    """An identify carried `anonymous_id`. The id belongs to the first person identified with it ("must be
+    unique and is not reusable"); identifying that person with it again merges what arrived since."""
+    owner = unit.anonymous_owner.get(anonymous_id)
+    if owner is not None and owner[0] != person.pk and unit.by_pk(owner[0]) is not None:
+        unit.add_activity(
+            activity.SKIPPED_UPDATE,
+            person_pk=person.pk,
+            name="anonymous_id",
+            data={"message": f"anonymous_id {anonymous_id!r} already belongs to another person; nothing merged"},
+        )
+        return
+    unmerged = unit.settings.anonymous_merge and bool(unit.unmerged_anonymous.get(anonymous_id))
+    pending = bool(unit.pending_anonymous.get(anonymous_id))
+    if owner is not None and not unmerged and not pending:
+        return  # already this person's, nothing waiting
+    if owner is None:
+        unit.conn.execute(
+            insert(ws_anonymous_ids).values(
+                workspace_id=unit.ws, anonymous_id=anonymous_id, person_id=person.pk, consumed_at=unit.now
+            )
+        )
+    else:
+        unit.conn.execute(
+            update(ws_anonymous_ids)
+            .where(ws_anonymous_ids.c.workspace_id == unit.ws, ws_anonymous_ids.c.anonymous_id == anonymous_id)
+            .values(person_id=person.pk, consumed_at=unit.now)
+        )
+    unit.anonymous_owner.set(anonymous_id, (person.pk, unit.now))
+
+    if unmerged:
+        if anonymous_id in unit.buffered_anonymous:
+            unit.flush()
+        oldest = unit.now - unit.settings.anonymous_retention_days * 86400
+        merged = unit.conn.execute(
+            update(ws_events)
+            .where(
+                ws_events.c.workspace_id == unit.ws,
+                ws_events.c.anonymous_id == anonymous_id,
+                ws_events.c.person_id.is_(None),
+                ws_events.c.received_at >= oldest,
+            )
+            .values(person_id=person.pk)
+        ).rowcount
+        unit.unmerged_anonymous.set(anonymous_id, None)
+        if merged:
+            unit.add_activity(activity.ANON_MERGE, person_pk=person.pk, name=anonymous_id, data={"events": int(merged)})
+    if pending:
+        apply_held(unit, person, anonymous_id)
+
+
+def apply_held(unit: Unit, person: PersonState, anonymous_id: str) -> None:
+    """Apply the group calls held for this anonymous id, once, relating their objects to the person."""
+    from segcio.workspace.objects import object_identify
+    from segcio.workspace.results import OpFailure
+
+    where = (
+        ws_pending_relationships.c.workspace_id == unit.ws,
+        ws_pending_relationships.c.anonymous_id == anonymous_id,
+    )
+    rows = unit.conn.execute(
+        select(ws_pending_relationships.c.operation).where(*where).order_by(ws_pending_relationships.c.id)
+    ).all()
+    unit.conn.execute(delete(ws_pending_relationships).where(*where))
+    unit.pending_anonymous.set(anonymous_id, None)
+    for row in rows:
+        try:
+            object_identify(unit, jsonutil.loads(row.operation), held_for=person)
+        except OpFailure as exc:
+            unit.add_activity(
+                activity.FAILED_ATTRIBUTE_CHANGE,
+                person_pk=person.pk,
+                name=exc.result.field,
+                data={"reason": exc.result.reason, "message": exc.result.message, "held_for": anonymous_id},
+            )
+
+
+def expire_anonymous(unit: Unit) -> tuple[int, int]:
+    """Delete anonymous events and held group calls older than the retention period; (events, held) counts."""
+    oldest = unit.now - unit.settings.anonymous_retention_days * 86400
+    events = unit.conn.execute(
+        delete(ws_events).where(
+            ws_events.c.workspace_id == unit.ws, ws_events.c.person_id.is_(None), ws_events.c.received_at < oldest
+        )
+    ).rowcount
+    held = unit.conn.execute(
+        delete(ws_pending_relationships).where(
+            ws_pending_relationships.c.workspace_id == unit.ws, ws_pending_relationships.c.received_at < oldest
+        )
+    ).rowcount
+    return int(events), int(held)

@@ -1,0 +1,153 @@
+"""Attribute rules shared by people, objects and relationships: removal, limits, reserved names, and the
+normalisation of `unsubscribed`, `created_at` and timestamps."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from segcio import jsonutil
+from segcio.destinations.customerio.timestamps import convert_valid_timestamp, created_at_seconds
+
+MAX_NAME_BYTES = 150
+MAX_VALUE_BYTES = 1000
+MAX_ATTRIBUTES = 300
+_DIGITS = re.compile(r"^-?\d+(?:\.\d+)?$", re.ASCII)
+
+# Keys of an identify's attributes that steer the operation instead of being stored.
+PERSON_CONTROL_KEYS = frozenset({"id", "email", "cio_id", "_update", "_timestamp", "cio_relationships"})
+
+
+@dataclass
+class AttributeOutcome:
+    """What one update did: attribute -> new value (None = removed), and the (field, message) failures."""
+
+    changed: dict[str, Any] = field(default_factory=dict)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+def is_removal(value: Any) -> bool:
+    """`null` or an empty string removes an attribute (documented for objects and relationships; applied to
+    people as well, which is how senders use it)."""
+    return value is None or value == ""
+
+
+def is_unsubscribed(value: Any) -> bool:
+    """Any case of "true", true, 1 or "1" unsubscribes; anything else is false."""
+    if value is True or (type(value) is int and value == 1):
+        return True
+    return isinstance(value, str) and value.strip().lower() in ("true", "1")
+
+
+def to_unix_seconds(value: Any) -> Any:
+    """`created_at` as integer Unix seconds when it can be read as a time (numbers, digit strings, ISO-8601 with
+    at most 3 fractional digits, JavaScript-Date strings such as `25 Mar 2015`); otherwise unchanged."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _DIGITS.match(text):
+            return int(float(text))
+        seconds = created_at_seconds(text)
+        return value if seconds is None else seconds
+    return value
+
+
+def event_time(value: Any, default: float) -> float | None:
+    """An event/attribute timestamp in Unix seconds (numbers, digit strings, date strings); None if unreadable."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        converted = convert_valid_timestamp(value.strip())
+        if isinstance(converted, int | float):
+            return float(converted)
+        if isinstance(converted, str) and _DIGITS.match(converted):
+            return float(converted)
+    return None
+
+
+def value_size(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value.encode())
+    return len(jsonutil.dumpb(value))
+
+
+def name_problem(name: str, reserved: frozenset[str] = frozenset()) -> str | None:
+    if not name:
+        return "attribute names cannot be empty"
+    if len(name.encode()) > MAX_NAME_BYTES:
+        return f"attribute name is longer than {MAX_NAME_BYTES} bytes; shorten it"
+    if name in reserved:
+        return f"{name!r} is reserved and cannot be used as an attribute name; rename it"
+    return None
+
+
+def apply_attributes(
+    current: dict[str, Any],
+    times: dict[str, float],
+    updates: dict[str, Any],
+    now: float,
+    *,
+    prefix: str = "attributes",
+    reserved: frozenset[str] = frozenset(),
+    skip: frozenset[str] = frozenset(),
+) -> AttributeOutcome:
+    """Apply `updates` to `current` in place (and `times`, when each attribute was last set).
+
+    `null`/`""` remove; names over 150 bytes, values over 1000 bytes, reserved names and attributes beyond 300
+    fail one by one while the rest are applied. Unchanged values are not counted as changes.
+    """
+    outcome = AttributeOutcome()
+    for name, raw in updates.items():
+        if name in skip:
+            continue
+        problem = name_problem(name, reserved)
+        if problem is not None:
+            outcome.failures.append((f"{prefix}.{name}", problem))
+            continue
+        if is_removal(raw):
+            if name in current:
+                del current[name]
+                times.pop(name, None)
+                outcome.changed[name] = None
+            continue
+        value = raw
+        if name == "unsubscribed":
+            value = is_unsubscribed(raw)
+        elif name == "created_at":
+            value = to_unix_seconds(raw)
+        if value_size(value) > MAX_VALUE_BYTES:
+            outcome.failures.append((f"{prefix}.{name}", f"value is larger than {MAX_VALUE_BYTES} bytes; shorten it"))
+            continue
+        if name not in current:
+            if len(current) >= MAX_ATTRIBUTES:
+                outcome.failures.append(
+                    (f"{prefix}.{name}", f"more than {MAX_ATTRIBUTES} attributes; remove unused attributes first")
+                )
+                continue
+        else:
+            old = current[name]
+            if old == value and type(old) is type(value):
+                continue
+        current[name] = value
+        times[name] = now
+        outcome.changed[name] = value
+    return outcome
+
+
+def as_device_attribute(value: Any) -> str:
+    """Device attributes are strings (`push_enabled` is "true"/"false")."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return jsonutil.dumps(value)

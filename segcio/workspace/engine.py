@@ -1,0 +1,214 @@
+"""The workspace engine: applies Track API v2 operations with Customer.io's semantics.
+
+Every way data enters a workspace (Track API v1/v2, the pipeline's destinations, the UI) ends here, so there is
+one implementation of identity, attributes, events, anonymous merge, objects, devices, suppression and merges.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
+
+from segcio.store import Database
+from segcio.workspace import activity, anonymous, devices, events, lifecycle, objects, people
+from segcio.workspace.identity import fold_email, person_pk_for
+from segcio.workspace.results import INVALID, OpFailure, OpResult
+from segcio.workspace.settings import (
+    WorkspaceSettings,
+    load_settings,
+    save_settings,
+    workspace_for_app_key,
+    workspace_for_site,
+)
+from segcio.workspace.unit import Unit
+
+__all__ = ["OpResult", "Workspace", "WorkspaceSettings", "workspace_for_app_key", "workspace_for_site"]
+
+Handler = Callable[[Unit, dict[str, Any]], OpResult]
+
+HANDLERS: dict[tuple[str, str], Handler] = {
+    ("person", "identify"): people.identify,
+    ("person", "event"): events.track,
+    ("person", "page"): events.track,
+    ("person", "screen"): events.track,
+    ("person", "viewed_content"): events.track,
+    ("person", "clicked_content"): events.track,
+    ("person", "delete"): lifecycle.delete,
+    ("person", "suppress"): lifecycle.suppress,
+    ("person", "unsuppress"): lifecycle.unsuppress,
+    ("person", "merge"): lifecycle.merge,
+    ("person", "add_device"): devices.add_device,
+    ("person", "delete_device"): devices.delete_device,
+    ("person", "add_relationships"): objects.person_relationship_op,
+    ("person", "delete_relationships"): objects.person_relationship_op,
+    ("object", "identify"): objects.object_identify,
+    ("object", "identify_anonymous"): objects.object_identify,
+    ("object", "add_relationships"): objects.object_identify,
+    ("object", "delete_relationships"): objects.object_identify,
+    ("object", "delete"): objects.object_delete,
+    ("delivery", "event"): events.delivery_event,
+}
+FAILED_ACTIVITY = {"event": activity.FAILED_EVENT, "page": activity.FAILED_EVENT, "screen": activity.FAILED_EVENT}
+ATTEMPTS = 3
+
+
+class Workspace:
+    """One Customer.io-compatible workspace stored in `db`."""
+
+    def __init__(self, db: Database, workspace_id: int) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
+
+    def settings(self) -> WorkspaceSettings:
+        with self.db.connect() as conn:
+            return load_settings(conn, self.workspace_id)
+
+    def update_settings(self, **changes: Any) -> WorkspaceSettings:
+        """Change settings (raises SettingsError naming a bad setting); returns the new settings."""
+        with self.db.begin() as conn:
+            settings = load_settings(conn, self.workspace_id).with_changes(**changes)
+            save_settings(conn, self.workspace_id, settings)
+        return settings
+
+    def apply(
+        self,
+        operations: list[dict[str, Any]],
+        *,
+        now: float | None = None,
+        source: str = "track_api",
+        conn: Connection | None = None,
+    ) -> list[OpResult]:
+        """Apply operations in order, in one transaction; each gets an OpResult. A failing operation is recorded
+        in the activity log and does not stop the others.
+
+        With `conn`, the operations join that connection's open transaction (the caller commits; a lost race on
+        PostgreSQL then surfaces as IntegrityError for the caller to retry)."""
+        if not operations:
+            return []
+        moment = time.time() if now is None else now
+        if conn is not None:
+            return self._apply_in(conn, operations, moment, source)
+        for attempt in range(ATTEMPTS):
+            try:
+                with self.db.begin() as conn:
+                    if attempt and self.db.is_postgres:
+                        # Lost a race creating the same person; retry serialised per workspace.
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 0x5E6C10 + self.workspace_id})
+                    results = self._apply_in(conn, operations, moment, source)
+                return results
+            except IntegrityError:
+                if attempt == ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def expire_anonymous(self, *, now: float | None = None) -> tuple[int, int]:
+        """Delete anonymous events and held group calls older than the retention period."""
+        with self.db.begin() as conn:
+            unit = Unit(conn, self.workspace_id, load_settings(conn, self.workspace_id), now or time.time(), "system")
+            return anonymous.expire_anonymous(unit)
+
+    def _apply_in(
+        self, conn: Connection, operations: list[dict[str, Any]], moment: float, source: str
+    ) -> list[OpResult]:
+        unit = Unit(conn, self.workspace_id, load_settings(conn, self.workspace_id), moment, source)
+        _prefetch(unit, operations)
+        results = [_apply_one(unit, op) for op in operations]
+        unit.flush()
+        return results
+
+
+def _apply_one(unit: Unit, op: Any) -> OpResult:
+    if not isinstance(op, dict):
+        return OpResult(False, INVALID, None, "each operation must be an object with type, action and identifiers")
+    kind, action = op.get("type"), op.get("action")
+    handler = HANDLERS.get((str(kind), str(action)))
+    if handler is None:
+        if kind not in ("person", "object", "delivery"):
+            return OpResult(False, INVALID, "type", f"type must be person, object or delivery, not {kind!r}")
+        return OpResult(False, INVALID, "action", f"action {action!r} is not supported for type {kind!r}")
+    try:
+        return handler(unit, op)
+    except OpFailure as failure:
+        _record_failure(unit, op, failure)
+        return failure.result
+
+
+def _record_failure(unit: Unit, op: dict[str, Any], failure: OpFailure) -> None:
+    result = failure.result
+    if op.get("type") == "object":
+        identifiers = op.get("identifiers")
+        type_id = str(identifiers.get("object_type_id", "1")) if isinstance(identifiers, dict) else ""
+        kind = activity.object_activity(int(type_id) if type_id.isdigit() else 0, "failed_attribute_change")
+    else:
+        kind = FAILED_ACTIVITY.get(str(op.get("action")), activity.FAILED_ATTRIBUTE_CHANGE)
+    unit.add_activity(
+        kind,
+        person_pk=failure.person_pk,
+        name=result.field,
+        data={
+            "reason": result.reason,
+            "message": result.message,
+            "action": op.get("action"),
+            "identifiers": op.get("identifiers", {k: op.get(k) for k in ("primary", "secondary") if k in op}),
+        },
+    )
+
+
+def _prefetch(unit: Unit, operations: list[dict[str, Any]]) -> None:
+    """Load everything the batch will look up with a few bulk queries."""
+    ids: list[str] = []
+    emails: list[str] = []
+    pks: list[int] = []
+    event_ids: list[str] = []
+    anonymous_ids: list[str] = []
+
+    def note(identifiers: Any) -> None:
+        if not isinstance(identifiers, dict):
+            return
+        for key, value in identifiers.items():
+            if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+                continue
+            value = str(value)
+            if key == "id":
+                ids.append(value)
+            elif key == "email":
+                emails.append(value)
+            elif key == "cio_id":
+                pk = person_pk_for(value[4:] if value.startswith("cio_") else value)
+                if pk is not None:
+                    pks.append(pk)
+            elif key == "anonymous_id":
+                anonymous_ids.append(value)
+
+    for op in operations:
+        if not isinstance(op, dict):
+            continue
+        note(op.get("identifiers"))
+        if op.get("action") == "merge":
+            note(op.get("primary"))
+            note(op.get("secondary"))
+        attrs = op.get("attributes")
+        if op.get("type") == "person" and isinstance(attrs, dict):
+            if op.get("action") == "identify":
+                note({k: attrs.get(k) for k in ("id", "email", "anonymous_id") if k in attrs})
+            if op.get("action") in ("event", "page", "screen") and isinstance(op.get("id"), str):
+                event_ids.append(op["id"])
+        elif op.get("action") in ("event", "page", "screen") and isinstance(op.get("id"), str):
+            event_ids.append(op["id"])
+        for entry in op.get("cio_relationships") or ():
+            if isinstance(entry, dict):
+                note(entry.get("identifiers"))
+    unit.prefetch_people(ids, emails, pks)
+    unit.suppressed_ids.prefetch(ids)
+    if unit.settings.email_is_identifier:
+        unit.suppressed_emails.prefetch(fold_email(e) for e in emails)
+    if event_ids:
+        unit.seen_event_ids.prefetch(event_ids)
+    if anonymous_ids:
+        unit.anonymous_owner.prefetch(anonymous_ids)
+        unit.unmerged_anonymous.prefetch(anonymous_ids)
+        unit.pending_anonymous.prefetch(anonymous_ids)

@@ -1,0 +1,401 @@
+"""Objects, object types (auto-created, named after animals) and person<->object relationships."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from segcio import jsonutil
+from segcio.store.tables.workspace import ws_object_types, ws_objects, ws_pending_relationships, ws_relationships
+from segcio.workspace import activity
+from segcio.workspace.attributes import apply_attributes
+from segcio.workspace.identity import IdentifierError, identifier_text, object_pk_for
+from segcio.workspace.results import INVALID, LIMIT, NOT_FOUND, OK, SUPPRESSED, Failures, OpFailure, OpResult, invalid
+from segcio.workspace.unit import PersonState, Unit
+
+# Names for auto-created object types. Customer.io names them "after a type of animal"; which animals is not
+# documented, so these are our own choice.
+ANIMALS = (
+    "Otters",
+    "Pandas",
+    "Koalas",
+    "Penguins",
+    "Foxes",
+    "Owls",
+    "Dolphins",
+    "Hedgehogs",
+    "Llamas",
+    "Badgers",
+    "Lynxes",
+    "Walruses",
+    "Puffins",
+    "Beavers",
+    "Herons",
+    "Bison",
+    "Capybaras",
+    "Meerkats",
+    "Ocelots",
+    "Tapirs",
+)
+OBJECT_RESERVED = frozenset({"relationship", "cio_object_id", "object_id", "objectId"})
+RELATIONSHIP_RESERVED = frozenset({"relationship"})
+
+
+@dataclass
+class ObjectState:
+    pk: int
+    type_id: int
+    object_id: str
+    attrs: dict[str, Any]
+    times: dict[str, float]
+
+    def label(self) -> str:
+        return f"{self.type_id}:{self.object_id}"
+
+
+# -- object types ---------------------------------------------------------------------------------------------
+
+
+def _type_id(raw: Any, field: str) -> int:
+    text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    if not text.isdigit() or int(text) < 1:
+        raise invalid(field, f"{field} must be a positive integer (as a string), not {raw!r}")
+    return int(text)
+
+
+def ensure_type(unit: Unit, type_id: int) -> None:
+    """Object types are created on first use, up to the workspace's auto-create limit, named after animals."""
+    found = unit.conn.execute(
+        select(ws_object_types.c.type_id).where(
+            ws_object_types.c.workspace_id == unit.ws, ws_object_types.c.type_id == type_id
+        )
+    ).first()
+    if found is not None:
+        return
+    rows = unit.conn.execute(
+        select(ws_object_types.c.name, ws_object_types.c.auto_created).where(ws_object_types.c.workspace_id == unit.ws)
+    ).all()
+    auto_created = sum(1 for r in rows if r.auto_created)
+    if auto_created >= unit.settings.object_type_auto_create_limit:
+        raise OpFailure(
+            LIMIT,
+            "identifiers.object_type_id",
+            f"object type {type_id} does not exist and {auto_created} types were already created automatically "
+            "(the limit); use an existing object_type_id",
+        )
+    used = {r.name for r in rows}
+    name = next((a for a in ANIMALS if a not in used), f"Animals {type_id}")
+    unit.conn.execute(
+        insert(ws_object_types).values(
+            workspace_id=unit.ws, type_id=type_id, name=name, auto_created=True, created_at=unit.now
+        )
+    )
+
+
+# -- objects --------------------------------------------------------------------------------------------------
+
+
+def _object_from_row(row: Any) -> ObjectState:
+    return ObjectState(
+        int(row.id), int(row.type_id), row.object_id, jsonutil.loads(row.attributes), jsonutil.loads(row.timestamps)
+    )
+
+
+def object_reference(identifiers: Any, field: str = "identifiers") -> tuple[int | None, str]:
+    """(type_id, object_id) or (None, cio_object_id)."""
+    if not isinstance(identifiers, dict):
+        raise invalid(field, f"{field} must be an object with object_type_id and object_id (or cio_object_id)")
+    try:
+        if identifiers.get("cio_object_id") not in (None, ""):
+            return None, identifier_text(identifiers["cio_object_id"], f"{field}.cio_object_id")
+        type_id = _type_id(identifiers.get("object_type_id", "1"), f"{field}.object_type_id")
+        return type_id, identifier_text(identifiers.get("object_id"), f"{field}.object_id")
+    except IdentifierError as exc:
+        raise invalid(exc.field, exc.message) from None
+
+
+def find_object(unit: Unit, type_id: int | None, ref: str) -> ObjectState | None:
+    if type_id is None:
+        pk = object_pk_for(ref)
+        if pk is None:
+            return None
+        where = [ws_objects.c.id == pk]
+    else:
+        where = [ws_objects.c.type_id == type_id, ws_objects.c.object_id == ref]
+    row = unit.conn.execute(select(ws_objects).where(ws_objects.c.workspace_id == unit.ws, *where)).first()
+    return None if row is None else _object_from_row(row)
+
+
+def find_or_create_object(unit: Unit, type_id: int | None, ref: str, field: str = "identifiers") -> ObjectState:
+    found = find_object(unit, type_id, ref)
+    if found is not None:
+        return found
+    if type_id is None:
+        raise OpFailure(NOT_FOUND, f"{field}.cio_object_id", f"no object has cio_object_id {ref!r}")
+    ensure_type(unit, type_id)
+    result = unit.conn.execute(
+        insert(ws_objects).values(
+            workspace_id=unit.ws,
+            type_id=type_id,
+            object_id=ref,
+            attributes="{}",
+            timestamps="{}",
+            created_at=unit.now,
+            updated_at=unit.now,
+        )
+    )
+    assert result.inserted_primary_key is not None
+    obj = ObjectState(int(result.inserted_primary_key[0]), type_id, ref, {}, {})
+    unit.add_activity(activity.object_activity(type_id, "create"), object_pk=obj.pk, name=ref)
+    return obj
+
+
+def _update_object_attributes(unit: Unit, obj: ObjectState, attrs: Any, failures: Failures) -> None:
+    if attrs is None:
+        return
+    if not isinstance(attrs, dict):
+        raise invalid("attributes", "attributes must be an object of attribute names to values")
+    outcome = apply_attributes(obj.attrs, obj.times, attrs, unit.now, reserved=OBJECT_RESERVED)
+    for field_name, message in outcome.failures:
+        failures.add(LIMIT if "reserved" not in message else INVALID, field_name, message)
+        unit.add_activity(
+            activity.object_activity(obj.type_id, "failed_attribute_change"),
+            object_pk=obj.pk,
+            name=field_name,
+            data={"message": message},
+        )
+    if outcome.changed:
+        unit.conn.execute(
+            update(ws_objects)
+            .where(ws_objects.c.id == obj.pk)
+            .values(attributes=jsonutil.dumps(obj.attrs), timestamps=jsonutil.dumps(obj.times), updated_at=unit.now)
+        )
+        unit.add_activity(
+            activity.object_activity(obj.type_id, "attribute_change"),
+            object_pk=obj.pk,
+            data={"changes": outcome.changed},
+        )
+
+
+# -- relationships --------------------------------------------------------------------------------------------
+
+
+def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, failures: Failures) -> None:
+    """Add (or update the attributes of) a person<->object relationship; null/"" removes an attribute."""
+    if attrs is not None and not isinstance(attrs, dict):
+        raise invalid("relationship_attributes", "relationship_attributes must be an object")
+    row = unit.conn.execute(
+        select(ws_relationships.c.attributes).where(
+            ws_relationships.c.person_id == person.pk, ws_relationships.c.object_pk == obj.pk
+        )
+    ).first()
+    current: dict[str, Any] = {} if row is None else jsonutil.loads(row.attributes)
+    outcome = apply_attributes(
+        current, {}, attrs or {}, unit.now, prefix="relationship_attributes", reserved=RELATIONSHIP_RESERVED
+    )
+    for field_name, message in outcome.failures:
+        failures.add(LIMIT, field_name, message)
+        unit.add_activity(
+            activity.relationship_activity(obj.type_id, "failed_attribute_change"),
+            person_pk=person.pk,
+            object_pk=obj.pk,
+            name=field_name,
+            data={"message": message},
+        )
+    if row is None:
+        unit.conn.execute(
+            insert(ws_relationships).values(
+                person_id=person.pk,
+                object_pk=obj.pk,
+                workspace_id=unit.ws,
+                attributes=jsonutil.dumps(current),
+                created_at=unit.now,
+                updated_at=unit.now,
+            )
+        )
+        unit.add_activity(activity.ADD_RELATIONSHIP, person_pk=person.pk, object_pk=obj.pk, name=obj.label())
+        unit.add_activity(
+            activity.object_activity(obj.type_id, "add_relationship"),
+            object_pk=obj.pk,
+            name=person.cio_id,
+        )
+    elif outcome.changed:
+        unit.conn.execute(
+            update(ws_relationships)
+            .where(ws_relationships.c.person_id == person.pk, ws_relationships.c.object_pk == obj.pk)
+            .values(attributes=jsonutil.dumps(current), updated_at=unit.now)
+        )
+    if outcome.changed and row is not None:
+        unit.add_activity(
+            activity.relationship_activity(obj.type_id, "attribute_change"),
+            person_pk=person.pk,
+            object_pk=obj.pk,
+            data={"changes": outcome.changed},
+        )
+
+
+def unrelate(unit: Unit, person: PersonState, obj: ObjectState) -> None:
+    gone = unit.conn.execute(
+        delete(ws_relationships).where(
+            ws_relationships.c.person_id == person.pk, ws_relationships.c.object_pk == obj.pk
+        )
+    ).rowcount
+    if gone:
+        unit.add_activity(activity.DELETE_RELATIONSHIP, person_pk=person.pk, object_pk=obj.pk, name=obj.label())
+        unit.add_activity(
+            activity.object_activity(obj.type_id, "delete_relationship"), object_pk=obj.pk, name=person.cio_id
+        )
+
+
+def _entries(relationships: Any, field: str = "cio_relationships") -> list[dict[str, Any]]:
+    if not isinstance(relationships, list) or not all(isinstance(e, dict) for e in relationships):
+        raise invalid(field, f"{field} must be a list of {{identifiers, relationship_attributes}} objects")
+    return relationships
+
+
+def person_relationships(unit: Unit, person: PersonState, relationships: Any, *, default_action: str) -> OpResult:
+    """Relationships from the person's side: a v2 list, or the v1 `{"action", "relationships"}` form."""
+    action = default_action
+    if isinstance(relationships, dict):
+        action = str(relationships.get("action") or default_action)
+        relationships = relationships.get("relationships")
+    if action not in ("add_relationships", "delete_relationships"):
+        raise invalid(
+            "cio_relationships.action", "cio_relationships.action must be add_relationships or delete_relationships"
+        )
+    failures = Failures()
+    for index, entry in enumerate(_entries(relationships)):
+        field = f"cio_relationships[{index}].identifiers"
+        type_id, ref = object_reference(entry.get("identifiers"), field)
+        try:
+            if action == "add_relationships":
+                obj = find_or_create_object(unit, type_id, ref, field)
+                relate(unit, person, obj, entry.get("relationship_attributes"), failures)
+            else:
+                found = find_object(unit, type_id, ref)
+                if found is not None:
+                    unrelate(unit, person, found)
+        except OpFailure as exc:
+            failures.add(exc.result.reason or INVALID, exc.result.field or field, exc.result.message or "")
+    return failures.result()
+
+
+def person_relationship_op(unit: Unit, op: dict[str, Any]) -> OpResult:
+    from segcio.workspace.people import person_identifier, resolve_or_create
+
+    kind, value = person_identifier(unit, op)
+    action = str(op.get("action"))
+    relationships = op.get("cio_relationships")
+    _entries(relationships)
+    if action == "delete_relationships":
+        person = unit.find(kind, value)
+        if person is None:
+            return OpResult(True, NOT_FOUND, "identifiers", f"no person has {kind} {value!r}; nothing to delete")
+    else:
+        person = resolve_or_create(unit, kind, value, why=action)
+    return person_relationships(unit, person, relationships, default_action=action)
+
+
+# -- object operations ----------------------------------------------------------------------------------------
+
+
+def _anonymous_of(entry: dict[str, Any]) -> str | None:
+    identifiers = entry.get("identifiers")
+    if isinstance(identifiers, dict) and identifiers.get("anonymous_id") not in (None, ""):
+        return str(identifiers["anonymous_id"])
+    return None
+
+
+def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | None = None) -> OpResult:
+    """identify / identify_anonymous / add_relationships / delete_relationships on an object.
+
+    Relationships to an anonymous person that has not been identified yet are held: no type, object or
+    relationship is created until that anonymous id is identified (then `held_for` is that person).
+    """
+    action = str(op.get("action"))
+    type_id, ref = object_reference(op.get("identifiers"))
+    relationships = op.get("cio_relationships") or []
+    entries = _entries(relationships)
+    root_anonymous = op.get("anonymous_id") or (op.get("attributes") or {}).get("anonymous_id")
+    if action == "identify_anonymous" and root_anonymous and not any(_anonymous_of(e) for e in entries):
+        entries = [{"identifiers": {"anonymous_id": root_anonymous}, **(entries[0] if entries else {})}]
+
+    people: list[tuple[PersonState, Any]] = []
+    failures = Failures()
+    from segcio.workspace.people import person_identifier
+
+    for index, entry in enumerate(entries):
+        anonymous_id = _anonymous_of(entry)
+        if held_for is not None:
+            people.append((held_for, entry.get("relationship_attributes")))
+            continue
+        if anonymous_id is not None:
+            owner = unit.anonymous_owner.get(anonymous_id)
+            person = unit.by_pk(owner[0]) if owner is not None else None
+            if person is None:
+                hold(unit, op, entry, anonymous_id)
+                continue
+            people.append((person, entry.get("relationship_attributes")))
+            continue
+        field = f"cio_relationships[{index}].identifiers"
+        try:
+            kind, value = person_identifier(unit, {"identifiers": entry.get("identifiers"), "action": action})
+        except OpFailure as exc:
+            raise invalid(field, exc.result.message or "") from None
+        if unit.is_suppressed(kind, value):
+            failures.add(SUPPRESSED, field, f"{kind} {value!r} is suppressed; relationship not added")
+            continue
+        found = unit.find(kind, value)
+        if found is None and action != "delete_relationships":
+            from segcio.workspace.people import resolve_or_create
+
+            found = resolve_or_create(unit, kind, value, why="object relationship")
+        if found is not None:
+            people.append((found, entry.get("relationship_attributes")))
+
+    if action == "identify_anonymous" and not people and held_for is None:
+        return failures.result()  # everything held until the anonymous person is identified
+    if action == "delete_relationships":
+        found_obj = find_object(unit, type_id, ref)
+        if found_obj is not None:
+            for person, _ in people:
+                unrelate(unit, person, found_obj)
+        return failures.result()
+    obj = find_or_create_object(unit, type_id, ref)
+    if action in ("identify", "identify_anonymous") or held_for is not None:
+        _update_object_attributes(unit, obj, op.get("attributes"), failures)
+    for person, attrs in people:
+        relate(unit, person, obj, attrs, failures)
+    return failures.result()
+
+
+def hold(unit: Unit, op: dict[str, Any], entry: dict[str, Any], anonymous_id: str) -> None:
+    held = {**op, "cio_relationships": [entry]}
+    unit.conn.execute(
+        insert(ws_pending_relationships).values(
+            workspace_id=unit.ws, anonymous_id=anonymous_id, operation=jsonutil.dumps(held), received_at=unit.now
+        )
+    )
+    unit.pending_anonymous.set(anonymous_id, True)
+
+
+def object_delete(unit: Unit, op: dict[str, Any]) -> OpResult:
+    type_id, ref = object_reference(op.get("identifiers"))
+    obj = find_object(unit, type_id, ref)
+    if obj is None:
+        return OpResult(True, NOT_FOUND, "identifiers", "no such object; nothing was deleted")
+    unit.conn.execute(delete(ws_relationships).where(ws_relationships.c.object_pk == obj.pk))
+    unit.conn.execute(delete(ws_objects).where(ws_objects.c.id == obj.pk))
+    unit.add_activity(activity.object_activity(obj.type_id, "delete"), name=obj.object_id, data={"object": obj.label()})
+    return OK
+
+
+def object_type_count(unit: Unit) -> int:
+    return int(
+        unit.conn.execute(
+            select(func.count()).select_from(ws_object_types).where(ws_object_types.c.workspace_id == unit.ws)
+        ).scalar()
+        or 0
+    )

@@ -1,0 +1,460 @@
+"""The unit of work of one `Workspace.apply()` call.
+
+People touched by a batch are loaded with a few bulk queries up front, changed in memory, and written back with
+batched statements (`flush`). Events and activities are buffered the same way. Operations that need SQL over
+dependent rows (merges, deletions, anonymous merges) flush first, so the database always reflects memory when
+they run. On PostgreSQL the loaded people rows are locked (`FOR UPDATE`) for the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+
+from segcio import jsonutil
+from segcio.store.tables.workspace import (
+    ws_activities,
+    ws_anonymous_ids,
+    ws_events,
+    ws_pending_relationships,
+    ws_people,
+    ws_suppressions,
+)
+from segcio.workspace.identity import cio_id_for, fold_email, person_pk_for
+from segcio.workspace.settings import WorkspaceSettings
+
+CHUNK = 500
+
+_UPDATE_PERSON = (
+    update(ws_people)
+    .where(ws_people.c.id == bindparam("b_pk"))
+    .values(
+        ext_id=bindparam("b_ext_id"),
+        email=bindparam("b_email"),
+        email_key=bindparam("b_email_key"),
+        attributes=bindparam("b_attributes"),
+        timestamps=bindparam("b_timestamps"),
+        updated_at=bindparam("b_updated_at"),
+    )
+)
+_CLEAR_IDENTIFIERS = update(ws_people).where(ws_people.c.id == bindparam("b_pk")).values(ext_id=None, email_key=None)
+
+
+class PersonState:
+    """A person as held in memory during one apply."""
+
+    __slots__ = (
+        "attrs",
+        "created_at",
+        "db_email_key",
+        "db_ext_id",
+        "deleted",
+        "dirty",
+        "email",
+        "email_key",
+        "ext_id",
+        "new",
+        "pk",
+        "times",
+        "updated_at",
+    )
+
+    def __init__(
+        self,
+        pk: int,
+        ext_id: str | None,
+        email: str | None,
+        email_key: str | None,
+        attrs: dict[str, Any],
+        times: dict[str, float],
+        created_at: float,
+        updated_at: float,
+        *,
+        new: bool,
+    ) -> None:
+        self.pk = pk
+        self.ext_id = ext_id
+        self.email = email
+        self.email_key = email_key
+        self.attrs = attrs
+        self.times = times
+        self.created_at = created_at
+        self.updated_at = updated_at
+        self.new = new
+        self.dirty = new
+        self.deleted = False
+        self.db_ext_id = None if new else ext_id
+        self.db_email_key = None if new else email_key
+
+    @property
+    def cio_id(self) -> str:
+        return cio_id_for(self.pk)
+
+    def identifiers(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"cio_id": self.cio_id}
+        if self.ext_id is not None:
+            found["id"] = self.ext_id
+        if self.email is not None:
+            found["email"] = self.email
+        return found
+
+
+class LazyMap:
+    """Values looked up by key, loaded in bulk (`prefetch`) or one at a time; misses are remembered."""
+
+    def __init__(self, load: Callable[[list[str]], dict[str, Any]]) -> None:
+        self._load = load
+        self.values: dict[str, Any] = {}
+        self._looked: set[str] = set()
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        wanted = [k for k in set(keys) if k not in self._looked]
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            self.values.update(self._load(chunk))
+            self._looked.update(chunk)
+
+    def get(self, key: str) -> Any:
+        if key not in self._looked:
+            self.prefetch([key])
+        return self.values.get(key)
+
+    def set(self, key: str, value: Any) -> None:
+        self._looked.add(key)
+        if value is None:
+            self.values.pop(key, None)
+        else:
+            self.values[key] = value
+
+
+class Unit:
+    def __init__(
+        self, conn: Connection, workspace_id: int, settings: WorkspaceSettings, now: float, source: str
+    ) -> None:
+        self.conn = conn
+        self.ws = workspace_id
+        self.settings = settings
+        self.now = now
+        self.source = source
+        self.is_postgres = conn.dialect.name == "postgresql"
+        self.people: dict[int, PersonState] = {}
+        self._by_id: dict[str, int] = {}
+        self._by_email: dict[str, int] = {}
+        self._looked_ids: set[str] = set()
+        self._looked_emails: set[str] = set()
+        self._looked_pks: set[int] = set()
+        self._free_pks: list[int] = []
+        self._next_sqlite_pk: int | None = None
+        self.events: list[dict[str, Any]] = []
+        self.buffered_anonymous: set[str] = set()
+        self.activities: list[dict[str, Any]] = []
+        self.seen_event_ids: LazyMap = LazyMap(self._load_event_ids)
+        self.suppressed_ids: LazyMap = LazyMap(lambda keys: self._load_suppressed("id", keys))
+        self.suppressed_emails: LazyMap = LazyMap(lambda keys: self._load_suppressed("email", keys))
+        # anonymous_id -> (person pk, consumed_at)
+        self.anonymous_owner: LazyMap = LazyMap(self._load_anonymous_owner)
+        # anonymous ids with events still waiting for their person / with held group calls
+        self.unmerged_anonymous: LazyMap = LazyMap(self._load_unmerged_anonymous)
+        self.pending_anonymous: LazyMap = LazyMap(self._load_pending_anonymous)
+
+    # -- loading people ------------------------------------------------------------------------------------
+
+    def _select_people(self, where: Any) -> None:
+        stmt = select(ws_people).where(ws_people.c.workspace_id == self.ws, where)
+        if self.is_postgres:
+            stmt = stmt.with_for_update()
+        for row in self.conn.execute(stmt):
+            if row.id in self.people:
+                continue  # memory is authoritative for people already loaded
+            person = PersonState(
+                row.id,
+                row.ext_id,
+                row.email,
+                row.email_key,
+                jsonutil.loads(row.attributes),
+                jsonutil.loads(row.timestamps),
+                row.created_at,
+                row.updated_at,
+                new=False,
+            )
+            self.people[row.id] = person
+            self._looked_pks.add(row.id)
+            if row.ext_id is not None:
+                self._by_id.setdefault(row.ext_id, row.id)
+            if row.email_key is not None:
+                self._by_email.setdefault(row.email_key, row.id)
+
+    def prefetch_people(self, ids: Iterable[str], emails: Iterable[str], pks: Iterable[int]) -> None:
+        want_ids = [v for v in set(ids) if v not in self._looked_ids]
+        want_emails = [v for v in {fold_email(e) for e in emails} if v not in self._looked_emails]
+        want_pks = [v for v in set(pks) if v not in self._looked_pks]
+        for start in range(0, len(want_ids), CHUNK):
+            self._select_people(ws_people.c.ext_id.in_(want_ids[start : start + CHUNK]))
+        if self.settings.email_is_identifier:
+            for start in range(0, len(want_emails), CHUNK):
+                self._select_people(ws_people.c.email_key.in_(want_emails[start : start + CHUNK]))
+        for start in range(0, len(want_pks), CHUNK):
+            self._select_people(ws_people.c.id.in_(want_pks[start : start + CHUNK]))
+        self._looked_ids.update(want_ids)
+        self._looked_emails.update(want_emails)
+        self._looked_pks.update(want_pks)
+
+    def _live(self, pk: int | None) -> PersonState | None:
+        if pk is None:
+            return None
+        person = self.people.get(pk)
+        return None if person is None or person.deleted else person
+
+    def by_id(self, value: str) -> PersonState | None:
+        if value not in self._looked_ids:
+            self.prefetch_people([value], [], [])
+        person = self._live(self._by_id.get(value))
+        return person if person is not None and person.ext_id == value else None
+
+    def by_email(self, email: str) -> PersonState | None:
+        if not self.settings.email_is_identifier:
+            return None
+        key = fold_email(email)
+        if key not in self._looked_emails:
+            self.prefetch_people([], [key], [])
+        person = self._live(self._by_email.get(key))
+        return person if person is not None and person.email_key == key else None
+
+    def by_cio(self, cio_id: str) -> PersonState | None:
+        pk = person_pk_for(cio_id)
+        if pk is None:
+            return None
+        if pk not in self._looked_pks:
+            self.prefetch_people([], [], [pk])
+        return self._live(pk)
+
+    def by_pk(self, pk: int) -> PersonState | None:
+        if pk not in self._looked_pks:
+            self.prefetch_people([], [], [pk])
+        return self._live(pk)
+
+    def find(self, kind: str, value: str) -> PersonState | None:
+        if kind == "id":
+            return self.by_id(value)
+        if kind == "email":
+            return self.by_email(value)
+        if kind == "cio_id":
+            return self.by_cio(value)
+        return None
+
+    # -- changing people -----------------------------------------------------------------------------------
+
+    def _allocate_pk(self) -> int:
+        if self.is_postgres:
+            if not self._free_pks:
+                rows = self.conn.execute(
+                    text("SELECT nextval(pg_get_serial_sequence('ws_people', 'id')) FROM generate_series(1, 64)")
+                )
+                self._free_pks = sorted((int(r[0]) for r in rows), reverse=True)
+            return self._free_pks.pop()
+        if self._next_sqlite_pk is None:
+            # BEGIN IMMEDIATE holds the write lock, so nobody else allocates meanwhile; AUTOINCREMENT's
+            # high-water mark means numbers (and so cio_ids) are never reused.
+            seq = self.conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'ws_people'")).scalar()
+            high = self.conn.execute(select(func.max(ws_people.c.id))).scalar()
+            self._next_sqlite_pk = max(int(seq or 0), int(high or 0)) + 1
+        pk = self._next_sqlite_pk
+        self._next_sqlite_pk += 1
+        return pk
+
+    def create_person(self, ext_id: str | None, email: str | None) -> PersonState:
+        pk = self._allocate_pk()
+        email_key = fold_email(email) if email is not None and self.settings.email_is_identifier else None
+        times: dict[str, float] = {}
+        if ext_id is not None:
+            times["id"] = self.now
+        if email is not None:
+            times["email"] = self.now
+        person = PersonState(pk, ext_id, email, email_key, {}, times, self.now, self.now, new=True)
+        self.people[pk] = person
+        self._looked_pks.add(pk)
+        if ext_id is not None:
+            self._by_id[ext_id] = pk
+        if email_key is not None:
+            self._by_email[email_key] = pk
+        return person
+
+    def set_ext_id(self, person: PersonState, value: str | None) -> None:
+        person.ext_id = value
+        person.dirty = True
+        if value is None:
+            person.times.pop("id", None)
+        else:
+            person.times["id"] = self.now
+            self._by_id[value] = person.pk
+
+    def set_email(self, person: PersonState, value: str | None) -> None:
+        person.email = value
+        person.dirty = True
+        if value is None:
+            person.email_key = None
+            person.times.pop("email", None)
+            return
+        person.times["email"] = self.now
+        if self.settings.email_is_identifier:
+            person.email_key = fold_email(value)
+            self._by_email[person.email_key] = person.pk
+
+    def mark_deleted(self, person: PersonState) -> None:
+        person.deleted = True
+        person.dirty = True
+
+    # -- buffers -------------------------------------------------------------------------------------------
+
+    def add_activity(
+        self,
+        kind: str,
+        *,
+        person_pk: int | None = None,
+        object_pk: int | None = None,
+        name: str | None = None,
+        data: dict[str, Any] | None = None,
+        timestamp: float | None = None,
+    ) -> None:
+        self.activities.append(
+            {
+                "workspace_id": self.ws,
+                "person_id": person_pk,
+                "object_pk": object_pk,
+                "type": kind,
+                "name": name,
+                "timestamp": self.now if timestamp is None else timestamp,
+                "source": self.source,
+                "data": jsonutil.dumps(data or {}),
+            }
+        )
+
+    def add_event(self, row: dict[str, Any]) -> None:
+        self.events.append(row)
+        if row["person_id"] is None and row["anonymous_id"] is not None:
+            self.buffered_anonymous.add(row["anonymous_id"])
+            self.unmerged_anonymous.set(row["anonymous_id"], True)
+
+    # -- writing -------------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        conn = self.conn
+        gone = [p.pk for p in self.people.values() if p.deleted and p.dirty and not p.new]
+        for start in range(0, len(gone), CHUNK):
+            conn.execute(delete(ws_people).where(ws_people.c.id.in_(gone[start : start + CHUNK])))
+        changed = [p for p in self.people.values() if p.dirty and not p.deleted and not p.new]
+        moved = [
+            {"b_pk": p.pk}
+            for p in changed
+            if (p.db_ext_id is not None and p.db_ext_id != p.ext_id)
+            or (p.db_email_key is not None and p.db_email_key != p.email_key)
+        ]
+        if moved:
+            # Identifiers may move between people within one batch; free them all before setting new values.
+            conn.execute(_CLEAR_IDENTIFIERS, moved)
+        if changed:
+            conn.execute(
+                _UPDATE_PERSON,
+                [
+                    {
+                        "b_pk": p.pk,
+                        "b_ext_id": p.ext_id,
+                        "b_email": p.email,
+                        "b_email_key": p.email_key,
+                        "b_attributes": jsonutil.dumps(p.attrs),
+                        "b_timestamps": jsonutil.dumps(p.times),
+                        "b_updated_at": p.updated_at,
+                    }
+                    for p in changed
+                ],
+            )
+        created = [p for p in self.people.values() if p.new and not p.deleted]
+        if created:
+            conn.execute(
+                insert(ws_people),
+                [
+                    {
+                        "id": p.pk,
+                        "workspace_id": self.ws,
+                        "ext_id": p.ext_id,
+                        "email": p.email,
+                        "email_key": p.email_key,
+                        "attributes": jsonutil.dumps(p.attrs),
+                        "timestamps": jsonutil.dumps(p.times),
+                        "created_at": p.created_at,
+                        "updated_at": p.updated_at,
+                    }
+                    for p in created
+                ],
+            )
+        for p in self.people.values():
+            if p.dirty:
+                p.dirty = False
+                p.new = False
+                p.db_ext_id = p.ext_id
+                p.db_email_key = p.email_key
+        if self.events:
+            conn.execute(insert(ws_events), self.events)
+            self.events = []
+            self.buffered_anonymous.clear()
+        if self.activities:
+            conn.execute(insert(ws_activities), self.activities)
+            self.activities = []
+
+    # -- bulk loaders --------------------------------------------------------------------------------------
+
+    def _load_event_ids(self, keys: list[str]) -> dict[str, Any]:
+        rows = self.conn.execute(
+            select(ws_events.c.event_id).where(ws_events.c.workspace_id == self.ws, ws_events.c.event_id.in_(keys))
+        )
+        return {r[0]: True for r in rows}
+
+    def _load_suppressed(self, kind: str, keys: list[str]) -> dict[str, Any]:
+        rows = self.conn.execute(
+            select(ws_suppressions.c.value, ws_suppressions.c.group_key).where(
+                ws_suppressions.c.workspace_id == self.ws,
+                ws_suppressions.c.kind == kind,
+                ws_suppressions.c.value.in_(keys),
+            )
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def _load_anonymous_owner(self, keys: list[str]) -> dict[str, Any]:
+        rows = self.conn.execute(
+            select(ws_anonymous_ids.c.anonymous_id, ws_anonymous_ids.c.person_id, ws_anonymous_ids.c.consumed_at).where(
+                ws_anonymous_ids.c.workspace_id == self.ws, ws_anonymous_ids.c.anonymous_id.in_(keys)
+            )
+        )
+        return {r[0]: (int(r[1]), float(r[2])) for r in rows}
+
+    def _load_unmerged_anonymous(self, keys: list[str]) -> dict[str, Any]:
+        rows = self.conn.execute(
+            select(ws_events.c.anonymous_id)
+            .where(
+                ws_events.c.workspace_id == self.ws,
+                ws_events.c.anonymous_id.in_(keys),
+                ws_events.c.person_id.is_(None),
+            )
+            .distinct()
+        )
+        return {r[0]: True for r in rows}
+
+    def _load_pending_anonymous(self, keys: list[str]) -> dict[str, Any]:
+        rows = self.conn.execute(
+            select(ws_pending_relationships.c.anonymous_id)
+            .where(
+                ws_pending_relationships.c.workspace_id == self.ws,
+                ws_pending_relationships.c.anonymous_id.in_(keys),
+            )
+            .distinct()
+        )
+        return {r[0]: True for r in rows}
+
+    def is_suppressed(self, kind: str, value: str) -> bool:
+        if kind == "id":
+            return self.suppressed_ids.get(value) is not None
+        if kind == "email" and self.settings.email_is_identifier:
+            return self.suppressed_emails.get(fold_email(value)) is not None
+        return False
