@@ -33,11 +33,14 @@ class RequestContext:
     settings: Mapping[str, Any]
     base_url: str
     headers: Mapping[str, str]
+    json_headers: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "json_headers", {**self.headers, "content-type": "application/json"})
 
     def request(self, method: str, url: str, json: Any | None = None) -> PlannedRequest:
-        headers = dict(self.headers)
-        if json is not None:
-            headers["content-type"] = "application/json"
+        """A planned request; requests with a body share one headers dict (treat it as read-only)."""
+        headers = self.json_headers if json is not None else dict(self.headers)
         return PlannedRequest(method.upper(), url, headers, json)
 
 

@@ -217,3 +217,44 @@ def dayjs_parse(text: str) -> float | None:
 def unix_seconds(ms: float) -> int:
     """`dayjs(...).unix()`: whole seconds, rounded down."""
     return int(ms // 1000)
+
+
+# The reference's ISO-8601 gate (`isIsoDate`'s shape) with any number of fractional digits, for a one-pass parse.
+_ISO_GATE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.(\d+))?(Z|([+-])(\d{2}):?(\d{2}))?)?\Z", re.ASCII
+)
+
+
+def parse_iso(value: str) -> tuple[int, int] | None:
+    """For a string of the ISO gate's shape that `Date.parse` accepts: (epoch ms as dayjs reads it, number of
+    fractional digits). None for anything else."""
+    m = _ISO_GATE.match(value)
+    if m is None:
+        return None
+    year_s, month_s, day_s, hour_s, minute_s, second_s, fraction, zone, sign, off_h, off_m = m.groups()
+    month, day = int(month_s), int(day_s)
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        return None
+    year = int(year_s)
+    if hour_s is None:
+        # Date-only: UTC, built by dayjs from its components (years 0-99 read as 19xx).
+        return int(make_date_ms(year + 1900 if year < 100 else year, month - 1, day,
+                                two_digit_years=False) or 0), 0
+    if fraction is not None and second_s is None:
+        return None
+    hour, minute, second = int(hour_s), int(minute_s), int(second_s or 0)
+    ms = _fraction_ms(fraction) if fraction else 0
+    if hour > 24 or minute > 59 or second > 59 or (hour == 24 and (minute or second or ms)):
+        return None
+    offset = 0
+    if zone is None:
+        if year < 100:
+            year += 1900  # dayjs builds naive times with `new Date(y, ...)`
+    elif sign is not None:
+        oh, om = int(off_h), int(off_m)
+        if oh > 23 or om > 59:
+            return None
+        offset = (oh * 60 + om) * (1 if sign == "+" else -1)
+    days = days_from_civil(year, month, 1) + day - 1
+    total = days * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms - offset * 60_000
+    return total, len(fraction or "")

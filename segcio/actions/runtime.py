@@ -88,6 +88,11 @@ class CompiledSubscription:
                 self.mapping = compile_mapping(subscription.get("mapping") or {})
             except MappingError as exc:
                 self.mapping_problem = ("invalid mapping", str(exc))
+        # The result for every event the trigger does not pick (shared: results are read, never changed).
+        if self.trigger_problem is not None:
+            self.unmatched = self.result(False, *self.trigger_problem)
+        else:
+            self.unmatched = self.result(False, NOT_SUBSCRIBED)
 
     def result(self, matched: bool, status: str, error: str | None = None,
                 requests: list[PlannedRequest] | None = None,
@@ -112,10 +117,12 @@ class CompiledSubscription:
         return self.action.validator.validate(mapped, single=single)
 
     def run(self, ctx: RequestContext, event: Mapping[str, Any]) -> SubscriptionResult:
-        if self.trigger_problem is not None:
-            return self.result(False, self.trigger_problem[0], self.trigger_problem[1])
-        if not self.matches(event):
-            return self.result(False, NOT_SUBSCRIBED)
+        if self.trigger is None or not self.trigger.matches(event):
+            return self.unmatched
+        return self.run_matched(ctx, event)
+
+    def run_matched(self, ctx: RequestContext, event: Mapping[str, Any]) -> SubscriptionResult:
+        """The result for an event the trigger picked: map, validate, perform."""
         if self.mapping_problem is not None or self.action is None:
             problem = self.mapping_problem or ("error", "no action")
             return self.result(True, problem[0], problem[1])
@@ -191,11 +198,17 @@ class Runner:
         ]
 
     def run(self, event: Mapping[str, Any]) -> list[SubscriptionResult]:
-        """Every enabled subscription's result for one event (single-event mode)."""
+        """Every enabled subscription's result for one event (single-event mode). Results are shared between
+        events where nothing happened (not subscribed): read them, do not change them."""
         if not isinstance(event, dict):
             message = f"The event must be a JSON object, got {jscompat.humanize_type(event)}."
             return [sub.result(False, "error", message) for sub in self.subscriptions]
-        results = [sub.run(self.context, event) for sub in self.subscriptions]
+        context = self.context
+        results = [
+            sub.run_matched(context, event) if sub.trigger is not None and sub.trigger.matches(event)
+            else sub.unmatched
+            for sub in self.subscriptions
+        ]
         if self.settings_error is not None:
             for result in results:
                 if result.matched:

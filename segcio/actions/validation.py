@@ -231,6 +231,15 @@ def _field_checker(key: str, field: Field, path: str) -> Checker:
     return check
 
 
+def _fast_type(field: Field) -> type | None:
+    """The one Python type that needs no work for this field (None when every value needs the full check)."""
+    if field.multiple or field.choices is not None or field.effective_format not in (None, "text", "password"):
+        return None
+    if field.minimum is not None or field.maximum is not None or field.properties or field.allow_null:
+        return None
+    return {"string": str, "text": str, "password": str, "boolean": bool, "object": dict}.get(field.type)
+
+
 class ObjectValidator:
     """The JSON-Schema object built from a set of fields (the root payload, or an object field's properties)."""
 
@@ -249,6 +258,9 @@ class ObjectValidator:
         self.keeps_empty = {key for key, f in self.fields.items() if "string" in f.schema_types and not f.multiple}
         self.nested = {key: ObjectValidator(f.properties, f"{path}/{key}", f.label, f.additional_properties)
                        for key, f in self.fields.items() if f.properties}
+        # Hot path: the exact Python type a plain field accepts without coercion or further checks.
+        self.fast_types: dict[str, type] = {key: t for key, f in self.fields.items()
+                                            if (t := _fast_type(f)) is not None}
 
     def clean(self, key: str, value: Any, is_root: bool) -> Any:
         """removeEmptyValues for one key: `_DROP` when the value is removed."""
@@ -275,7 +287,14 @@ class ObjectValidator:
         out: dict[str, Any] = {}
         field_errors: dict[str, list[str]] = {}
         checkers = self.checkers
+        fast_types = self.fast_types
         for key, value in payload.items():
+            kind = value.__class__
+            if fast_types.get(key) is kind:
+                if kind is str and clean and is_root and value == "":
+                    continue  # single-event mode drops top-level empty strings
+                out[key] = value
+                continue
             checker = checkers.get(key)
             if checker is None:
                 if self.additional_properties:

@@ -9,7 +9,11 @@ from segcio.actions.definition import ActionDefinition, PlannedRequest, RequestC
 from segcio.actions.fields import Field
 from segcio.actions.jsvalues import MISSING, truthy
 from segcio.actions.validation import EMAIL_RE
-from segcio.destinations.customerio.timestamps import convert_attribute_timestamps, convert_valid_timestamp
+from segcio.destinations.customerio.timestamps import (
+    convert_attribute_timestamps,
+    convert_string,
+    convert_valid_timestamp,
+)
 
 # A JS `undefined` member of an object we build: it keeps its key's position (a later assignment fills it in
 # place, as in JS) and disappears from the JSON.
@@ -61,13 +65,24 @@ def rest_of(payload: Mapping[str, Any], *consumed: str) -> dict[str, Any]:
 
 def build_payload(entity_type: str, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """The Track API v2 entity for a mapped payload (key order as the reference's JSON)."""
-    rest = {key: val for key, val in payload.items() if key not in _TAKEN}
-    if "convert_timestamp" in payload and payload["convert_timestamp"] is not False:
-        rest = convert_attribute_timestamps(rest)
+    convert = "convert_timestamp" in payload and payload["convert_timestamp"] is not False
+    body: dict[str, Any] = {"type": entity_type, "action": action}
+    undefined_seen = False
+    for key, val in payload.items():
+        if key in _TAKEN:
+            continue
+        if val is UNDEFINED:
+            undefined_seen = True
+        elif convert:
+            cls = val.__class__
+            if cls is str:
+                val = convert_string(key, val)
+            elif cls is dict:
+                val = convert_attribute_timestamps(val)
+        body[key] = val
     timestamp = value(payload, "timestamp")
     if truthy(timestamp):
-        rest["timestamp"] = convert_valid_timestamp(timestamp)
-    body: dict[str, Any] = {"type": entity_type, "action": action, **rest}
+        body["timestamp"] = convert_valid_timestamp(timestamp)
     anonymous_id = value(payload, "anonymous_id")
     if truthy(anonymous_id):
         attributes = body.get("attributes")
@@ -84,7 +99,7 @@ def build_payload(entity_type: str, action: str, payload: Mapping[str, Any]) -> 
             body["identifiers"] = identifiers
             if "anonymous_id" in identifiers:
                 del body["attributes"]["anonymous_id"]
-    if any(val is UNDEFINED for val in body.values()):
+    if undefined_seen:
         body = {key: val for key, val in body.items() if val is not UNDEFINED}
     return body
 

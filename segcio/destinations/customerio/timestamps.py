@@ -12,33 +12,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from segcio.actions.jsdate import date_parse, dayjs_parse, unix_seconds
+from segcio.actions.jsdate import date_parse, dayjs_parse, parse_iso, unix_seconds
 
-# The reference's ISO gate, with the fraction widened to any length so that >3 digits can be told apart.
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:\.(\d+))?(?:Z|[+-]\d{2}:?\d{2})?)?$", re.ASCII)
 _UNIX = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
+_ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T|\Z)", re.ASCII)
 _NUMERIC = re.compile(r"^[+-]?[\d.\s]+$", re.ASCII)
 MAX_FRACTION_DIGITS = 3  # the seed: "we only convert timestamps with millisecond precision"
 
 
-def _iso_match(value: str) -> re.Match[str] | None:
+def _iso(value: str) -> tuple[int, int] | None:
     if len(value) < 10 or value[4] != "-":
         return None
-    return _ISO.match(value)
+    return parse_iso(value)
 
 
 def iso_seconds(value: str) -> int | None:
     """Unix seconds of a strict ISO-8601 string (<= 3 fractional digits, V8's validity rules), else None."""
-    m = _iso_match(value)
-    if m is None:
+    parsed = _iso(value)
+    if parsed is None or parsed[1] > MAX_FRACTION_DIGITS:
         return None
-    fraction = m.group(1)
-    if fraction is not None and len(fraction) > MAX_FRACTION_DIGITS:
-        return None
-    if date_parse(value) is None:
-        return None
-    ms = dayjs_parse(value)
-    return None if ms is None else unix_seconds(ms)
+    return unix_seconds(parsed[0])
 
 
 def is_iso_date(value: Any) -> bool:
@@ -50,7 +43,7 @@ def created_at_seconds(value: str) -> int | None:
     seconds = iso_seconds(value)
     if seconds is not None:
         return seconds
-    if _iso_match(value) is not None or _NUMERIC.match(value):
+    if _ISO_SHAPE.match(value) or _NUMERIC.match(value):
         return None
     ms = date_parse(value)
     return None if ms is None else unix_seconds(ms)
@@ -60,10 +53,9 @@ def convert_attribute_timestamps(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy with timestamp strings converted, descending into objects (never into arrays)."""
     out: dict[str, Any] = {}
     for key, value in obj.items():
-        cls = type(value)
+        cls = value.__class__
         if cls is str:
-            seconds = created_at_seconds(value) if key == "created_at" else iso_seconds(value)
-            out[key] = value if seconds is None else seconds
+            out[key] = convert_string(key, value)
         elif cls is dict:
             out[key] = convert_attribute_timestamps(value)
         else:
@@ -71,9 +63,27 @@ def convert_attribute_timestamps(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def convert_string(key: str, value: str) -> Any:
+    """One attribute string: Unix seconds when it is a timestamp by the rules above, else unchanged."""
+    if key == "created_at":
+        seconds = created_at_seconds(value)
+        return value if seconds is None else seconds
+    if len(value) < 10 or value[4] != "-":
+        return value
+    parsed = parse_iso(value)
+    if parsed is None or parsed[1] > MAX_FRACTION_DIGITS:
+        return value
+    return unix_seconds(parsed[0])
+
+
 def convert_valid_timestamp(value: Any) -> Any:
     """Non-strings and unix-second strings unchanged; parseable date strings -> Unix seconds; others unchanged."""
-    if not isinstance(value, str) or _UNIX.match(value):
+    if value.__class__ is not str:
+        return value
+    parsed = _iso(value)
+    if parsed is not None:
+        return unix_seconds(parsed[0])
+    if _UNIX.match(value):
         return value
     ms = dayjs_parse(value)
     return value if ms is None else unix_seconds(ms)
