@@ -165,10 +165,11 @@ class RemoteSender:
     async def _request(
         self, client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str], content: bytes | None
     ) -> _Reply:
-        await self.limiter.acquire()
         started = time.monotonic()
         try:
-            response = await client.request(method, url, headers=headers, content=content)
+            async with self.limiter.slot():
+                started = time.monotonic()
+                response = await client.request(method, url, headers=headers, content=content)
         except httpx.TimeoutException as exc:
             return _Reply(
                 None,
