@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segcio.actions.trigger import Trigger, TriggerError, compile_trigger, generate_fql
+from segcio.actions.trigger import Trigger, TriggerError, TriggerSet, compile_trigger, generate_fql
 
 ORDER = {
     "type": "track",
@@ -645,3 +645,13 @@ def test_same_results_as_the_reference_where_it_reads_its_builder_correctly() ->
         trigger = compile_trigger(vector["fql"])
         for case in vector["events"]:
             assert trigger.matches(case["event"]) is case["matches"], (vector["fql"], case["event"])
+
+
+def test_trigger_set_agrees_with_each_trigger() -> None:
+    triggers = [compile_trigger(vector["fql"]) for vector in REFERENCE_VECTORS[:60]]
+    trigger_set = TriggerSet(triggers)
+    events = [case["event"] for vector in REFERENCE_VECTORS[:60] for case in vector["events"]]
+    for event in [*events, ORDER, {}]:
+        assert trigger_set.matching(event) == [i for i, t in enumerate(triggers) if t.matches(event)]
+    assert trigger_set.matching("not an event") == []  # type: ignore[arg-type]
+    assert TriggerSet([]).matching(ORDER) == []
