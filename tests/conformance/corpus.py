@@ -12,9 +12,11 @@ A corpus file: {"description": str, "base": {event keys}, "cases": [case, ...]}.
                             `mapping` (or exactly `mapping` with "mapping_replace": true)
   subscriptions             explicit subscriptions (a list); absent with no action: Quick Setup
   divergence                one of the documented divergences this case demonstrates
+  mask_root                 root event keys treated like attributes for divergence 1 (see compare.py)
   reference                 facts about the reference's own answer, checked first (harness sanity):
                             {"requests": [{"method","url","json"}...]} and/or {"errors": {name: message}}
   segcio                    segcio's expected requests when they differ by a documented divergence
+  open_difference           an undocumented difference still open (test_corpus.OPEN_DIFFERENCES)
 """
 
 from __future__ import annotations
@@ -90,15 +92,28 @@ def load_cases(presets: dict[str, dict[str, Any]]) -> list[tuple[str, Case, dict
                 subscriptions=_subscriptions(raw, presets),
                 divergence=raw.get("divergence"),
                 reference_expect=raw.get("reference"),
+                mask_root=tuple(raw.get("mask_root") or ()),
             )
             out.append((f"{path.stem}::{name}", case, raw))
     return out
 
 
-def case_ids() -> list[str]:
-    """Case ids without the reference (for parametrisation at collection time)."""
+def open_differences() -> dict[str, str]:
+    """Case id -> the open difference (see test_corpus.OPEN_DIFFERENCES) it pins."""
+    out = {}
+    for path in corpus_files():
+        for raw in orjson.loads(path.read_bytes())["cases"]:
+            if "open_difference" in raw:
+                out[f"{path.stem}::{raw['name']}"] = raw["open_difference"]
+    return out
+
+
+def case_ids(*, with_reference_facts: bool = False) -> list[str]:
+    """Case ids without the reference (for parametrisation at collection time); optionally only the cases
+    that write down facts about the reference's own answer."""
     ids = []
     for path in corpus_files():
         document = orjson.loads(path.read_bytes())
-        ids.extend(f"{path.stem}::{raw['name']}" for raw in document["cases"])
+        ids.extend(f"{path.stem}::{raw['name']}" for raw in document["cases"]
+                   if not with_reference_facts or "reference" in raw)
     return ids
