@@ -15,6 +15,7 @@ from segcio.delivery import cli as delivery_cli
 from segcio.destinations import cli as destinations_cli
 from segcio.ingest import cli as ingest_cli
 from segcio.pipeline import cli as pipeline_cli
+from segcio.tools import cli as tools_cli
 from segcio.workspace import cli as workspace_cli
 
 app = typer.Typer(help="segcio: Segment Tracking API -> Customer.io, self-hosted.", no_args_is_help=True)
@@ -130,7 +131,7 @@ def db_upgrade(data_dir: DataDir = None, database: DatabaseUrl = None, config: C
     console.print("schema is up to date")
 
 
-for area in (ingest_cli, destinations_cli, workspace_cli, delivery_cli, pipeline_cli):
+for area in (ingest_cli, destinations_cli, workspace_cli, delivery_cli, pipeline_cli, tools_cli):
     area.register(app)
 
 
