@@ -370,7 +370,9 @@ def _leaf(kind: str, name: str | None, operator: str, value: Any) -> Ast:
     if value is not MISSING:
         if kind in _SIMPLE_FIELDS.values() and not is_number(value):
             value = str(value)
-        node["value"] = int(value) if is_number(value) and float(value).is_integer() else value
+        if is_number(value) and float(value).is_integer() and abs(value) < 2**53:
+            value = int(value)  # JSON shows 10, not 10.0, as the builder's JavaScript would
+        node["value"] = value
     return node
 
 

@@ -655,3 +655,46 @@ def test_trigger_set_agrees_with_each_trigger() -> None:
         assert trigger_set.matching(event) == [i for i, t in enumerate(triggers) if t.matches(event)]
     assert trigger_set.matching("not an event") == []  # type: ignore[arg-type]
     assert TriggerSet([]).matching(ORDER) == []
+
+
+EXTENDED_LEAVES = st.one_of(
+    LEAVES,
+    st.builds(lambda field, name, op: {"type": field, "name": name, "operator": op},
+              st.sampled_from(["event-property", "event-trait", "event-context"]), NAMES,
+              st.sampled_from(["is_not_true", "is_not_false"])),
+    st.builds(lambda field, op: {"type": field, "operator": op},
+              st.sampled_from(["event-type", "event"]), st.sampled_from(["exists", "not_exists"])),
+)
+
+
+def _extended_trees() -> st.SearchStrategy[dict[str, Any]]:
+    def extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+        group = st.builds(lambda op, kids: {"type": "group", "operator": op, "children": kids},
+                          CONNECTIVES, st.lists(children, min_size=2, max_size=3))
+        negation = st.builds(lambda child: {"type": "not", "child": child}, children)
+        return st.one_of(group, negation)
+
+    return st.recursive(EXTENDED_LEAVES, extend, max_leaves=8).map(
+        lambda node: node if node["type"] == "group" else {"type": "group", "operator": "and", "children": [node]})
+
+
+def _canonical(node: dict[str, Any]) -> dict[str, Any]:
+    """What parsing the generated text gives: nested groups with the parent's connective stay groups (they
+    are parenthesised), a group under `!` keeps its shape, leaves are read back as written."""
+    if node["type"] == "not":
+        return {"type": "not", "child": _canonical(node["child"])}
+    if node["type"] == "group":
+        return {**node, "children": [_canonical(child) for child in node["children"]]}
+    return _as_written(node)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_extended_trees())
+def test_any_tree_survives_text_and_back(tree: dict[str, Any]) -> None:
+    text = generate_fql(tree)
+    parsed = compile_trigger(text).ast
+    expected = json.loads(json.dumps(_canonical(tree)))
+    children = expected["children"]
+    if len(children) == 1 and children[0]["type"] == "group":
+        expected = children[0]
+    assert json.dumps(parsed, sort_keys=True) == json.dumps(expected, sort_keys=True), text  # NaN-safe
