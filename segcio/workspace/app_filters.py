@@ -59,7 +59,7 @@ def compile_filter(node: Any, where: str = "filter") -> Predicate:
     if kind == "not":
         inner = compile_filter(value, f"{where}.not")
         return lambda attrs: not inner(attrs)
-    if kind == "attribute":
+    if kind in ("attribute", "object_attribute"):  # object filters name their conditions object_attribute
         return _attribute(value, where)
     if kind == "segment":
         raise FilterError(f"{where}.segment: segcio has no segments; filter on attributes instead.")

@@ -8,8 +8,9 @@ answer `200 {}` as Customer.io does.
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from segcio.workspace.identity import looks_like_email
 
 Op = dict[str, Any]
 
@@ -21,9 +22,6 @@ DELIVERY_METRICS = ("bounced", "clicked", "converted", "deferred", "delivered", 
 PUSH_EVENTS = ("opened", "converted", "delivered")
 # Form fields Customer.io ignores rather than storing as attributes.
 FORM_RESERVED = frozenset({"form_id", "form_name", "form_type", "form_url", "form_url_param"})
-# "We determine the identifier type from the shape of the value": something@domain.tld. The exact rule is not
-# published; this shape is a guess that never classifies ids without an '@' (phone numbers, uuids) as emails.
-EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class V1Error(ValueError):
@@ -38,14 +36,15 @@ class V1Error(ValueError):
 def path_identifiers(value: str, *, email_identifiers: bool) -> dict[str, str]:
     """The v2 `identifiers` object for the `{identifier}` in a v1 path.
 
-    `cio_<x>` addresses cio_id `x`; in an email-or-id workspace a value shaped like an email is an email; anything
-    else (including phone numbers) is an id. An ID-only workspace treats everything but `cio_...` as an id.
+    `cio_<x>` addresses cio_id `x`; in an email-or-id workspace a value shaped like an email ("we determine the
+    identifier type from the shape of the value") is an email; anything else (including phone numbers) is an id.
+    An ID-only workspace treats everything but `cio_...` as an id.
     """
     if not value:
         raise V1Error("The customer identifier in the path is empty; put the person's id, email or cio_<id> there.")
     if value.startswith(CIO_ID_PREFIX) and len(value) > len(CIO_ID_PREFIX):
         return {"cio_id": value[len(CIO_ID_PREFIX) :]}
-    if email_identifiers and EMAIL_SHAPE.match(value):
+    if email_identifiers and looks_like_email(value):
         return {"email": value}
     return {"id": value}
 

@@ -22,7 +22,7 @@ from segcio.workspace.v1 import V1Error
         ("cio_", True, {"id": "cio_"}),
         ("+14155552671", True, {"id": "+14155552671"}),
         ("a/b", True, {"id": "a/b"}),
-        ("user@localhost", True, {"id": "user@localhost"}),
+        ("user@localhost", True, {"email": "user@localhost"}),
         ("a b@c.d", True, {"id": "a b@c.d"}),
     ],
 )
