@@ -1,7 +1,203 @@
-"""CLI commands of this area (being built)."""
+"""`segcio dlq list|show|replay|drop` and `segcio delivery status`: the dead-letter queue and the outbox."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from segcio.store import Database
+
+dlq_app = typer.Typer(help="Dead-letter queue of remote destinations: requests given up on.", no_args_is_help=True)
+delivery_app = typer.Typer(help="Remote delivery: outbox and delivery log.", no_args_is_help=True)
+
+# Defined here, not imported from segcio.cli: that module imports this one while it is being built.
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
+DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database URL (default: SQLite in data dir).")]
+Destination = Annotated[int | None, typer.Option("--destination", help="Only this destination id.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _db(data_dir: Path | None, database: str | None) -> Database:
+    from segcio.cli import settings_from
+    from segcio.store import open_database
+
+    settings = settings_from(data_dir, database, None)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return open_database(settings.database_url)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _when(ts: float | None) -> str:
+    return "" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
+
+
+def _selection(dead_id: int | None, all_: bool, destination: int | None, verb: str) -> list[int] | None:
+    """The ids to act on (None: all, of `--destination` if given); refuses an ambiguous command line."""
+    if dead_id is not None and all_:
+        raise typer.BadParameter(f"give a dead-letter ID or --all, not both (e.g. `segcio dlq {verb} 12`)")
+    if dead_id is None and not all_:
+        raise typer.BadParameter(f"give a dead-letter ID, or --all (e.g. `segcio dlq {verb} --all --destination 2`)")
+    return None if all_ else [dead_id] if dead_id is not None else None
+
+
+@dlq_app.command("list")
+def dlq_list(
+    destination: Destination = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """List dead letters (newest first) with the reason each was given up on."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from segcio.delivery import dlq
+
+    db = _db(data_dir, database)
+    try:
+        rows = dlq.list_dead(db, destination, limit)
+    finally:
+        db.dispose()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("id", "dest", "person", "request", "status", "attempts", "created (UTC)", "reason")
+    for r in rows:
+        table.add_row(
+            str(r["id"]), str(r["destination_id"]), r["person_key"], f"{r['method']} {r['url']}",
+            "" if r["status"] is None else str(r["status"]), str(r["attempts"]), _when(r["created_at"]), r["reason"],
+        )  # fmt: skip
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=240)  # piped: don't squeeze the reasons into 80 columns
+    console.print(table if rows else "no dead letters")
+
+
+@dlq_app.command("show")
+def dlq_show(
+    dead_id: Annotated[int, typer.Argument(metavar="ID", help="Dead-letter id (see `segcio dlq list`).")],
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Show one dead letter in full: request (credentials masked), response, reason."""
+    from segcio.delivery import dlq
+
+    db = _db(data_dir, database)
+    try:
+        letter = dlq.show(db, dead_id)
+    finally:
+        db.dispose()
+    if letter is None:
+        typer.echo(f"no dead letter {dead_id} (see `segcio dlq list`)", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        _print_json(letter)
+        return
+    for key in ("id", "destination_id", "person_key", "event_seq", "method", "url", "status", "attempts", "reason"):
+        typer.echo(f"{key:15} {letter[key]}")
+    typer.echo(f"{'created_at':15} {_when(letter['created_at'])} UTC")
+    typer.echo(f"{'headers':15} {json.dumps(letter['headers'])}")
+    typer.echo(f"{'body':15} {json.dumps(letter['body'], indent=2, ensure_ascii=False)}")
+    typer.echo(f"{'response_body':15} {letter['response_body']}")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    dead_id: Annotated[int | None, typer.Argument(metavar="[ID]", help="Dead-letter id.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every dead letter (of --destination, if given).")] = False,
+    destination: Destination = None,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Send dead letters again: back into the outbox of the destination that failed them (with its current
+    credentials), after anything already queued for the same person."""
+    from segcio.delivery import dlq
+
+    ids = _selection(dead_id, all_, destination, "replay")
+    db = _db(data_dir, database)
+    try:
+        moved = dlq.replay(db, ids, destination)
+    finally:
+        db.dispose()
+    if as_json:
+        _print_json({"replayed": moved})
+    else:
+        typer.echo(f"{moved} dead letter(s) moved back into the outbox")
+    if dead_id is not None and moved == 0:
+        raise typer.Exit(1)
+
+
+@dlq_app.command("drop")
+def dlq_drop(
+    dead_id: Annotated[int | None, typer.Argument(metavar="[ID]", help="Dead-letter id.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every dead letter (of --destination, if given).")] = False,
+    destination: Destination = None,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Delete dead letters for good."""
+    from segcio.delivery import dlq
+
+    ids = _selection(dead_id, all_, destination, "drop")
+    db = _db(data_dir, database)
+    try:
+        dropped = dlq.drop(db, ids, destination)
+    finally:
+        db.dispose()
+    if as_json:
+        _print_json({"dropped": dropped})
+    else:
+        typer.echo(f"{dropped} dead letter(s) deleted")
+    if dead_id is not None and dropped == 0:
+        raise typer.Exit(1)
+
+
+@delivery_app.command("status")
+def delivery_status(
+    destination: Destination = None,
+    recent: Annotated[int, typer.Option(help="Also list this many recent delivery-log rows.")] = 0,
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Outbox backlog (pending, retrying), dead letters, and optionally the recent delivery log."""
+    from segcio.delivery import log
+    from segcio.delivery.outbox import backlog
+
+    db = _db(data_dir, database)
+    try:
+        out: dict[str, Any] = backlog(db, destination).as_dict()
+        if recent:
+            with db.connect() as conn:
+                out["recent"] = log.recent(conn, destination, recent)
+    finally:
+        db.dispose()
+    if as_json:
+        _print_json(out)
+        return
+    for key in ("pending", "retrying", "dead_letters"):
+        typer.echo(f"{key:13} {out[key]}")
+    typer.echo(f"{'oldest':13} {_when(out['oldest_created_at'])}")
+    for row in out.get("recent", []):
+        typer.echo(
+            f"{_when(row['created_at'])}  {row['outcome']:11} {row['status'] or '':>3}  {row['items']:>4} item(s)  "
+            f"{row['method'] or ''} {row['url'] or ''}  {row['response_summary'] or ''}"
+        )
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `segcio` CLI."""
+    app.add_typer(dlq_app, name="dlq")
+    app.add_typer(delivery_app, name="delivery")

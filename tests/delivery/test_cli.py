@@ -1,0 +1,71 @@
+"""`segcio dlq ...` and `segcio delivery status` on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from segcio.cli import app
+from segcio.delivery.dlq import Burial, bury
+from segcio.delivery.outbox import backlog, fetch_ready
+from segcio.store import Database
+from segcio.store.tables.delivery import outbox
+from tests.delivery.conftest import entity, queue
+
+runner = CliRunner()
+
+
+def _bury(db: Database, destination_id: int, person: str) -> None:
+    """Put one request into the dead-letter queue the way the sender does."""
+    queue(db, person, [entity("https://track.customer.io", person, 0)])
+    with db.begin() as conn:
+        [row] = fetch_ready(conn, 7, time.time() + 1, 10)
+        conn.execute(outbox.update().where(outbox.c.id == row.id).values(destination_id=destination_id))
+        bury(conn, destination_id, [Burial(row, "invalid identifiers: rejected id", 207, '{"errors":[]}', 1)], 1.0)
+
+
+def cli(database_url: str, *args: str) -> Any:
+    result = runner.invoke(app, [*args, "--database", database_url])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output) if "--json" in args else result.output
+
+
+def test_list_show_replay_drop(db: Database, database_url: str) -> None:
+    _bury(db, 1, "a")
+    _bury(db, 1, "b")
+    _bury(db, 2, "c")
+    listed = cli(database_url, "dlq", "list", "--json")
+    assert [d["person_key"] for d in listed] == ["c", "b", "a"]
+    assert listed[0]["reason"] == "invalid identifiers: rejected id" and listed[0]["status"] == 207
+    assert [d["person_key"] for d in cli(database_url, "dlq", "list", "--destination", "1", "--json")] == ["b", "a"]
+    assert "rejected id" in cli(database_url, "dlq", "list")
+
+    shown = cli(database_url, "dlq", "show", str(listed[2]["id"]), "--json")
+    assert shown["body"]["identifiers"] == {"id": "a"} and shown["headers"]["authorization"] == "***"
+    assert "invalid identifiers" in cli(database_url, "dlq", "show", str(listed[2]["id"]))
+
+    assert cli(database_url, "dlq", "replay", str(listed[2]["id"]), "--json") == {"replayed": 1}
+    with db.connect() as conn:
+        assert conn.execute(sa.select(outbox.c.destination_id, outbox.c.person_key, outbox.c.attempts)).all() == [
+            (1, "a", 0)
+        ]
+    assert cli(database_url, "dlq", "replay", "--all", "--destination", "2", "--json") == {"replayed": 1}
+    assert backlog(db, 2).pending == 1 and backlog(db, 2).dead_letters == 0
+
+    assert cli(database_url, "dlq", "drop", "--all", "--json") == {"dropped": 1}
+    assert cli(database_url, "dlq", "list", "--json") == []
+    status = cli(database_url, "delivery", "status", "--json", "--recent", "5")
+    assert status["pending"] == 2 and status["dead_letters"] == 0 and status["recent"] == []
+
+
+def test_replay_needs_an_id_or_all_and_unknown_ids_fail(db: Database, database_url: str) -> None:
+    result = runner.invoke(app, ["dlq", "replay", "--database", database_url])
+    assert result.exit_code != 0 and "give a dead-letter ID, or --all" in result.output
+    result = runner.invoke(app, ["dlq", "show", "999", "--database", database_url])
+    assert result.exit_code == 1 and "no dead letter 999" in result.output
+    result = runner.invoke(app, ["dlq", "drop", "999", "--database", database_url])
+    assert result.exit_code == 1
