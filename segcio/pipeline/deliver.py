@@ -24,9 +24,10 @@ log = logging.getLogger(__name__)
 def deliver_local(conn: Connection, db: Database, destination: Destination, batch: list[LoggedEvent]) -> None:
     """Apply every event's requests to the destination's workspace, inside the router's transaction."""
     from segcio.workspace.engine import Workspace
+    from segcio.workspace.settings import load_settings
 
     workspace = Workspace(db, destination.workspace_id)
-    email_identifiers = workspace.settings().identifiers == "email_or_id"
+    email_identifiers = load_settings(conn, destination.workspace_id).identifiers == "email_or_id"
     ops: list[dict[str, Any]] = []
     spans: list[tuple[int, int, list[str]]] = []
     for item in batch:

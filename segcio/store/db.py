@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, pool
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_IMMEDIATE = "segcio_begin_immediate"
 
 
 def _normalise_url(url: str) -> str:
@@ -47,9 +48,18 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A connection inside a transaction, committed on success."""
-        with self.engine.begin() as conn:
-            yield conn
+        """A connection inside a write transaction, committed on success.
+
+        On SQLite it starts with BEGIN IMMEDIATE (the write lock is taken up front, so two writers never
+        deadlock upgrading read locks); `connect()` transactions stay deferred, and WAL readers never wait.
+        """
+        with self.engine.connect() as conn:
+            conn.info[_IMMEDIATE] = True
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                conn.info.pop(_IMMEDIATE, None)
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -77,7 +87,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_IMMEDIATE) else "BEGIN")
 
 
 def alembic_config(url: str) -> Config:
