@@ -55,7 +55,7 @@ delivery_log = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("destination_id", Integer, nullable=False),
     Column("created_at", Float, nullable=False),
-    # "delivered" | "partial" | "retry" | "dead_letter" | "dropped"
+    # "delivered" | "partial" | "retry" | "split" | "dead_letter" | "dropped"
     Column("outcome", String(16), nullable=False),
     Column("method", String(10), nullable=True),
     Column("url", Text, nullable=True),
