@@ -43,6 +43,7 @@ def settings_from_form(conn: Connection, form: FormData, previous: dict[str, Any
         site_id = site_id or credentials[0]
         api_key = api_key or credentials[1]
         settings["workspace_id"] = workspace_id
+        settings.pop("base_url", None)
     elif not site_id or not api_key:
         raise SettingsInputError(
             "Site ID and API Key: both are required to send to Customer.io "
@@ -50,6 +51,13 @@ def settings_from_form(conn: Connection, form: FormData, previous: dict[str, Any
         )
     else:
         settings.pop("workspace_id", None)
+        base_url = str(form.get("base_url") or "").strip().rstrip("/")
+        if base_url and (not base_url.startswith(("http://", "https://")) or len(base_url) > MAX_CREDENTIAL):
+            raise SettingsInputError("Track API URL: an http:// or https:// URL, or blank for Customer.io's own.")
+        if base_url:
+            settings["base_url"] = base_url
+        else:
+            settings.pop("base_url", None)
     settings.update({"siteId": site_id, "apiKey": api_key, "accountRegion": region, "target": target})
     return settings
 

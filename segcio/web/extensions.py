@@ -1,4 +1,4 @@
-"""Optional views over other areas (delivery), shown once those areas provide them."""
+"""Views over the delivery area shown on the overview."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from segcio.web.data import delivery
+
 
 def delivery_summary(conn: Connection) -> dict[str, Any] | None:
-    """Failures and dead letters, or None while the delivery area offers no summary."""
-    return None
+    """Pending remote requests, failures and dead letters over all destinations."""
+    return delivery.summary(conn)

@@ -23,6 +23,7 @@ def apply_results(
 ) -> dict[int, list[dict[str, Any]]]:
     """Apply each matched subscription's requests to the destination's workspace; the outcome per result index."""
     from segcio.workspace.engine import Workspace
+
     workspace = Workspace(runtime.db, int(settings.get("workspace_id") or runtime.defaults.workspace_id))
     email_identifiers = workspace.settings().identifiers == "email_or_id"
     out: dict[int, list[dict[str, Any]]] = {}

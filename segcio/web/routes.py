@@ -2,7 +2,21 @@
 
 from fastapi import APIRouter
 
-from segcio.web.pages import api, auth, destinations, overview, sources, static, subscriptions, tester
+from segcio.web.pages import (
+    api,
+    auth,
+    deliveries,
+    destinations,
+    duplicates,
+    objects,
+    overview,
+    people,
+    sources,
+    static,
+    subscriptions,
+    tester,
+    workspace_settings,
+)
 from segcio.web.render import NAV
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -17,6 +31,11 @@ PAGES = [
     (subscriptions, None),
     (tester, None),
     (api, None),
+    (people, ("/ui/people", "People")),
+    (objects, ("/ui/objects", "Objects")),
+    (duplicates, ("/ui/duplicates", "Duplicates")),
+    (deliveries, ("/ui/deliveries", "Deliveries")),
+    (workspace_settings, ("/ui/settings", "Settings")),
 ]
 
 for module, entry in PAGES:

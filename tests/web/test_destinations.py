@@ -239,3 +239,18 @@ def test_subscription_enable_disable_and_delete(admin: UI) -> None:
     assert subs(admin, d)[0]["enabled"]
     admin.post(f"/ui/destinations/{d}/subscriptions/{first['id']}/delete", {"confirm": "yes"})
     assert first["id"] not in {s["id"] for s in subs(admin, d)}
+
+
+def test_tester_can_also_apply_to_the_local_workspace(admin: UI) -> None:
+    from segcio.workspace import queries
+
+    d = admin.runtime.defaults.destination_id
+    event = {"type": "identify", "userId": "tester-1", "traits": {"email": "tester-1@example.com"}}
+    page = run_tester(admin, d, event)
+    assert "Also apply to the local workspace" in page and "real data" in page
+    assert queries.find_person(admin.runtime.db, 1, id="tester-1") is None  # not applied unless asked
+    page = run_tester(admin, d, event, apply_local="on")
+    result = page.split('data-subscription="Create or Update Person"', 1)[1].split("</div>\n  </div>", 1)[0]
+    assert "person identify: ok" in result
+    found = queries.find_person(admin.runtime.db, 1, id="tester-1")
+    assert found is not None and found.email == "tester-1@example.com"
