@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import sqlalchemy as sa
+from prometheus_client import generate_latest
 
 from segcio.delivery import dlq
 from segcio.delivery.outbox import backlog
 from segcio.delivery.sender import RemoteSender
+from segcio.metrics import registry
 from segcio.store import Database
 from segcio.store.tables.delivery import dead_letters, delivery_log
 from tests.delivery.conftest import DEST, drain, entity, queue, v1
@@ -37,6 +39,8 @@ def test_1000_events_go_in_few_batches_of_at_most_500kb(db: Database, standin: S
     assert all(a.authorization == standin.expected_auth for a in batches)
     check_order(standin)
     assert backlog(db, DEST).pending == 0
+    exposed = generate_latest(registry).decode()
+    assert f'segcio_delivery_items_delivered_total{{destination="{DEST}"}}' in exposed
 
 
 def test_faults_lose_nothing_and_keep_each_persons_order(db: Database, standin: StandIn) -> None:
