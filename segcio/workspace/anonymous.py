@@ -10,6 +10,8 @@ from segcio.store.tables.workspace import ws_anonymous_ids, ws_events, ws_pendin
 from segcio.workspace import activity
 from segcio.workspace.unit import PersonState, Unit
 
+_INSERT_OWNER = insert(ws_anonymous_ids)
+
 
 def consume_anonymous_id(unit: Unit, person: PersonState, anonymous_id: str) -> None:
     """An identify carried `anonymous_id`. The id belongs to the first person identified with it ("must be
@@ -29,9 +31,8 @@ def consume_anonymous_id(unit: Unit, person: PersonState, anonymous_id: str) -> 
         return  # already this person's, nothing waiting
     if owner is None:
         unit.conn.execute(
-            insert(ws_anonymous_ids).values(
-                workspace_id=unit.ws, anonymous_id=anonymous_id, person_id=person.pk, consumed_at=unit.now
-            )
+            _INSERT_OWNER,
+            {"workspace_id": unit.ws, "anonymous_id": anonymous_id, "person_id": person.pk, "consumed_at": unit.now},
         )
     else:
         unit.conn.execute(

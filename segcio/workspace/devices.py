@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from segcio import jsonutil
 from segcio.store.tables.workspace import ws_devices
@@ -17,6 +17,15 @@ from segcio.workspace.unit import Unit
 
 PLATFORMS = ("ios", "android")
 _DEVICE_KEYS = ("token", "id", "platform", "last_used", "attributes")
+_SELECT_DEVICE = select(ws_devices.c.person_id, ws_devices.c.attributes).where(
+    ws_devices.c.workspace_id == bindparam("ws"), ws_devices.c.token == bindparam("token")
+)
+_INSERT_DEVICE = insert(ws_devices)
+_UPDATE_DEVICE = (
+    update(ws_devices)
+    .where(ws_devices.c.workspace_id == bindparam("ws"), ws_devices.c.token == bindparam("b_token"))
+    .values({c: bindparam(c) for c in ("person_id", "platform", "last_used", "attributes", "updated_at")})
+)
 
 
 def _token(device: dict[str, Any]) -> str:
@@ -47,11 +56,7 @@ def add_device(unit: Unit, op: dict[str, Any]) -> OpResult:
     kind, value = person_identifier(unit, op)
     person = resolve_or_create(unit, kind, value, why="add_device")
 
-    row = unit.conn.execute(
-        select(ws_devices.c.person_id, ws_devices.c.attributes).where(
-            ws_devices.c.workspace_id == unit.ws, ws_devices.c.token == token
-        )
-    ).first()
+    row = unit.conn.execute(_SELECT_DEVICE, {"ws": unit.ws, "token": token}).first()
     attrs: dict[str, str] = jsonutil.loads(row.attributes) if row is not None and row.person_id == person.pk else {}
     for name, raw in given.items():
         if is_removal(raw):
@@ -66,11 +71,9 @@ def add_device(unit: Unit, op: dict[str, Any]) -> OpResult:
         "updated_at": unit.now,
     }
     if row is None:
-        unit.conn.execute(insert(ws_devices).values(workspace_id=unit.ws, token=token, **values))
+        unit.conn.execute(_INSERT_DEVICE, {"workspace_id": unit.ws, "token": token, **values})
     else:
-        unit.conn.execute(
-            update(ws_devices).where(ws_devices.c.workspace_id == unit.ws, ws_devices.c.token == token).values(**values)
-        )
+        unit.conn.execute(_UPDATE_DEVICE, {"ws": unit.ws, "b_token": token, **values})
         if row.person_id != person.pk:
             unit.add_activity(
                 activity.DEVICE_CHANGE,

@@ -210,5 +210,6 @@ def _prefetch(unit: Unit, operations: list[dict[str, Any]]) -> None:
         unit.seen_event_ids.prefetch(event_ids)
     if anonymous_ids:
         unit.anonymous_owner.prefetch(anonymous_ids)
+        unit.prefetch_people([], [], [owner[0] for owner in unit.anonymous_owner.values.values()])
         unit.unmerged_anonymous.prefetch(anonymous_ids)
         unit.pending_anonymous.prefetch(anonymous_ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from segcio import jsonutil
 from segcio.store.tables.workspace import ws_object_types, ws_objects, ws_pending_relationships, ws_relationships
@@ -42,6 +42,29 @@ ANIMALS = (
 OBJECT_RESERVED = frozenset({"relationship", "cio_object_id", "object_id", "objectId"})
 RELATIONSHIP_RESERVED = frozenset({"relationship"})
 
+_SELECT_TYPES = select(ws_object_types).where(ws_object_types.c.workspace_id == bindparam("ws"))
+_SELECT_OBJECT = select(ws_objects).where(
+    ws_objects.c.workspace_id == bindparam("ws"),
+    ws_objects.c.type_id == bindparam("type_id"),
+    ws_objects.c.object_id == bindparam("object_id"),
+)
+_SELECT_OBJECT_BY_PK = select(ws_objects).where(
+    ws_objects.c.workspace_id == bindparam("ws"), ws_objects.c.id == bindparam("pk")
+)
+_UPDATE_OBJECT = (
+    update(ws_objects)
+    .where(ws_objects.c.id == bindparam("pk"))
+    .values(attributes=bindparam("attributes"), timestamps=bindparam("timestamps"), updated_at=bindparam("now"))
+)
+_SELECT_RELATIONSHIP = select(ws_relationships.c.attributes).where(
+    ws_relationships.c.person_id == bindparam("person"), ws_relationships.c.object_pk == bindparam("object")
+)
+_UPDATE_RELATIONSHIP = (
+    update(ws_relationships)
+    .where(ws_relationships.c.person_id == bindparam("person"), ws_relationships.c.object_pk == bindparam("object"))
+    .values(attributes=bindparam("attributes"), updated_at=bindparam("now"))
+)
+
 
 @dataclass
 class ObjectState:
@@ -67,17 +90,12 @@ def _type_id(raw: Any, field: str) -> int:
 
 def ensure_type(unit: Unit, type_id: int) -> None:
     """Object types are created on first use, up to the workspace's auto-create limit, named after animals."""
-    found = unit.conn.execute(
-        select(ws_object_types.c.type_id).where(
-            ws_object_types.c.workspace_id == unit.ws, ws_object_types.c.type_id == type_id
-        )
-    ).first()
-    if found is not None:
+    if unit.object_types is None:
+        rows = unit.conn.execute(_SELECT_TYPES, {"ws": unit.ws})
+        unit.object_types = {int(r.type_id): (r.name, bool(r.auto_created)) for r in rows}
+    if type_id in unit.object_types:
         return
-    rows = unit.conn.execute(
-        select(ws_object_types.c.name, ws_object_types.c.auto_created).where(ws_object_types.c.workspace_id == unit.ws)
-    ).all()
-    auto_created = sum(1 for r in rows if r.auto_created)
+    auto_created = sum(1 for _, auto in unit.object_types.values() if auto)
     if auto_created >= unit.settings.object_type_auto_create_limit:
         raise OpFailure(
             LIMIT,
@@ -85,13 +103,14 @@ def ensure_type(unit: Unit, type_id: int) -> None:
             f"object type {type_id} does not exist and {auto_created} types were already created automatically "
             "(the limit); use an existing object_type_id",
         )
-    used = {r.name for r in rows}
+    used = {name for name, _ in unit.object_types.values()}
     name = next((a for a in ANIMALS if a not in used), f"Animals {type_id}")
     unit.conn.execute(
         insert(ws_object_types).values(
             workspace_id=unit.ws, type_id=type_id, name=name, auto_created=True, created_at=unit.now
         )
     )
+    unit.object_types[type_id] = (name, True)
 
 
 # -- objects --------------------------------------------------------------------------------------------------
@@ -121,11 +140,24 @@ def find_object(unit: Unit, type_id: int | None, ref: str) -> ObjectState | None
         pk = object_pk_for(ref)
         if pk is None:
             return None
-        where = [ws_objects.c.id == pk]
+        cached = unit.objects_by_pk.get(pk)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        row = unit.conn.execute(_SELECT_OBJECT_BY_PK, {"ws": unit.ws, "pk": pk}).first()
     else:
-        where = [ws_objects.c.type_id == type_id, ws_objects.c.object_id == ref]
-    row = unit.conn.execute(select(ws_objects).where(ws_objects.c.workspace_id == unit.ws, *where)).first()
-    return None if row is None else _object_from_row(row)
+        cached = unit.objects_by_ref.get((type_id, ref))
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        row = unit.conn.execute(_SELECT_OBJECT, {"ws": unit.ws, "type_id": type_id, "object_id": ref}).first()
+    if row is None:
+        return None
+    return _remember(unit, _object_from_row(row))
+
+
+def _remember(unit: Unit, obj: ObjectState) -> ObjectState:
+    unit.objects_by_pk[obj.pk] = obj
+    unit.objects_by_ref[(obj.type_id, obj.object_id)] = obj
+    return obj
 
 
 def find_or_create_object(unit: Unit, type_id: int | None, ref: str, field: str = "identifiers") -> ObjectState:
@@ -147,7 +179,7 @@ def find_or_create_object(unit: Unit, type_id: int | None, ref: str, field: str 
         )
     )
     assert result.inserted_primary_key is not None
-    obj = ObjectState(int(result.inserted_primary_key[0]), type_id, ref, {}, {})
+    obj = _remember(unit, ObjectState(int(result.inserted_primary_key[0]), type_id, ref, {}, {}))
     unit.add_activity(activity.object_activity(type_id, "create"), object_pk=obj.pk, name=ref)
     return obj
 
@@ -168,9 +200,13 @@ def _update_object_attributes(unit: Unit, obj: ObjectState, attrs: Any, failures
         )
     if outcome.changed:
         unit.conn.execute(
-            update(ws_objects)
-            .where(ws_objects.c.id == obj.pk)
-            .values(attributes=jsonutil.dumps(obj.attrs), timestamps=jsonutil.dumps(obj.times), updated_at=unit.now)
+            _UPDATE_OBJECT,
+            {
+                "pk": obj.pk,
+                "attributes": jsonutil.dumps(obj.attrs),
+                "timestamps": jsonutil.dumps(obj.times),
+                "now": unit.now,
+            },
         )
         unit.add_activity(
             activity.object_activity(obj.type_id, "attribute_change"),
@@ -186,11 +222,7 @@ def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, failur
     """Add (or update the attributes of) a person<->object relationship; null/"" removes an attribute."""
     if attrs is not None and not isinstance(attrs, dict):
         raise invalid("relationship_attributes", "relationship_attributes must be an object")
-    row = unit.conn.execute(
-        select(ws_relationships.c.attributes).where(
-            ws_relationships.c.person_id == person.pk, ws_relationships.c.object_pk == obj.pk
-        )
-    ).first()
+    row = unit.conn.execute(_SELECT_RELATIONSHIP, {"person": person.pk, "object": obj.pk}).first()
     current: dict[str, Any] = {} if row is None else jsonutil.loads(row.attributes)
     outcome = apply_attributes(
         current, {}, attrs or {}, unit.now, prefix="relationship_attributes", reserved=RELATIONSHIP_RESERVED
@@ -223,9 +255,8 @@ def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, failur
         )
     elif outcome.changed:
         unit.conn.execute(
-            update(ws_relationships)
-            .where(ws_relationships.c.person_id == person.pk, ws_relationships.c.object_pk == obj.pk)
-            .values(attributes=jsonutil.dumps(current), updated_at=unit.now)
+            _UPDATE_RELATIONSHIP,
+            {"person": person.pk, "object": obj.pk, "attributes": jsonutil.dumps(current), "now": unit.now},
         )
     if outcome.changed and row is not None:
         unit.add_activity(
@@ -388,14 +419,7 @@ def object_delete(unit: Unit, op: dict[str, Any]) -> OpResult:
         return OpResult(True, NOT_FOUND, "identifiers", "no such object; nothing was deleted")
     unit.conn.execute(delete(ws_relationships).where(ws_relationships.c.object_pk == obj.pk))
     unit.conn.execute(delete(ws_objects).where(ws_objects.c.id == obj.pk))
+    unit.objects_by_pk.pop(obj.pk, None)
+    unit.objects_by_ref.pop((obj.type_id, obj.object_id), None)
     unit.add_activity(activity.object_activity(obj.type_id, "delete"), name=obj.object_id, data={"object": obj.label()})
     return OK
-
-
-def object_type_count(unit: Unit) -> int:
-    return int(
-        unit.conn.execute(
-            select(func.count()).select_from(ws_object_types).where(ws_object_types.c.workspace_id == unit.ws)
-        ).scalar()
-        or 0
-    )

@@ -158,6 +158,11 @@ class Unit:
         # anonymous ids with events still waiting for their person / with held group calls
         self.unmerged_anonymous: LazyMap = LazyMap(self._load_unmerged_anonymous)
         self.pending_anonymous: LazyMap = LazyMap(self._load_pending_anonymous)
+        # Object types of the workspace (type id -> (name, auto-created)), loaded on first object operation, and
+        # objects looked up during this batch by (type id, object id) and by internal number.
+        self.object_types: dict[int, tuple[str, bool]] | None = None
+        self.objects_by_ref: dict[tuple[int, str], Any] = {}
+        self.objects_by_pk: dict[int, Any] = {}
 
     # -- loading people ------------------------------------------------------------------------------------
 
