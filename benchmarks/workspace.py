@@ -28,9 +28,9 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from segcio.bootstrap import create_workspace  # noqa: E402
-from segcio.store import Database, open_database  # noqa: E402
-from segcio.workspace.engine import Workspace  # noqa: E402
+from segcio.bootstrap import create_workspace
+from segcio.store import Database, open_database
+from segcio.workspace.engine import Workspace
 
 CHECKPOINTS = (10_000, 100_000, 1_000_000)
 WINDOW_OPS = 20_000  # operations measured at each checkpoint
@@ -60,50 +60,80 @@ class Mix:
             self.people += 1
             if n % 5 == 0:  # a lead by email, given its id in the same batch stream later
                 return {
-                    "type": "person", "action": "identify", "identifiers": {"email": f"u{n}@example.com"},
+                    "type": "person",
+                    "action": "identify",
+                    "identifiers": {"email": f"u{n}@example.com"},
                     "attributes": {"first_name": f"Lead {n}", "created_at": 1_700_000_000 + n},
                 }
             return {
-                "type": "person", "action": "identify", "identifiers": {"id": f"u{n}"},
+                "type": "person",
+                "action": "identify",
+                "identifiers": {"id": f"u{n}"},
                 "attributes": {"email": f"u{n}@example.com", "plan": "basic", "created_at": 1_700_000_000 + n},
             }
         r = self.rng.random()
         if r < 0.25:
             return {
-                "type": "person", "action": "identify", "identifiers": {"id": self._known()},
+                "type": "person",
+                "action": "identify",
+                "identifiers": {"id": self._known()},
                 "attributes": {"plan": self.rng.choice(["basic", "pro", "team"]), "seen": self.rng.randrange(1000)},
             }
         if r < 0.65:
             return {
-                "type": "person", "action": "event", "identifiers": {"id": self._known()}, "name": "Product Viewed",
-                "id": self._event_id(), "timestamp": 1_700_000_000, "attributes": {"sku": "sku-1", "price": 9.5},
+                "type": "person",
+                "action": "event",
+                "identifiers": {"id": self._known()},
+                "name": "Product Viewed",
+                "id": self._event_id(),
+                "timestamp": 1_700_000_000,
+                "attributes": {"sku": "sku-1", "price": 9.5},
             }
         if r < 0.72:
             return {
-                "type": "person", "action": "page", "identifiers": {"id": self._known()}, "name": "/pricing",
-                "id": self._event_id(), "attributes": {"url": "https://example.com/pricing"},
+                "type": "person",
+                "action": "page",
+                "identifiers": {"id": self._known()},
+                "name": "/pricing",
+                "id": self._event_id(),
+                "attributes": {"url": "https://example.com/pricing"},
             }
         if r < 0.82:
             self.anonymous += 1
             return {
-                "type": "person", "action": "event", "identifiers": {"anonymous_id": f"anon{self.anonymous}"},
-                "name": "Viewed", "id": self._event_id(), "attributes": {"path": "/"},
+                "type": "person",
+                "action": "event",
+                "identifiers": {"anonymous_id": f"anon{self.anonymous}"},
+                "name": "Viewed",
+                "id": self._event_id(),
+                "attributes": {"path": "/"},
             }
         if r < 0.88 and self.anonymous:
             return {
-                "type": "person", "action": "identify", "identifiers": {"id": self._known()},
+                "type": "person",
+                "action": "identify",
+                "identifiers": {"id": self._known()},
                 "attributes": {"anonymous_id": f"anon{self.rng.randrange(1, self.anonymous + 1)}"},
             }
         if r < 0.94:
             return {
-                "type": "object", "action": "identify",
+                "type": "object",
+                "action": "identify",
                 "identifiers": {"object_type_id": "1", "object_id": f"acct{self.rng.randrange(1000)}"},
                 "attributes": {"name": "Account"},
-                "cio_relationships": [{"identifiers": {"id": self._known()}, "relationship_attributes": {"role": "user"}}],
+                "cio_relationships": [
+                    {"identifiers": {"id": self._known()}, "relationship_attributes": {"role": "user"}}
+                ],
             }
         return {
-            "type": "person", "action": "add_device", "identifiers": {"id": self._known()},
-            "device": {"token": f"tok{self.rng.randrange(200_000)}", "platform": "ios", "attributes": {"app_version": "2.1"}},
+            "type": "person",
+            "action": "add_device",
+            "identifiers": {"id": self._known()},
+            "device": {
+                "token": f"tok{self.rng.randrange(200_000)}",
+                "platform": "ios",
+                "attributes": {"app_version": "2.1"},
+            },
         }
 
     def batch(self, size: int) -> list[dict[str, Any]]:
@@ -127,7 +157,9 @@ def run(db: Database, target: int, batch: int, new_share: float) -> list[dict[st
             ws.apply(mix.batch(batch))
             applied += batch
         seconds = time.perf_counter() - started
-        figures.append({"people": mix.people, "ops": applied, "seconds": round(seconds, 3), "ops_per_s": round(applied / seconds)})
+        figures.append(
+            {"people": mix.people, "ops": applied, "seconds": round(seconds, 3), "ops_per_s": round(applied / seconds)}
+        )
         print(json.dumps({"progress": figures[-1]}), file=sys.stderr, flush=True)
     return figures
 
