@@ -213,8 +213,18 @@ class RemoteSender:
             # go one after the other so each person's order holds.
             self._log(results, rows, "POST", url, content, reply, "split")
             mid = len(rows) // 2
+            retrying = len(results.retries)
             await self._send_batch(client, rows[:mid], bodies[:mid], url, headers, results)
-            await self._send_batch(client, rows[mid:], bodies[mid:], url, headers, results)
+            # People whose rows in the first half must be retried keep their later rows back (left untouched,
+            # those stay in the outbox behind the retrying one).
+            held = {r.row.person_key for r in results.retries[retrying:]}
+            rest = [
+                (row, body) for row, body in zip(rows[mid:], bodies[mid:], strict=True) if row.person_key not in held
+            ]
+            if rest:
+                await self._send_batch(
+                    client, [row for row, _ in rest], [body for _, body in rest], url, headers, results
+                )
             return
         if reply.status is not None and 200 <= reply.status < 300:
             failed = _item_errors(reply.text, len(rows))

@@ -27,8 +27,8 @@ KNOWN_PATH = re.compile(r"^/api/(v2/(batch|entity)|v1/(metrics|events|customers/
 
 @dataclass(frozen=True)
 class Fault:
-    """How to answer one request: "500", "503", "429" (with Retry-After `seconds`), "hang" (accept, then
-    answer only after `seconds`), "reset" (accept, then drop the connection mid-response)."""
+    """How to answer one request: "ok" (normally), "500", "503", "429" (with Retry-After `seconds`),
+    "hang" (accept, then answer only after `seconds`), "reset" (accept, then drop the connection mid-response)."""
 
     kind: str
     seconds: float = 0.0
@@ -134,7 +134,7 @@ class StandIn:
         if auth != self.expected_auth:
             arrival.status = 401
             return Response(status_code=401)
-        if fault is not None:
+        if fault is not None and fault.kind != "ok":
             if fault.kind == "429":
                 arrival.status = 429
                 return Response(status_code=429, headers={"Retry-After": f"{fault.seconds:g}"})

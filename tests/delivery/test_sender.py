@@ -113,6 +113,24 @@ def test_validation_failures_are_dead_lettered_at_once(db: Database, standin: St
     assert letters["d"]["status"] == 404 and letters["d"]["reason"] == "HTTP 404 Not Found: no such endpoint"
 
 
+def test_a_retry_while_isolating_a_refused_operation_keeps_the_persons_order(db: Database, standin: StandIn) -> None:
+    bad = entity(standin.url, "q", 0)
+    bad.json["attributes"]["note"] = "INVALID"
+    queue(db, "p", [entity(standin.url, "p", 0)])
+    queue(db, "q", [bad])
+    queue(db, "p", [entity(standin.url, "p", 1)])
+    # the whole batch is refused (400); its first half [p-0] then meets a 500
+    standin.plan(Fault("ok"), Fault("500"))
+    drain(db)
+    assert [(a.status, [item_key(i) for i in a.items]) for a in standin.arrivals] == [
+        (400, [("p", 0), ("q", 0), ("p", 1)]),
+        (500, [("p", 0)]),
+        (400, [("q", 0)]),  # p-1 was held back behind the retrying p-0
+        (200, [("p", 0), ("p", 1)]),
+    ]
+    assert [d["person_key"] for d in dlq.list_dead(db)] == ["q"]
+
+
 def test_single_requests_keep_order_and_a_failing_person_holds_back_only_their_own(
     db: Database, standin: StandIn
 ) -> None:
