@@ -30,6 +30,7 @@ from segcio.actions.jsvalues import (
     type_of,
     utf16_length,
 )
+from segcio.actions.liquid import LiquidError, LiquidTemplate
 from segcio.actions.mapping_validate import (
     MAX_PATTERN_LENGTH,
     MAX_REPLACEMENT_LENGTH,
@@ -465,8 +466,23 @@ def _compile_exclude_when_null(option: Any) -> Node:
     return node
 
 
-def _compile_liquid(_option: Any) -> Node:
-    return _raiser("@liquid templates are not supported; use @template, @if, @case or @replace instead")
+def _compile_liquid(option: Any) -> Node:
+    if not isinstance(option, str):
+        return _raiser("liquid template value must be a string")
+    if option == "":
+        return _constant("")
+    try:
+        template = LiquidTemplate(option)
+    except LiquidError as problem:
+        return _raiser(str(problem))
+
+    def node(payload: Any) -> Any:
+        try:
+            return template.render(payload)
+        except LiquidError as problem:
+            raise MappingError(str(problem)) from None
+
+    return node
 
 
 _DIRECTIVES: dict[str, Callable[[Any], Node]] = {

@@ -163,12 +163,6 @@ def test_non_object_mappings() -> None:
     assert compile_mapping({"@path": "$.missing"}).resolve(INPUT) is None
 
 
-def test_liquid_is_reported_when_run() -> None:
-    compiled = compile_mapping({"a": {"@liquid": "{{ s | upcase }}"}})
-    with pytest.raises(MappingError, match="@liquid templates are not supported"):
-        compiled.resolve(INPUT)
-
-
 def test_deeply_nested_mapping_is_rejected_cleanly() -> None:
     mapping: Any = "leaf"
     for _ in range(5000):
@@ -190,7 +184,7 @@ JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sample
 PATHS = st.sampled_from(["$.s", "$.t.email", "$.arr", "$.arr.0", "$.missing", "$.b", "$.obj", "", "$", "a[b]",
                          "$.list.2", "$.e.x"])
 DIRECTIVE_NAMES = st.sampled_from(["@path", "@template", "@if", "@case", "@replace", "@arrayPath", "@literal",
-                                   "@flatten", "@json", "@merge", "@transform", "@excludeWhenNull", "@oops"])
+                                   "@flatten", "@json", "@merge", "@transform", "@excludeWhenNull", "@liquid", "@oops"])
 OPTION_KEYS = st.sampled_from(["exists", "blank", "then", "else", "operator", "value", "pattern", "replacement",
                                "global", "ignorecase", "separator", "mode", "objects", "direction", "apply",
                                "mapping", "omitArrays", "pattern2"])
@@ -217,3 +211,53 @@ def test_random_mappings_only_raise_mapping_errors_and_never_leak_missing(mappin
     except MappingError:
         return
     orjson.dumps(result)  # plain JSON values only: MISSING never leaks
+
+
+# --- @liquid (liquid_reference_cases.json: templates and what the reference rendered, liquidjs 10) ------------
+
+LIQUID = json.loads((Path(__file__).parent / "liquid_reference_cases.json").read_text())
+
+
+@pytest.mark.parametrize("case", LIQUID["cases"], ids=[case["template"][:40] for case in LIQUID["cases"]])
+def test_liquid_matches_the_reference(case: dict[str, Any]) -> None:
+    compiled = compile_mapping({"r": {"@liquid": case["template"]}})
+    if "error" in case:
+        with pytest.raises(MappingError) as caught:
+            compiled.resolve(LIQUID["data"])
+        assert str(caught.value) == case["error"]
+        return
+    assert compiled.resolve(LIQUID["data"]).get("r", "<undefined>") == case["ok"]
+
+
+def test_liquid_limits_and_unsupported_parts() -> None:
+    with pytest.raises(MappingError, match="liquid template values are limited to 1000 characters"):
+        compile_mapping({"r": {"@liquid": "x" * 1001}}).resolve({})
+    assert compile_mapping({"r": {"@liquid": "x" * 1000}}).resolve({}) == {"r": "x" * 1000}
+    with pytest.raises(MappingError, match='the Liquid filter "date" is not supported'):
+        compile_mapping({"r": {"@liquid": "{{ timestamp | date: '%Y' }}"}}).resolve({})
+    with pytest.raises(MappingError, match='the Liquid tag "cycle" is not supported'):
+        compile_mapping({"r": {"@liquid": "{% cycle 'a', 'b' %}"}}).resolve({})
+    with pytest.raises(MappingError, match="liquid template value must be a string"):
+        compile_mapping({"r": [{"@liquid": 5}]}).resolve({})
+
+
+def test_liquid_templates_are_parsed_once_and_see_each_event() -> None:
+    compiled = compile_mapping({"greeting": {"@liquid": "Hi {{ traits.name | default: 'there' }}"}})
+    assert compiled.resolve({"traits": {"name": "Ada"}}) == {"greeting": "Hi Ada"}
+    assert compiled.resolve({"traits": {}}) == {"greeting": "Hi there"}
+
+
+LIQUID_PIECES = st.sampled_from(["{{", "}}", "{%", "%}", "-", " ", "s", "n", "arr", ".", "[", "]", "0", "'x'", "|",
+                                 ":", ",", "upcase", "plus", "truncate", "round", "slice", "if", "else", "endif",
+                                 "assign", "=", "==", "<", "and", "or", "contains", "capture", "endcapture", "1e9",
+                                 "99999999999999999999", "-1", "default", "raw", "endraw", "comment", "for", "size"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LIQUID_PIECES, max_size=25).map("".join))
+def test_random_liquid_only_raises_mapping_errors(template: str) -> None:
+    try:
+        result = compile_mapping({"r": {"@liquid": template}}).resolve(LIQUID["data"])
+    except MappingError:
+        return
+    assert isinstance(result.get("r", ""), str)
