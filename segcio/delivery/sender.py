@@ -34,7 +34,10 @@ from segcio.store.tables.delivery import outbox
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 60.0
+# A round must end well within the lease (else another process could take over mid-round): it holds at most
+# ROUND_SECONDS' worth of requests at the rate limit, and timeouts bound the rest.
+LEASE_SECONDS = 120.0
+ROUND_SECONDS = 10.0
 IDLE_POLL_SECONDS = 0.5
 
 
@@ -131,7 +134,8 @@ class RemoteSender:
         if not rows:
             return RoundStats()
         s = self.settings
-        plan = plan_round(rows, s.max_batch_bytes, s.max_item_bytes, max_units=s.concurrency * 4)
+        max_units = max(1, min(s.concurrency * 4, int(s.rate_limit * ROUND_SECONDS)))
+        plan = plan_round(rows, s.max_batch_bytes, s.max_item_bytes, max_units=max_units)
         results = _Results()
         for row in plan.oversize:
             size = len(row.body.encode()) if row.body else 0

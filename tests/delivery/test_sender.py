@@ -207,3 +207,22 @@ def test_only_one_sender_per_destination(db: Database, standin: StandIn) -> None
     assert asyncio.run(first.run_once()).leased
     stats = asyncio.run(second.run_once())
     assert not stats.leased and stats.requests == 0
+
+
+def test_started_sender_delivers_in_the_background_and_releases_its_lease(db: Database, standin: StandIn) -> None:
+    import time
+
+    from segcio.store.tables.delivery import delivery_leases
+
+    sender = RemoteSender(db, DEST, {})
+    sender.start()
+    try:
+        queue(db, "u", [entity(standin.url, "u", 0), v1(standin.url, "DELETE", "/api/v1/customers/u")])
+        deadline = time.monotonic() + 30
+        while backlog(db, DEST).pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        sender.stop()
+    assert [a.path for a in standin.arrivals] == ["/api/v2/batch", "/api/v1/customers/u"]
+    with db.connect() as conn:
+        assert conn.execute(sa.select(delivery_leases)).all() == []
