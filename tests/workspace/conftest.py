@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import ssl
 import subprocess
 import sys
 import time
@@ -16,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import trustme
 from fastapi.testclient import TestClient
 
@@ -23,7 +26,7 @@ from segcio import jsonutil
 from segcio.app import create_app
 from segcio.config import Settings
 from segcio.runtime import Runtime
-from tests.conftest import free_port
+from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, free_port, postgres_schema_url
 
 # Serve the real application (the same factory `segcio serve` uses) with uvicorn's TLS options.
 TLS_SERVE = """
@@ -33,7 +36,7 @@ from segcio.config import load_settings
 data_dir, database, port, cert, key = sys.argv[1:6]
 settings = load_settings(data_dir=data_dir, database=database or None, port=int(port))
 uvicorn.run(create_app(settings), host="127.0.0.1", port=int(port), ssl_certfile=cert, ssl_keyfile=key,
-            log_level="warning", access_log=False)
+            log_level="warning", access_log=False, timeout_graceful_shutdown=2)
 """
 
 
@@ -49,6 +52,9 @@ class TlsServer:
     @property
     def url(self) -> str:
         return f"https://{self.host}:{self.port}"
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca_bundle))
 
 
 @contextmanager
@@ -83,7 +89,7 @@ def serve_tls(tmp_path: Path, database: str) -> Iterator[TlsServer]:
             if process.poll() is not None:
                 raise RuntimeError(f"TLS server exited: {log.read_text()}")
             try:
-                if httpx.get(server.url + "/healthz", verify=str(bundle), timeout=1).status_code == 200:
+                if httpx.get(server.url + "/healthz", verify=server.ssl_context(), timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
@@ -99,12 +105,37 @@ def serve_tls(tmp_path: Path, database: str) -> Iterator[TlsServer]:
             process.wait()
 
 
-@pytest.fixture
-def tls_server(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TlsServer]:
-    """segcio over HTTPS on localhost (SQLite and PostgreSQL); `requests` trusts its CA through REQUESTS_CA_BUNDLE."""
-    database = "" if database_url.startswith("sqlite") else database_url
-    with serve_tls(tmp_path, database) as server:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
+@contextmanager
+def _module_database(backend: str) -> Iterator[str]:
+    """The database URL for a whole module: empty for SQLite in the data dir, else a private PostgreSQL schema."""
+    if backend == "sqlite":
+        yield ""
+        return
+    if not POSTGRES_URL:
+        pytest.skip(SKIP_POSTGRES)
+    schema = "t_" + secrets.token_hex(6)
+    admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield postgres_schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def tls_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
+    """segcio over HTTPS on localhost, one per module and backend (tests use their own identifiers);
+    `requests` trusts its CA through REQUESTS_CA_BUNDLE."""
+    tmp_path = tmp_path_factory.mktemp("tls")
+    with (
+        _module_database(request.param) as database,
+        serve_tls(tmp_path, database) as server,
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_bundle))
         yield server
 
 

@@ -47,7 +47,9 @@ def test_v1_refuses_missing_or_wrong_credentials(api: Api, method: str, path: st
         "bearer": {"Authorization": f"Bearer {key}"},
     }[credentials]
     content = None if body is None else jsonutil.dumpb(body)
-    response = api.client.request(method, path, content=content, headers={"Content-Type": "application/json", **headers})
+    response = api.client.request(
+        method, path, content=content, headers={"Content-Type": "application/json", **headers}
+    )
     assert response.status_code == 401
     assert "site id" in response.json()["meta"]["error"]
     assert response.headers["www-authenticate"].startswith("Basic")
