@@ -1,17 +1,23 @@
 """Actions runtime benchmark: mixed Segment events through the Quick Setup subscriptions to request bodies.
 
-Trigger + mapping + validation + payload building, one core, nothing sent. Prints JSON:
-{"events": N, "seconds": ..., "events_per_s": ...}.
+Trigger + mapping + validation + payload building, one core, nothing sent. Also runs the same events through
+the reference implementation (conformance/run.js, Node) in the same run, on the same core. Prints JSON:
+{"core": C, "segcio": {"events", "requests", "seconds", "events_per_s"}, "reference": {...}, "ratio": R}
+(only segcio's figures with --no-reference).
 
-    python benchmarks/actions.py [--events N] [--rounds R]
+    python benchmarks/actions.py [--events N] [--rounds R] [--reference-events M] [--no-reference]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import shutil
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 SETTINGS = {"siteId": "site_123", "apiKey": "key_abc", "accountRegion": "US 🇺🇸"}
@@ -76,12 +82,54 @@ def measure_segcio(events: list[dict[str, Any]], rounds: int = 3) -> dict[str, A
             "events_per_s": round(len(events) / best)}
 
 
+REFERENCE_RUNNER = Path(__file__).resolve().parent.parent / "conformance" / "run.js"
+
+
+def measure_reference(events: list[dict[str, Any]], rounds: int = 3) -> dict[str, Any]:
+    """The reference implementation (Segment's own Customer.io destination on its actions-core runtime, Node)
+    over the same events and the same Quick Setup subscriptions; HTTP is replaced in-process by a stub fetch
+    that answers 200 (no sockets); timed inside Node, best of `rounds` passes. Needs `bash conformance/install.sh`."""
+    from segcio.destinations.customerio.presets import quick_setup
+
+    if shutil.which("node") is None:
+        raise RuntimeError("node is not installed: the reference runs on Node.js")
+    case = {"mode": "bench", "events": events, "settings": SETTINGS, "subscriptions": quick_setup(),
+            "rounds": rounds}
+    done = subprocess.run(["node", str(REFERENCE_RUNNER), "--http=fetch"], input=json.dumps(case).encode(),
+                          capture_output=True, check=True, cwd=REFERENCE_RUNNER.parent, env={**os.environ, "TZ": "UTC"})
+    answer = json.loads(done.stdout)
+    if "fatal" in answer:
+        raise RuntimeError(f"reference runner: {answer['fatal']}")
+    return {"events": answer["events"], "requests": answer["requests"], "seconds": round(answer["seconds"], 3),
+            "events_per_s": round(answer["events_per_second"])}
+
+
+def pin_to_one_core() -> int | None:
+    """Run on one core (children, such as the reference's Node process, inherit it)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})
+    return core
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3, help="passes over the events; the best one counts")
+    parser.add_argument("--reference-events", type=int, default=20_000,
+                        help="events for the (slower) reference; the first N of the same list")
+    parser.add_argument("--no-reference", action="store_true", help="measure segcio only")
     args = parser.parse_args()
-    print(json.dumps(measure_segcio(make_events(args.events), args.rounds)))
+    core = pin_to_one_core()
+    events = make_events(args.events)
+    segcio = measure_segcio(events, args.rounds)
+    if args.no_reference:
+        print(json.dumps(segcio))
+        return
+    reference = measure_reference(events[: args.reference_events], args.rounds)
+    print(json.dumps({"core": core, "segcio": segcio, "reference": reference,
+                      "ratio": round(segcio["events_per_s"] / reference["events_per_s"], 1)}))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@
 //   {"mode":"batch","events":[...],"settings":{...},"subscriptions":[...]|null,"id":any}
 //   {"mode":"delete","event":{...},"settings":{...}}        the GDPR onDelete hook
 //   {"mode":"presets"}                                       the Quick Setup presets
-//   {"mode":"bench","events":[...],"settings":{...},"subscriptions":[...]|null,"rounds":N}
+//   {"mode":"bench","events":[...],"settings":{...},"subscriptions":[...]|null,"rounds":N}  (best round)
 //   {"mode":"jsdate","values":["25 Mar 2015",...]}           JavaScript's Date.parse (ms or null)
 // "subscriptions" null/absent means the automatic (Quick Setup) presets. "settings.accountRegion"
 // may be "US"/"EU" (segcio's spelling) or the reference's own flag strings.
@@ -212,15 +212,17 @@ function presets() {
 }
 
 // Throughput of the reference runtime alone: every event through every subscription, as in
-// single mode, timed inside this process so pipes and JSON framing are not counted.
+// single mode, timed inside this process so pipes and JSON framing are not counted. With several
+// rounds the fastest one is reported (the first includes the JIT's warm-up).
 async function bench(input) {
   const settings = referenceSettings(input.settings)
   const subscriptions = subscriptionsOf(input)
   const rounds = input.rounds || 1
-  let processed = 0
+  let best = Infinity
   let requests = 0
-  const started = process.hrtime.bigint()
   for (let round = 0; round < rounds; round++) {
+    requests = 0
+    const started = process.hrtime.bigint()
     for (const event of input.events) {
       destination.validateSettings(settings)
       for (const sub of subscriptions) {
@@ -230,13 +232,12 @@ async function bench(input) {
           // validation errors are part of the work being measured
         }
       }
-      processed += 1
       requests += captured.length
       captured = []
     }
+    best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e9)
   }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9
-  return { events: processed, requests, seconds, events_per_second: processed / seconds }
+  return { events: input.events.length, requests, seconds: best, events_per_second: input.events.length / best }
 }
 
 async function handle(input) {

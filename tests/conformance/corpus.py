@@ -17,6 +17,10 @@ A corpus file: {"description": str, "base": {event keys}, "cases": [case, ...]}.
                             {"requests": [{"method","url","json"}...]} and/or {"errors": {name: message}}
   segcio                    segcio's expected requests when they differ by a documented divergence
   open_difference           an undocumented difference still open (test_corpus.OPEN_DIFFERENCES)
+  deviation, segcio_verdicts, segcio_statuses, equivalent
+                            a deviation documented in segcio's docs (test_corpus.DEVIATIONS): segcio's
+                            verdicts per subscription (statuses in batch mode), and a trigger the reference
+                            reads the way segcio reads the case's trigger
 """
 
 from __future__ import annotations
@@ -108,12 +112,17 @@ def open_differences() -> dict[str, str]:
     return out
 
 
-def case_ids(*, with_reference_facts: bool = False) -> list[str]:
-    """Case ids without the reference (for parametrisation at collection time); optionally only the cases
-    that write down facts about the reference's own answer."""
+def case_ids(*, kind: str = "all", with_reference_facts: bool = False) -> list[str]:
+    """Case ids without the reference (for parametrisation at collection time). kind: "all", "plain" (compared
+    with the reference) or "deviation" (segcio's documented deviations); optionally only the cases that write
+    down facts about the reference's own answer."""
     ids = []
     for path in corpus_files():
         document = orjson.loads(path.read_bytes())
-        ids.extend(f"{path.stem}::{raw['name']}" for raw in document["cases"]
-                   if not with_reference_facts or "reference" in raw)
+        for raw in document["cases"]:
+            if with_reference_facts and "reference" not in raw:
+                continue
+            if kind != "all" and ("deviation" in raw) != (kind == "deviation"):
+                continue
+            ids.append(f"{path.stem}::{raw['name']}")
     return ids
