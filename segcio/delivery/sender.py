@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 # ROUND_SECONDS' worth of requests at the rate limit, and timeouts bound the rest.
 LEASE_SECONDS = 120.0
 ROUND_SECONDS = 10.0
+# Longest pause of all sending on one Retry-After (longer ones still delay the refused requests themselves).
+MAX_PAUSE_SECONDS = 30.0
 IDLE_POLL_SECONDS = 0.5
 
 
@@ -109,6 +111,8 @@ class RemoteSender:
         self._client: httpx.AsyncClient | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        # Set by a 429/503 carrying Retry-After: the service asked this sender as a whole to hold off.
+        self._paused_until = 0.0
 
     # ---- one round -------------------------------------------------------------------------------------------
 
@@ -169,6 +173,8 @@ class RemoteSender:
     async def _request(
         self, client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str], content: bytes | None
     ) -> _Reply:
+        while (pause := self._paused_until - time.monotonic()) > 0:
+            await asyncio.sleep(min(pause, MAX_PAUSE_SECONDS))
         started = time.monotonic()
         try:
             async with self.limiter.slot():
@@ -186,6 +192,9 @@ class RemoteSender:
                 None, f"connection error: {type(exc).__name__}: {exc}", None, (time.monotonic() - started) * 1000
             )
         retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
+        if retry_after and response.status_code in (429, 503):
+            until = time.monotonic() + min(retry_after, MAX_PAUSE_SECONDS)
+            self._paused_until = max(self._paused_until, until)
         return _Reply(response.status_code, response.text, retry_after, (time.monotonic() - started) * 1000)
 
     async def _send_unit(self, client: httpx.AsyncClient, unit: Unit, results: _Results) -> None:

@@ -76,6 +76,17 @@ def test_retry_after_is_honoured(db: Database, standin: StandIn) -> None:
     assert second.at - first.at >= 0.95
 
 
+def test_retry_after_pauses_the_whole_destination(db: Database, standin: StandIn) -> None:
+    standin.plan(Fault("429", 1.0))
+    queue(db, "a", [entity(standin.url, "a", 0)])
+    queue(db, "b", [v1(standin.url, "POST", "/api/v1/metrics", {"b": 1})])
+    drain(db, {"concurrency": 1})
+    throttled, other = standin.arrivals[0], standin.arrivals[1]
+    assert throttled.status == 429 and other.path != throttled.path
+    assert other.at - throttled.at >= 0.95  # another person's request waited too
+    assert [a.status for a in standin.arrivals] == [429, 200, 200]
+
+
 def test_gives_up_after_max_attempts_into_the_dead_letter_queue(db: Database, standin: StandIn) -> None:
     standin.fail_paths["/api/v2/batch"] = Fault("500")
     queue(db, "u", [entity(standin.url, "u", 0)], seq=42)
