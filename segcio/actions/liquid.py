@@ -535,9 +535,7 @@ class _Parser:
                 if piece.text:
                     renderers.append(_text_renderer(piece.text))
             elif piece.kind == "output":
-                evaluator = (self.expression(piece, piece.text, piece.opening, _filtered) if piece.text.strip()
-                             else _constant(""))
-                renderers.append(_output_renderer(evaluator))
+                renderers.append(_output_renderer(self.expression(piece, piece.text, piece.opening, _filtered)))
             elif piece.name in ends:
                 return renderers, piece
             else:
@@ -589,6 +587,8 @@ class _Parser:
 
             return capture
         if name == "echo":
+            if not markup.strip():
+                return _text_renderer("")
             return _output_renderer(self.expression(piece, markup, self.markup_offset(piece), _filtered))
         if name in ("raw", "comment"):
             body, end = self.block(("end" + name,))
