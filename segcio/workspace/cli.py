@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -56,12 +55,6 @@ def _default_workspace(db: Database) -> int:
     return ensure_defaults(db).workspace_id
 
 
-def _as_dict(settings: Any) -> dict[str, Any]:
-    if is_dataclass(settings) and not isinstance(settings, type):
-        return asdict(settings)
-    return dict(settings)
-
-
 def _switch(value: OnOff | None) -> bool | None:
     return None if value is None else value is OnOff.on
 
@@ -88,6 +81,7 @@ def config(
 ) -> None:
     """Show the workspace's identity settings, changing the ones given."""
     from segcio.workspace.engine import Workspace
+    from segcio.workspace.settings import SettingsError
 
     changes = {
         "identifiers": None if identifiers is None else identifiers.value,
@@ -98,7 +92,12 @@ def config(
     changes = {k: v for k, v in changes.items() if v is not None}
     with _database(data_dir, database) as db:
         ws = Workspace(db, workspace if workspace is not None else _default_workspace(db))
-        current = _as_dict(ws.update_settings(**changes) if changes else ws.settings())
+        try:
+            current = (ws.update_settings(**changes) if changes else ws.settings()).as_dict()
+        except LookupError as exc:  # no such workspace
+            raise typer.BadParameter(f"{exc}; see `segcio workspace list`", param_hint="--workspace") from exc
+        except SettingsError as exc:
+            raise typer.BadParameter(str(exc)) from exc
     if as_json:
         typer.echo(json.dumps(current))
         return
