@@ -9,6 +9,7 @@ deliberately differs from the reference's are in docs/actions-language.md.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -25,7 +26,7 @@ from segcio.actions.trigger_syntax import (
 
 __all__ = ["Ast", "Trigger", "TriggerError", "TriggerSet", "compile_trigger", "generate_fql"]
 
-# --- AST -> closures -----------------------------------------------------------------------------------------
+# --- AST -> Python function ---------------------------------------------------------------------------------
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 Test = Callable[[Any], bool]
@@ -172,9 +173,9 @@ def _compile(ast: Ast) -> Predicate:
 
 
 class Trigger:
-    """A compiled trigger: `matches(event)` is pure and cheap; `ast` is the parsed condition tree."""
+    """A compiled trigger: `matches(event)` is pure and cheap; `ast` is the parsed condition tree (a copy)."""
 
-    __slots__ = ("ast", "matches", "text")
+    __slots__ = ("_ast", "matches", "text")
 
     # `matches(event) -> bool` is a generated function bound per trigger (one call, no method dispatch);
     # anything but a mapping never matches.
@@ -182,8 +183,13 @@ class Trigger:
 
     def __init__(self, text: str, ast: Ast) -> None:
         self.text = text
-        self.ast = ast
+        self._ast = ast
         self.matches = _compile(ast)
+
+    @property
+    def ast(self) -> Ast:
+        # compiled triggers are shared (cached by text): hand out a copy so that no caller can change ours
+        return copy.deepcopy(self._ast)
 
     def __repr__(self) -> str:
         return f"Trigger({self.text!r})"
@@ -215,7 +221,7 @@ class TriggerSet:
         generator = _Generator()
         body = ["_r = []"]
         for index, trigger in enumerate(self.triggers):
-            body += [f"if {generator.expression(trigger.ast)}:", f"    _r.append({index})"]
+            body += [f"if {generator.expression(trigger._ast)}:", f"    _r.append({index})"]
         body.append("return _r")
         self.matching = generator.function("matching", body, "[]")
 
