@@ -85,23 +85,25 @@ def measure_segcio(events: list[dict[str, Any]], rounds: int = 3) -> dict[str, A
 REFERENCE_RUNNER = Path(__file__).resolve().parent.parent / "conformance" / "run.js"
 
 
-def measure_reference(events: list[dict[str, Any]], rounds: int = 3) -> dict[str, Any]:
+def measure_reference(events: list[dict[str, Any]], rounds: int = 3, concurrency: int = 64) -> dict[str, Any]:
     """The reference implementation (Segment's own Customer.io destination on its actions-core runtime, Node)
     over the same events and the same Quick Setup subscriptions; HTTP is replaced in-process by a stub fetch
-    that answers 200 (no sockets); timed inside Node, best of `rounds` passes. Needs `bash conformance/install.sh`."""
+    that answers 200 (no sockets); timed inside Node, best of `rounds` passes, `concurrency` events in flight
+    (its request path waits on a timer tick per request; overlapping events keeps the CPU busy, which is the
+    reference's best case). Needs `bash conformance/install.sh`."""
     from segcio.destinations.customerio.presets import quick_setup
 
     if shutil.which("node") is None:
         raise RuntimeError("node is not installed: the reference runs on Node.js")
     case = {"mode": "bench", "events": events, "settings": SETTINGS, "subscriptions": quick_setup(),
-            "rounds": rounds}
+            "rounds": rounds, "concurrency": concurrency}
     done = subprocess.run(["node", str(REFERENCE_RUNNER), "--http=fetch"], input=json.dumps(case).encode(),
                           capture_output=True, check=True, cwd=REFERENCE_RUNNER.parent, env={**os.environ, "TZ": "UTC"})
     answer = json.loads(done.stdout)
     if "fatal" in answer:
         raise RuntimeError(f"reference runner: {answer['fatal']}")
     return {"events": answer["events"], "requests": answer["requests"], "seconds": round(answer["seconds"], 3),
-            "events_per_s": round(answer["events_per_second"])}
+            "events_per_s": round(answer["events_per_second"]), "concurrency": concurrency}
 
 
 def pin_to_one_core() -> int | None:
@@ -128,7 +130,8 @@ def main() -> None:
         print(json.dumps(segcio))
         return
     reference = measure_reference(events[: args.reference_events], args.rounds)
-    print(json.dumps({"core": core, "segcio": segcio, "reference": reference,
+    print(json.dumps({"core": core, "load_average": [round(x, 1) for x in os.getloadavg()],
+                      "segcio": segcio, "reference": reference,
                       "ratio": round(segcio["events_per_s"] / reference["events_per_s"], 1)}))
 
 
