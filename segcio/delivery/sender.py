@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 
 from segcio.delivery import log as dlog
 from segcio.delivery import metrics
-from segcio.delivery.batching import Unit, plan_round
+from segcio.delivery.batching import Unit, batch_body, plan_round
 from segcio.delivery.dlq import Burial, bury, delete_outbox_rows
 from segcio.delivery.lease import release_lease, take_lease
 from segcio.delivery.outbox import OutboxRow, fetch_ready, next_due_at
@@ -80,8 +81,6 @@ class _Reply:
 
 def _reason_phrase(status: int) -> str:
     try:
-        from http import HTTPStatus
-
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
@@ -202,11 +201,9 @@ class RemoteSender:
         if unit.batched:
             await self._send_batch(client, unit.rows, unit.bodies, unit.url, headers, results)
             return
-        row = unit.rows[0]
-        reply = await self._request(client, row.method, row.url, headers, unit.content())
-        self._log(
-            results, unit.rows, row.method, row.url, unit.content(), reply, self._settle_all(unit.rows, reply, results)
-        )
+        row, content = unit.rows[0], unit.content()
+        reply = await self._request(client, row.method, row.url, headers, content)
+        self._log(results, unit.rows, row.method, row.url, content, reply, self._settle_all(unit.rows, reply, results))
 
     async def _send_batch(
         self,
@@ -217,8 +214,6 @@ class RemoteSender:
         headers: dict[str, str],
         results: _Results,
     ) -> None:
-        from segcio.delivery.batching import batch_body
-
         content = batch_body(bodies)
         reply = await self._request(client, "POST", url, headers, content)
         if reply.status in (400, 413) and len(rows) > 1:
