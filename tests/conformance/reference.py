@@ -26,7 +26,7 @@ def unavailable_reason() -> str | None:
     return None
 
 
-class ReferenceError(RuntimeError):
+class ReferenceRunnerError(RuntimeError):
     """The reference runner died or answered something unreadable."""
 
 
@@ -66,7 +66,7 @@ class ReferenceRunner:
             writer.join()
         for answer in answers:
             if "fatal" in answer:
-                raise ReferenceError(f"reference runner rejected a case: {answer['fatal']}")
+                raise ReferenceRunnerError(f"reference runner rejected a case: {answer['fatal']}")
         return answers
 
     def _write(self, cases: Iterable[dict[str, Any]]) -> None:
@@ -81,7 +81,7 @@ class ReferenceRunner:
         line = self._stdout.readline()
         if not line:
             stderr = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
-            raise ReferenceError(f"reference runner exited ({self._process.poll()}): {stderr[-2000:]}")
+            raise ReferenceRunnerError(f"reference runner exited ({self._process.poll()}): {stderr[-2000:]}")
         answer: dict[str, Any] = orjson.loads(line)
         return answer
 
