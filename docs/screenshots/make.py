@@ -70,9 +70,11 @@ def write_key(data_dir: Path) -> str:
 
 def sample_traffic(url: str, key: str) -> None:
     batch: list[dict[str, Any]] = [
+        {"type": "page", "anonymousId": "anon-1", "name": "Home", "properties": {"url": "https://example.com/"}},
         {
             "type": "identify",
             "userId": "",
+            "anonymousId": "anon-1",
             "traits": {"email": "lead@example.com", "first_name": "Lena", "interested_in": "baseball"},
         },
         {
@@ -81,7 +83,6 @@ def sample_traffic(url: str, key: str) -> None:
             "traits": {"email": "lead@example.com", "account_created": 1629224941},
         },
         {"type": "track", "userId": "user-123", "event": "Order Completed", "properties": {"total": 42.5}},
-        {"type": "page", "anonymousId": "anon-1", "name": "Home", "properties": {"url": "https://example.com/"}},
         {"type": "identify", "userId": "user-456", "traits": {"email": "sam@example.com", "plan": "pro"}},
         {"type": "group", "userId": "user-456", "groupId": "acme", "traits": {"name": "Acme", "object_type_id": "1"}},
         {"type": "track", "event": "No user at all"},
@@ -96,9 +97,21 @@ def pages(page: Page, url: str) -> list[tuple[str, str, Callable[[Page], None] |
     hrefs = page.eval_on_selector_all("header nav a", "els => els.map(e => e.getAttribute('href'))")
     shots: list[tuple[str, str, Callable[[Page], None] | None]] = [("login", "/ui/login", None)]
     for href in hrefs:
-        name = href.strip("/").replace("ui/", "").replace("/", "-") or "overview"
+        name = href.removeprefix("/ui/").strip("/").replace("/", "-") or "overview"
         shots.append((name, href, None))
     return shots
+
+
+def shoot(page: Page, path: Path, full_page: bool) -> None:
+    """A screenshot; headless Chromium now and then fails one capture, so try again."""
+    for attempt in range(3):
+        try:
+            page.screenshot(path=str(path), full_page=full_page)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+            time.sleep(1)
 
 
 def main() -> None:
@@ -127,12 +140,12 @@ def main() -> None:
                         page.goto(url + path)
                         if action is not None:
                             action(page)
-                        page.screenshot(path=str(HERE / f"{name}-{label}.png"), full_page=label == "desktop")
+                        shoot(page, HERE / f"{name}-{label}.png", full_page=label == "desktop")
                     for name, path, action in EXTRA:
                         page.goto(url + path)
                         if action is not None:
                             action(page)
-                        page.screenshot(path=str(HERE / f"{name}-{label}.png"), full_page=label == "desktop")
+                        shoot(page, HERE / f"{name}-{label}.png", full_page=label == "desktop")
                     context.close()
                 browser.close()
         finally:
@@ -141,8 +154,35 @@ def main() -> None:
     print("screenshots written to", HERE)
 
 
+def _first_person(page: Page) -> None:
+    page.goto(page.url.split("/ui/")[0] + "/ui/people?q=user-123")
+    page.locator("tbody a").first.click()
+
+
+def _tester_page_error(page: Page) -> None:
+    page.get_by_label("Type").select_option("page")
+    page.get_by_role("button", name="Send test event").click()
+
+
+def _tester_identify(page: Page) -> None:
+    page.get_by_label("Type").select_option("identify")
+    page.get_by_role("button", name="Send test event").click()
+
+
+def _first_object(page: Page) -> None:
+    page.locator("tbody a").first.click()
+
+
 # Pages reached from other pages (detail views), with the action that brings them into view.
-EXTRA: list[tuple[str, str, Callable[[Page], None] | None]] = []
+EXTRA: list[tuple[str, str, Callable[[Page], None] | None]] = [
+    ("person", "/ui/people", _first_person),
+    ("destination-settings", "/ui/destinations/1", None),
+    ("subscriptions", "/ui/destinations/1/subscriptions", None),
+    ("subscription-editor", "/ui/destinations/1/subscriptions/new?action=trackPageView", None),
+    ("event-tester-error", "/ui/destinations/1/tester", _tester_page_error),
+    ("event-tester-success", "/ui/destinations/1/tester", _tester_identify),
+    ("object", "/ui/objects/1", _first_object),
+]
 
 
 if __name__ == "__main__":

@@ -14,15 +14,15 @@ _COMMON: dict[str, Any] = {
 }
 
 SAMPLES: dict[str, dict[str, Any]] = {
-    "track": {**_COMMON, "type": "track", "event": "Order Completed", "properties": {"total": 42.5, "currency": "USD"}},
+    "track": {"type": "track", **_COMMON, "event": "Order Completed", "properties": {"total": 42.5, "currency": "USD"}},
     "identify": {
-        **_COMMON,
         "type": "identify",
+        **_COMMON,
         "traits": {"email": "test-person@example.com", "first_name": "Test", "created_at": "2026-01-02T03:04:05Z"},
     },
     # Like the events Segment's API (not analytics.js) sends: the page name, no `properties.url`.
-    "page": {**_COMMON, "type": "page", "name": "Home", "properties": {"title": "Home", "path": "/"}},
-    "screen": {**_COMMON, "type": "screen", "name": "Home Screen", "properties": {"variation": "blue"}},
-    "group": {**_COMMON, "type": "group", "groupId": "acme", "traits": {"name": "Acme", "industry": "Anvils"}},
-    "alias": {**_COMMON, "type": "alias", "previousId": "test-previous-id"},
+    "page": {"type": "page", **_COMMON, "name": "Home", "properties": {"title": "Home", "path": "/"}},
+    "screen": {"type": "screen", **_COMMON, "name": "Home Screen", "properties": {"variation": "blue"}},
+    "group": {"type": "group", **_COMMON, "groupId": "acme", "traits": {"name": "Acme", "industry": "Anvils"}},
+    "alias": {"type": "alias", **_COMMON, "previousId": "test-previous-id"},
 }

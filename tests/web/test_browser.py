@@ -124,3 +124,14 @@ def test_trigger_is_validated_as_you_type(page: Any, ui_server: Server) -> None:
     field.fill('type = "track" and event = "Order Completed"')
     page.wait_for_selector("#trigger-status.valid")
     assert page.locator("#trigger-status").inner_text() == "Valid trigger."
+
+
+def test_typing_a_value_picks_the_mapping_kind(page: Any, ui_server: Server) -> None:
+    page.goto(ui_server.url + "/ui/destinations/1/subscriptions/new?action=trackEvent")
+    kind = page.get_by_label("How Event Name is mapped")
+    assert kind.input_value() == "default"
+    page.get_by_role("textbox", name="Event Name").fill("properties.label")
+    assert kind.input_value() == "path"
+    person_kind = page.get_by_label("How Person ID is mapped")
+    page.get_by_role("textbox", name="Person ID").fill("user-{{traits.plan}}")
+    assert person_kind.input_value() == "template"

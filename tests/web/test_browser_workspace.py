@@ -22,15 +22,16 @@ def send(server: Server, *messages: dict[str, Any]) -> None:
     assert response.status_code == 200, response.text
 
 
-def eventually(page: Any, url: str, ready: Callable[[str], bool], attempts: int = 100) -> str:
-    """Reload `url` until the page content satisfies `ready` (the router applies events in the background)."""
-    for _ in range(attempts):
+def eventually(page: Any, url: str, ready: Callable[[str], bool], patience: float = 90.0) -> str:
+    """Reload `url` until the page content satisfies `ready` (routing and delivery run in the background)."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
         page.goto(url)
         content = str(page.content())
         if ready(content):
             return content
-        time.sleep(0.2)
-    raise AssertionError(f"{url} never became ready")
+        time.sleep(0.3)
+    raise AssertionError(f"{url} did not show the expected state within {patience:.0f} s")
 
 
 def test_lead_becomes_customer_search_profile_and_csv(page: Any, ui_server: Server) -> None:

@@ -135,6 +135,20 @@ function setupBuilder(builder) {
 }
 document.querySelectorAll("[data-condition-builder]").forEach(setupBuilder);
 
+// Mapping editor: typing a value for a field still on "Default" picks a fitting kind.
+document.addEventListener("input", (ev) => {
+  const input = ev.target;
+  if (!(input instanceof HTMLInputElement || input instanceof HTMLSelectElement)) return;
+  if (!input.name || !input.name.startsWith("value.")) return;
+  const kind = document.querySelector(`select[name="kind.${input.name.slice(6)}"]`);
+  if (!kind || kind.value !== "default") return;
+  const text = input.value;
+  if (input instanceof HTMLSelectElement) kind.value = "literal";
+  else if (text.includes("{{")) kind.value = "template";
+  else if (/^(\$\.)?[A-Za-z_][\w.-]*$/.test(text)) kind.value = "path";
+  else kind.value = "literal";
+});
+
 // Event Tester: sample events per type.
 const typeSelect = document.getElementById("tester-type");
 if (typeSelect) {
