@@ -90,7 +90,7 @@ def plan_round(rows: Sequence[OutboxRow], max_batch_bytes: int, max_item_bytes: 
             stopped.add(person)
             continue
         body = row.body.encode() if row.body is not None else b""
-        if len(body) > max_item_bytes:
+        if len(body) > max_item_bytes or len(body) + len(_PREFIX) + len(_SUFFIX) > max_batch_bytes:
             if person in open_people:
                 stopped.add(person)
             else:
