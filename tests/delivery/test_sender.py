@@ -237,3 +237,14 @@ def test_started_sender_delivers_in_the_background_and_releases_its_lease(db: Da
     assert [a.path for a in standin.arrivals] == ["/api/v2/batch", "/api/v1/customers/u"]
     with db.connect() as conn:
         assert conn.execute(sa.select(delivery_leases)).all() == []
+
+
+def test_an_operation_over_32kb_is_dead_lettered_without_holding_the_person_back(
+    db: Database, standin: StandIn
+) -> None:
+    queue(db, "u", [entity(standin.url, "u", 0, pad=40_000)])
+    queue(db, "u", [entity(standin.url, "u", 1)])
+    drain(db)
+    [letter] = dlq.list_dead(db)
+    assert letter["reason"].startswith("request body is 40") and "at most 32000 bytes" in letter["reason"]
+    assert [item_key(i) for _, i in standin.processed_items()] == [("u", 1)]
