@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from segcio.app import create_app
 from segcio.config import Settings
 from segcio.runtime import Runtime
+from segcio.web.throttle import throttle
 from tests.conftest import Server, start_server
 
 ADMIN_PASSWORD = "correct horse battery staple"
@@ -53,6 +54,7 @@ class UI:
 
 
 def make_ui(database_url: str, tmp_path: Path) -> Iterator[UI]:
+    throttle.succeeded("testclient")  # wrong passwords of earlier tests in this process do not count
     settings = Settings(data_dir=tmp_path, database=database_url, run_workers=False, admin_password=ADMIN_PASSWORD)
     app = create_app(settings)
     with TestClient(app, base_url="http://testserver") as client:

@@ -111,3 +111,31 @@ def test_configured_password_wins_and_nothing_is_generated(db: Database, tmp_pat
     assert ensure_admin_password(db, settings) is None
     assert check_admin_password(db, settings, "given")
     assert not check_admin_password(db, settings, "other")
+
+
+def test_repeated_wrong_passwords_are_throttled() -> None:
+    from segcio.web.throttle import LoginThrottle
+
+    gate = LoginThrottle(max_failures=3, window=60)
+    for _ in range(3):
+        assert gate.wait_seconds("1.2.3.4", now=100) == 0
+        gate.failed("1.2.3.4", now=100)
+    assert gate.wait_seconds("1.2.3.4", now=100) == 61
+    assert gate.wait_seconds("5.6.7.8", now=100) == 0
+    assert gate.wait_seconds("1.2.3.4", now=161) == 0
+    gate.failed("1.2.3.4", now=170)
+    gate.succeeded("1.2.3.4")
+    assert gate.wait_seconds("1.2.3.4", now=170) == 0
+
+
+def test_login_page_refuses_after_five_wrong_passwords(ui: UI) -> None:
+    from segcio.web.throttle import throttle
+
+    try:
+        for _ in range(5):
+            assert ui.login("wrong").status_code == 401
+        response = ui.login()
+        assert response.status_code == 429
+        assert "Too many wrong passwords" in response.text
+    finally:
+        throttle.succeeded("testclient")

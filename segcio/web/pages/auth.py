@@ -11,6 +11,7 @@ from segcio.runtime import Runtime, get_runtime
 from segcio.web.render import redirect, render
 from segcio.web.security import check_admin_password
 from segcio.web.session import CSRF_FIELD, Session, check_csrf, load_session, require_login
+from segcio.web.throttle import throttle
 
 router = APIRouter()
 
@@ -38,8 +39,15 @@ async def login(
     check_csrf(session, token if isinstance(token, str) else None)
     password = form.get("password")
     target = _safe_next(str(form.get("next") or ""))
+    client = request.client.host if request.client else "unknown"
+    wait = throttle.wait_seconds(client)
+    if wait:
+        message = f"Too many wrong passwords: try again in {wait} seconds."
+        return render(request, "login.html", status_code=429, next=target, error=message)
     if not isinstance(password, str) or not check_admin_password(runtime.db, runtime.settings, password):
+        throttle.failed(client)
         return render(request, "login.html", status_code=401, next=target, error="Wrong password.")
+    throttle.succeeded(client)
     # A new CSRF token at login, so a token seen before login is worthless afterwards.
     session.csrf = secrets.token_urlsafe(24)
     session.admin = True
