@@ -46,8 +46,12 @@ class Backpressure:
         self._task: asyncio.Task[None] | None = None
 
     def refresh(self) -> int:
+        """Events not yet routed by every destination, plus requests still waiting in the remote outbox."""
+        from segcio.delivery.outbox import backlog as outbox_backlog
+
         with self._db.connect() as conn:
-            self.backlog = event_backlog(conn)
+            events_behind = event_backlog(conn)
+        self.backlog = events_behind + outbox_backlog(self._db).pending
         return self.backlog
 
     def retry_after(self) -> int | None:
