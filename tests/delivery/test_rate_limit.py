@@ -29,8 +29,6 @@ def test_rate_limit_is_never_exceeded_in_any_one_second_window(db: Database, sta
     times = [a.at for a in standin.arrivals]
     assert len(times) == rate * 3
     assert most_in_any_window(times) <= rate
-    # and the limit is used, not just respected: a full second's worth goes out together
-    assert most_in_any_window(times) >= rate - 1
 
 
 def test_default_rate_limit_is_100_per_second_and_bad_values_are_named() -> None:
