@@ -3,14 +3,12 @@ and expiring what waited too long."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from segcio import jsonutil
 from segcio.store.tables.workspace import ws_anonymous_ids, ws_events, ws_pending_relationships
 from segcio.workspace import activity
 from segcio.workspace.unit import PersonState, Unit
-
-_INSERT_OWNER = insert(ws_anonymous_ids)
 
 
 def consume_anonymous_id(unit: Unit, person: PersonState, anonymous_id: str) -> None:
@@ -30,9 +28,8 @@ def consume_anonymous_id(unit: Unit, person: PersonState, anonymous_id: str) -> 
     if owner is not None and not unmerged and not pending:
         return  # already this person's, nothing waiting
     if owner is None:
-        unit.conn.execute(
-            _INSERT_OWNER,
-            {"workspace_id": unit.ws, "anonymous_id": anonymous_id, "person_id": person.pk, "consumed_at": unit.now},
+        unit.new_anonymous_owners.append(
+            {"workspace_id": unit.ws, "anonymous_id": anonymous_id, "person_id": person.pk, "consumed_at": unit.now}
         )
     else:
         unit.conn.execute(
@@ -43,22 +40,20 @@ def consume_anonymous_id(unit: Unit, person: PersonState, anonymous_id: str) -> 
     unit.anonymous_owner.set(anonymous_id, (person.pk, unit.now))
 
     if unmerged:
-        if anonymous_id in unit.buffered_anonymous:
-            unit.flush()
-        oldest = unit.now - unit.settings.anonymous_retention_days * 86400
-        merged = unit.conn.execute(
-            update(ws_events)
-            .where(
-                ws_events.c.workspace_id == unit.ws,
-                ws_events.c.anonymous_id == anonymous_id,
-                ws_events.c.person_id.is_(None),
-                ws_events.c.received_at >= oldest,
-            )
-            .values(person_id=person.pk)
-        ).rowcount
+        # Events still in this batch's buffer join at once; stored ones are moved when the batch is written.
+        for row in unit.events:
+            if row["anonymous_id"] == anonymous_id and row["person_id"] is None:
+                row["person_id"] = person.pk
+        unit.anonymous_merges.append(
+            {
+                "b_ws": unit.ws,
+                "b_anonymous_id": anonymous_id,
+                "b_person": person.pk,
+                "b_oldest": unit.now - unit.settings.anonymous_retention_days * 86400,
+            }
+        )
         unit.unmerged_anonymous.set(anonymous_id, None)
-        if merged:
-            unit.add_activity(activity.ANON_MERGE, person_pk=person.pk, name=anonymous_id, data={"events": int(merged)})
+        unit.add_activity(activity.ANON_MERGE, person_pk=person.pk, name=anonymous_id)
     if pending:
         apply_held(unit, person, anonymous_id)
 

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete
 
-from segcio import jsonutil
 from segcio.store.tables.workspace import ws_devices
 from segcio.workspace import activity
 from segcio.workspace.attributes import as_device_attribute, event_time, is_removal
 from segcio.workspace.identity import IdentifierError, identifier_text
 from segcio.workspace.people import person_identifier, resolve_or_create
 from segcio.workspace.results import NOT_FOUND, OK, OpResult, invalid
-from segcio.workspace.unit import Unit
+from segcio.workspace.unit import DeviceState, Unit
 
 PLATFORMS = ("ios", "android")
 _DEVICE_KEYS = ("token", "id", "platform", "last_used", "attributes")
-_SELECT_DEVICE = select(ws_devices.c.person_id, ws_devices.c.attributes).where(
-    ws_devices.c.workspace_id == bindparam("ws"), ws_devices.c.token == bindparam("token")
-)
-_INSERT_DEVICE = insert(ws_devices)
-_UPDATE_DEVICE = (
-    update(ws_devices)
-    .where(ws_devices.c.workspace_id == bindparam("ws"), ws_devices.c.token == bindparam("b_token"))
-    .values({c: bindparam(c) for c in ("person_id", "platform", "last_used", "attributes", "updated_at")})
-)
 
 
 def _token(device: dict[str, Any]) -> str:
@@ -56,28 +46,23 @@ def add_device(unit: Unit, op: dict[str, Any]) -> OpResult:
     kind, value = person_identifier(unit, op)
     person = resolve_or_create(unit, kind, value, why="add_device")
 
-    row = unit.conn.execute(_SELECT_DEVICE, {"ws": unit.ws, "token": token}).first()
-    attrs: dict[str, str] = jsonutil.loads(row.attributes) if row is not None and row.person_id == person.pk else {}
+    state: DeviceState | None = unit.devices.get(token)
+    previous = None if state is None else state.person_pk
+    attrs: dict[str, str] = dict(state.attrs) if state is not None and previous == person.pk else {}
     for name, raw in given.items():
         if is_removal(raw):
             attrs.pop(name, None)
         else:
             attrs[name] = as_device_attribute(raw)
-    values = {
-        "person_id": person.pk,
-        "platform": platform,
-        "last_used": last_used,
-        "attributes": jsonutil.dumps(attrs),
-        "updated_at": unit.now,
-    }
-    if row is None:
-        unit.conn.execute(_INSERT_DEVICE, {"workspace_id": unit.ws, "token": token, **values})
+    if state is None:
+        unit.devices.set(token, DeviceState(person.pk, platform, last_used, attrs, new=True))
     else:
-        unit.conn.execute(_UPDATE_DEVICE, {"ws": unit.ws, "b_token": token, **values})
-        if row.person_id != person.pk:
+        state.person_pk, state.platform, state.last_used, state.attrs = person.pk, platform, last_used, attrs
+        state.dirty = True
+        if previous != person.pk and previous is not None:
             unit.add_activity(
                 activity.DEVICE_CHANGE,
-                person_pk=int(row.person_id),
+                person_pk=previous,
                 name=token,
                 data={"action": "moved", "to_cio_id": person.cio_id},
             )
@@ -85,7 +70,7 @@ def add_device(unit: Unit, op: dict[str, Any]) -> OpResult:
         activity.DEVICE_CHANGE,
         person_pk=person.pk,
         name=token,
-        data={"action": "added" if row is None or row.person_id != person.pk else "updated", "platform": platform},
+        data={"action": "updated" if previous == person.pk else "added", "platform": platform},
     )
     return OK
 
@@ -99,11 +84,11 @@ def delete_device(unit: Unit, op: dict[str, Any]) -> OpResult:
     person = unit.find(kind, value)
     if person is None:
         return OpResult(True, NOT_FOUND, "identifiers", f"no person has {kind} {value!r}; nothing to delete")
-    gone = unit.conn.execute(
-        delete(ws_devices).where(
-            ws_devices.c.workspace_id == unit.ws, ws_devices.c.token == token, ws_devices.c.person_id == person.pk
-        )
-    ).rowcount
-    if gone:
-        unit.add_activity(activity.DEVICE_CHANGE, person_pk=person.pk, name=token, data={"action": "deleted"})
+    state: DeviceState | None = unit.devices.get(token)
+    if state is None or state.person_pk != person.pk:
+        return OK  # not this person's device: nothing to delete
+    if not state.new:
+        unit.conn.execute(delete(ws_devices).where(ws_devices.c.workspace_id == unit.ws, ws_devices.c.token == token))
+    unit.devices.set(token, None)
+    unit.add_activity(activity.DEVICE_CHANGE, person_pk=person.pk, name=token, data={"action": "deleted"})
     return OK

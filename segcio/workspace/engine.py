@@ -203,6 +203,47 @@ def _prefetch(unit: Unit, operations: list[dict[str, Any]]) -> None:
             if isinstance(entry, dict):
                 note(entry.get("identifiers"))
     unit.prefetch_people(ids, emails, pks)
+    tokens = [
+        str(op["device"].get("token", op["device"].get("id")))
+        for op in operations
+        if isinstance(op, dict)
+        and op.get("action") in ("add_device", "delete_device")
+        and isinstance(op.get("device"), dict)
+    ]
+    if tokens:
+        unit.devices.prefetch(tokens)
+    related: list[int] = []
+    for op in operations:
+        if not isinstance(op, dict) or not op.get("cio_relationships") or not isinstance(op["cio_relationships"], list):
+            continue
+        refs = (
+            [op.get("identifiers")]
+            if op.get("type") == "person"
+            else [e.get("identifiers") for e in op["cio_relationships"] if isinstance(e, dict)]
+        )
+        for ref in refs:
+            if isinstance(ref, dict) and len(ref) == 1:
+                ((kind, value),) = ref.items()
+                if isinstance(value, str) and kind in ("id", "email", "cio_id"):
+                    found = unit.find(kind, value)
+                    if found is not None:
+                        related.append(found.pk)
+    if related:
+        unit.prefetch_relationships(related)
+    object_refs: list[tuple[int, str]] = []
+    for op in operations:
+        if not isinstance(op, dict):
+            continue
+        refs = [op.get("identifiers")] if op.get("type") == "object" else []
+        if op.get("type") == "person" and isinstance(op.get("cio_relationships"), list):
+            refs += [e.get("identifiers") for e in op["cio_relationships"] if isinstance(e, dict)]
+        for ref in refs:
+            if isinstance(ref, dict) and isinstance(ref.get("object_id"), str):
+                type_id = str(ref.get("object_type_id", "1"))
+                if type_id.isdigit():
+                    object_refs.append((int(type_id), ref["object_id"]))
+    if object_refs:
+        objects.prefetch_objects(unit, object_refs)
     unit.suppressed_ids.prefetch(ids)
     if unit.settings.email_is_identifier:
         unit.suppressed_emails.prefetch(fold_email(e) for e in emails)

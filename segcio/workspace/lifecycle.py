@@ -27,6 +27,8 @@ _OWNED = (ws_events, ws_devices, ws_relationships, ws_activities, ws_anonymous_i
 def delete_person(unit: Unit, person: PersonState, *, why: str) -> None:
     """Remove the person and all their data; the workspace log keeps a profile_delete entry."""
     unit.flush()
+    unit.forget_devices()
+    unit.forget_relationships()
     for table in _OWNED:
         unit.conn.execute(sql_delete(table).where(table.c.person_id == person.pk))
     for anonymous_id, owner in list(unit.anonymous_owner.values.items()):
@@ -136,6 +138,8 @@ def merge_people(unit: Unit, primary: PersonState, secondary: PersonState, *, re
     """The primary keeps its values and gains what it lacks: attributes not set or empty, identifiers it has
     not got, events, devices, relationships it does not have, activity history. The secondary is deleted."""
     unit.flush()
+    unit.forget_devices()
+    unit.forget_relationships()
     conn, p, s = unit.conn, primary.pk, secondary.pk
     gained = {k: v for k, v in secondary.attrs.items() if primary.attrs.get(k) in (None, "")}
     for name, value in gained.items():

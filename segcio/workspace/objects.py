@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select
 
 from segcio import jsonutil
 from segcio.store.tables.workspace import ws_object_types, ws_objects, ws_pending_relationships, ws_relationships
@@ -13,7 +13,7 @@ from segcio.workspace import activity
 from segcio.workspace.attributes import apply_attributes
 from segcio.workspace.identity import IdentifierError, identifier_text, object_pk_for
 from segcio.workspace.results import INVALID, LIMIT, NOT_FOUND, OK, SUPPRESSED, Failures, OpFailure, OpResult, invalid
-from segcio.workspace.unit import PersonState, Unit
+from segcio.workspace.unit import PersonState, RelationshipState, Unit
 
 # Names for auto-created object types. Customer.io names them "after a type of animal"; which animals is not
 # documented, so these are our own choice.
@@ -51,19 +51,6 @@ _SELECT_OBJECT = select(ws_objects).where(
 _SELECT_OBJECT_BY_PK = select(ws_objects).where(
     ws_objects.c.workspace_id == bindparam("ws"), ws_objects.c.id == bindparam("pk")
 )
-_UPDATE_OBJECT = (
-    update(ws_objects)
-    .where(ws_objects.c.id == bindparam("pk"))
-    .values(attributes=bindparam("attributes"), timestamps=bindparam("timestamps"), updated_at=bindparam("now"))
-)
-_SELECT_RELATIONSHIP = select(ws_relationships.c.attributes).where(
-    ws_relationships.c.person_id == bindparam("person"), ws_relationships.c.object_pk == bindparam("object")
-)
-_UPDATE_RELATIONSHIP = (
-    update(ws_relationships)
-    .where(ws_relationships.c.person_id == bindparam("person"), ws_relationships.c.object_pk == bindparam("object"))
-    .values(attributes=bindparam("attributes"), updated_at=bindparam("now"))
-)
 
 
 @dataclass
@@ -73,6 +60,7 @@ class ObjectState:
     object_id: str
     attrs: dict[str, Any]
     times: dict[str, float]
+    dirty: bool = False
 
     def label(self) -> str:
         return f"{self.type_id}:{self.object_id}"
@@ -148,10 +136,34 @@ def find_object(unit: Unit, type_id: int | None, ref: str) -> ObjectState | None
         cached = unit.objects_by_ref.get((type_id, ref))
         if cached is not None:
             return cached  # type: ignore[no-any-return]
+        if (type_id, ref) in unit.absent_objects:
+            return None
         row = unit.conn.execute(_SELECT_OBJECT, {"ws": unit.ws, "type_id": type_id, "object_id": ref}).first()
     if row is None:
         return None
     return _remember(unit, _object_from_row(row))
+
+
+def prefetch_objects(unit: Unit, refs: list[tuple[int, str]]) -> None:
+    """Load the objects a batch names with one query per object type."""
+    by_type: dict[int, set[str]] = {}
+    for type_id, ref in refs:
+        if (type_id, ref) not in unit.objects_by_ref:
+            by_type.setdefault(type_id, set()).add(ref)
+    for type_id, wanted in by_type.items():
+        names = sorted(wanted)
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            rows = unit.conn.execute(
+                select(ws_objects).where(
+                    ws_objects.c.workspace_id == unit.ws,
+                    ws_objects.c.type_id == type_id,
+                    ws_objects.c.object_id.in_(chunk),
+                )
+            )
+            for row in rows:
+                _remember(unit, _object_from_row(row))
+            unit.absent_objects.update((type_id, ref) for ref in chunk if (type_id, ref) not in unit.objects_by_ref)
 
 
 def _remember(unit: Unit, obj: ObjectState) -> ObjectState:
@@ -199,15 +211,7 @@ def _update_object_attributes(unit: Unit, obj: ObjectState, attrs: Any, failures
             data={"message": message},
         )
     if outcome.changed:
-        unit.conn.execute(
-            _UPDATE_OBJECT,
-            {
-                "pk": obj.pk,
-                "attributes": jsonutil.dumps(obj.attrs),
-                "timestamps": jsonutil.dumps(obj.times),
-                "now": unit.now,
-            },
-        )
+        obj.dirty = True  # written by the unit's flush
         unit.add_activity(
             activity.object_activity(obj.type_id, "attribute_change"),
             object_pk=obj.pk,
@@ -222,8 +226,8 @@ def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, failur
     """Add (or update the attributes of) a person<->object relationship; null/"" removes an attribute."""
     if attrs is not None and not isinstance(attrs, dict):
         raise invalid("relationship_attributes", "relationship_attributes must be an object")
-    row = unit.conn.execute(_SELECT_RELATIONSHIP, {"person": person.pk, "object": obj.pk}).first()
-    current: dict[str, Any] = {} if row is None else jsonutil.loads(row.attributes)
+    state = unit.relationship(person.pk, obj.pk)
+    current: dict[str, Any] = {} if state is None else state.attrs
     outcome = apply_attributes(
         current, {}, attrs or {}, unit.now, prefix="relationship_attributes", reserved=RELATIONSHIP_RESERVED
     )
@@ -236,17 +240,8 @@ def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, failur
             name=field_name,
             data={"message": message},
         )
-    if row is None:
-        unit.conn.execute(
-            insert(ws_relationships).values(
-                person_id=person.pk,
-                object_pk=obj.pk,
-                workspace_id=unit.ws,
-                attributes=jsonutil.dumps(current),
-                created_at=unit.now,
-                updated_at=unit.now,
-            )
-        )
+    if state is None:
+        unit.relationships[(person.pk, obj.pk)] = RelationshipState(current, new=True)
         unit.add_activity(activity.ADD_RELATIONSHIP, person_pk=person.pk, object_pk=obj.pk, name=obj.label())
         unit.add_activity(
             activity.object_activity(obj.type_id, "add_relationship"),
@@ -254,11 +249,7 @@ def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, failur
             name=person.cio_id,
         )
     elif outcome.changed:
-        unit.conn.execute(
-            _UPDATE_RELATIONSHIP,
-            {"person": person.pk, "object": obj.pk, "attributes": jsonutil.dumps(current), "now": unit.now},
-        )
-    if outcome.changed and row is not None:
+        state.dirty = True
         unit.add_activity(
             activity.relationship_activity(obj.type_id, "attribute_change"),
             person_pk=person.pk,
@@ -268,16 +259,20 @@ def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, failur
 
 
 def unrelate(unit: Unit, person: PersonState, obj: ObjectState) -> None:
-    gone = unit.conn.execute(
-        delete(ws_relationships).where(
-            ws_relationships.c.person_id == person.pk, ws_relationships.c.object_pk == obj.pk
+    state = unit.relationship(person.pk, obj.pk)
+    if state is None:
+        return
+    if not state.new:
+        unit.conn.execute(
+            delete(ws_relationships).where(
+                ws_relationships.c.person_id == person.pk, ws_relationships.c.object_pk == obj.pk
+            )
         )
-    ).rowcount
-    if gone:
-        unit.add_activity(activity.DELETE_RELATIONSHIP, person_pk=person.pk, object_pk=obj.pk, name=obj.label())
-        unit.add_activity(
-            activity.object_activity(obj.type_id, "delete_relationship"), object_pk=obj.pk, name=person.cio_id
-        )
+    unit.relationships[(person.pk, obj.pk)] = None
+    unit.add_activity(activity.DELETE_RELATIONSHIP, person_pk=person.pk, object_pk=obj.pk, name=obj.label())
+    unit.add_activity(
+        activity.object_activity(obj.type_id, "delete_relationship"), object_pk=obj.pk, name=person.cio_id
+    )
 
 
 def _entries(relationships: Any, field: str = "cio_relationships") -> list[dict[str, Any]]:
@@ -417,9 +412,11 @@ def object_delete(unit: Unit, op: dict[str, Any]) -> OpResult:
     obj = find_object(unit, type_id, ref)
     if obj is None:
         return OpResult(True, NOT_FOUND, "identifiers", "no such object; nothing was deleted")
+    unit.forget_relationships()
     unit.conn.execute(delete(ws_relationships).where(ws_relationships.c.object_pk == obj.pk))
     unit.conn.execute(delete(ws_objects).where(ws_objects.c.id == obj.pk))
     unit.objects_by_pk.pop(obj.pk, None)
     unit.objects_by_ref.pop((obj.type_id, obj.object_id), None)
+    unit.absent_objects.add((obj.type_id, obj.object_id))
     unit.add_activity(activity.object_activity(obj.type_id, "delete"), name=obj.object_id, data={"object": obj.label()})
     return OK

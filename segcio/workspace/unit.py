@@ -17,9 +17,12 @@ from segcio import jsonutil
 from segcio.store.tables.workspace import (
     ws_activities,
     ws_anonymous_ids,
+    ws_devices,
     ws_events,
+    ws_objects,
     ws_pending_relationships,
     ws_people,
+    ws_relationships,
     ws_suppressions,
 )
 from segcio.workspace.identity import cio_id_for, fold_email, person_pk_for
@@ -38,6 +41,31 @@ _UPDATE_PERSON = (
         timestamps=bindparam("b_timestamps"),
         updated_at=bindparam("b_updated_at"),
     )
+)
+_UPDATE_DEVICE = (
+    update(ws_devices)
+    .where(ws_devices.c.workspace_id == bindparam("b_ws"), ws_devices.c.token == bindparam("b_token"))
+    .values({c: bindparam(c) for c in ("person_id", "platform", "last_used", "attributes", "updated_at")})
+)
+_UPDATE_RELATIONSHIP = (
+    update(ws_relationships)
+    .where(ws_relationships.c.person_id == bindparam("b_person"), ws_relationships.c.object_pk == bindparam("b_object"))
+    .values(attributes=bindparam("b_attributes"), updated_at=bindparam("b_now"))
+)
+_MERGE_ANONYMOUS = (
+    update(ws_events)
+    .where(
+        ws_events.c.workspace_id == bindparam("b_ws"),
+        ws_events.c.anonymous_id == bindparam("b_anonymous_id"),
+        ws_events.c.person_id.is_(None),
+        ws_events.c.received_at >= bindparam("b_oldest"),
+    )
+    .values(person_id=bindparam("b_person"))
+)
+_UPDATE_OBJECT = (
+    update(ws_objects)
+    .where(ws_objects.c.id == bindparam("b_pk"))
+    .values(attributes=bindparam("b_attributes"), timestamps=bindparam("b_timestamps"), updated_at=bindparam("b_now"))
 )
 _CLEAR_IDENTIFIERS = update(ws_people).where(ws_people.c.id == bindparam("b_pk")).values(ext_id=None, email_key=None)
 
@@ -101,6 +129,27 @@ class PersonState:
         return found
 
 
+class DeviceState:
+    __slots__ = ("attrs", "dirty", "last_used", "new", "person_pk", "platform")
+
+    def __init__(self, person_pk: int, platform: str, last_used: float, attrs: dict[str, str], *, new: bool) -> None:
+        self.person_pk = person_pk
+        self.platform = platform
+        self.last_used = last_used
+        self.attrs = attrs
+        self.new = new
+        self.dirty = new
+
+
+class RelationshipState:
+    __slots__ = ("attrs", "dirty", "new")
+
+    def __init__(self, attrs: dict[str, Any], *, new: bool) -> None:
+        self.attrs = attrs
+        self.new = new
+        self.dirty = new
+
+
 class LazyMap:
     """Values looked up by key, loaded in bulk (`prefetch`) or one at a time; misses are remembered."""
 
@@ -128,6 +177,11 @@ class LazyMap:
         else:
             self.values[key] = value
 
+    def forget(self) -> None:
+        """Drop everything (after SQL changed the rows behind the cache)."""
+        self.values.clear()
+        self._looked.clear()
+
 
 class Unit:
     def __init__(
@@ -150,6 +204,9 @@ class Unit:
         self.events: list[dict[str, Any]] = []
         self.buffered_anonymous: set[str] = set()
         self.activities: list[dict[str, Any]] = []
+        # Anonymous ids taken by a person in this batch, and anonymous events to move to them (written by flush).
+        self.new_anonymous_owners: list[dict[str, Any]] = []
+        self.anonymous_merges: list[dict[str, Any]] = []
         self.seen_event_ids: LazyMap = LazyMap(self._load_event_ids)
         self.suppressed_ids: LazyMap = LazyMap(lambda keys: self._load_suppressed("id", keys))
         self.suppressed_emails: LazyMap = LazyMap(lambda keys: self._load_suppressed("email", keys))
@@ -160,9 +217,14 @@ class Unit:
         self.pending_anonymous: LazyMap = LazyMap(self._load_pending_anonymous)
         # Object types of the workspace (type id -> (name, auto-created)), loaded on first object operation, and
         # objects looked up during this batch by (type id, object id) and by internal number.
+        # Devices by token, and person<->object relationships by (person, object), written back by flush().
+        self.devices: LazyMap = LazyMap(self._load_devices)
+        self.relationships: dict[tuple[int, int], RelationshipState | None] = {}
+        self._relationships_loaded_for: set[int] = set()
         self.object_types: dict[int, tuple[str, bool]] | None = None
         self.objects_by_ref: dict[tuple[int, str], Any] = {}
         self.objects_by_pk: dict[int, Any] = {}
+        self.absent_objects: set[tuple[int, str]] = set()
 
     # -- loading people ------------------------------------------------------------------------------------
 
@@ -400,15 +462,142 @@ class Unit:
                 p.new = False
                 p.db_ext_id = p.ext_id
                 p.db_email_key = p.email_key
+        self._flush_devices()
+        self._flush_relationships()
+        self._flush_objects()
         if self.events:
             conn.execute(insert(ws_events), self.events)
             self.events = []
             self.buffered_anonymous.clear()
+        if self.new_anonymous_owners:
+            conn.execute(insert(ws_anonymous_ids), self.new_anonymous_owners)
+            self.new_anonymous_owners = []
+        if self.anonymous_merges:
+            conn.execute(_MERGE_ANONYMOUS, self.anonymous_merges)
+            self.anonymous_merges = []
         if self.activities:
             conn.execute(insert(ws_activities), self.activities)
             self.activities = []
 
+    def _flush_devices(self) -> None:
+        dirty = [(token, d) for token, d in self.devices.values.items() if d.dirty]
+        if not dirty:
+            return
+        rows = [
+            {
+                "workspace_id": self.ws,
+                "token": token,
+                "person_id": d.person_pk,
+                "platform": d.platform,
+                "last_used": d.last_used,
+                "attributes": jsonutil.dumps(d.attrs),
+                "updated_at": self.now,
+            }
+            for token, d in dirty
+        ]
+        fresh = [row for row, (_, d) in zip(rows, dirty, strict=True) if d.new]
+        known = [
+            {**row, "b_ws": self.ws, "b_token": row["token"]}
+            for row, (_, d) in zip(rows, dirty, strict=True)
+            if not d.new
+        ]
+        if fresh:
+            self.conn.execute(insert(ws_devices), fresh)
+        if known:
+            self.conn.execute(_UPDATE_DEVICE, known)
+        for _, d in dirty:
+            d.dirty = d.new = False
+
+    def _flush_objects(self) -> None:
+        dirty = [o for o in self.objects_by_pk.values() if o.dirty]
+        if not dirty:
+            return
+        self.conn.execute(
+            _UPDATE_OBJECT,
+            [
+                {
+                    "b_pk": o.pk,
+                    "b_attributes": jsonutil.dumps(o.attrs),
+                    "b_timestamps": jsonutil.dumps(o.times),
+                    "b_now": self.now,
+                }
+                for o in dirty
+            ],
+        )
+        for o in dirty:
+            o.dirty = False
+
+    def forget_devices(self) -> None:
+        self._flush_devices()
+        self.devices.forget()
+
+    def _flush_relationships(self) -> None:
+        dirty = [(key, r) for key, r in self.relationships.items() if r is not None and r.dirty]
+        if not dirty:
+            return
+        fresh = [
+            {
+                "person_id": key[0],
+                "object_pk": key[1],
+                "workspace_id": self.ws,
+                "attributes": jsonutil.dumps(r.attrs),
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+            for key, r in dirty
+            if r.new
+        ]
+        known = [
+            {"b_person": key[0], "b_object": key[1], "b_attributes": jsonutil.dumps(r.attrs), "b_now": self.now}
+            for key, r in dirty
+            if not r.new
+        ]
+        if fresh:
+            self.conn.execute(insert(ws_relationships), fresh)
+        if known:
+            self.conn.execute(_UPDATE_RELATIONSHIP, known)
+        for _, r in dirty:
+            r.dirty = r.new = False
+
+    def forget_relationships(self) -> None:
+        self._flush_relationships()
+        self.relationships.clear()
+        self._relationships_loaded_for.clear()
+
+    def prefetch_relationships(self, person_pks: Iterable[int]) -> None:
+        """Load every relationship of these people (people have few), so lookups need no query."""
+        wanted = [pk for pk in set(person_pks) if pk not in self._relationships_loaded_for]
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            rows = self.conn.execute(
+                select(ws_relationships.c.person_id, ws_relationships.c.object_pk, ws_relationships.c.attributes).where(
+                    ws_relationships.c.person_id.in_(chunk)
+                )
+            )
+            for r in rows:
+                key = (int(r.person_id), int(r.object_pk))
+                if key not in self.relationships:
+                    self.relationships[key] = RelationshipState(jsonutil.loads(r.attributes), new=False)
+            self._relationships_loaded_for.update(chunk)
+
+    def relationship(self, person_pk: int, object_pk: int) -> RelationshipState | None:
+        key = (person_pk, object_pk)
+        if key in self.relationships:
+            return self.relationships[key]
+        if person_pk not in self._relationships_loaded_for:
+            self.prefetch_relationships([person_pk])
+        return self.relationships.setdefault(key, None)
+
     # -- bulk loaders --------------------------------------------------------------------------------------
+
+    def _load_devices(self, keys: list[str]) -> dict[str, Any]:
+        rows = self.conn.execute(
+            select(ws_devices).where(ws_devices.c.workspace_id == self.ws, ws_devices.c.token.in_(keys))
+        )
+        return {
+            r.token: DeviceState(int(r.person_id), r.platform, r.last_used, jsonutil.loads(r.attributes), new=False)
+            for r in rows
+        }
 
     def _load_event_ids(self, keys: list[str]) -> dict[str, Any]:
         rows = self.conn.execute(
