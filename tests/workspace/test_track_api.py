@@ -148,6 +148,29 @@ def test_identify_conflict_still_answers_200(api: Api) -> None:
     assert response.status_code == 200 and response.content == b"{}"
     person = api.attributes("a")
     assert person is not None and person["identifiers"]["email"] == "a@b.co"
+    # The failure is visible in the person's activity log, as Customer.io's "Attribute Update Failure".
+    failed = api.app("GET", "/v1/customers/a/activities", params={"type": "failed_attribute_change"}).json()
+    (failure,) = failed["activities"]
+    assert failure["name"] == "attributes.email" and failure["data"]["reason"] == "conflict"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "message"),
+    [
+        ("PUT", "/api/v1/customers/" + "x" * 151, {"plan": "a"}, "longer than 150 bytes"),
+        ("POST", "/api/v1/customers/u1/events", {"name": "n" * 101}, "longer than 100 bytes"),
+        ("PUT", "/api/v1/customers/u1/devices", {"device": {"id": "t", "platform": "windows"}}, "ios or android"),
+        ("POST", "/api/v1/customers/u1/events", {"name": "x", "timestamp": "yesterday"}, "timestamp must be"),
+    ],
+)
+def test_operations_the_engine_finds_invalid_are_400(
+    api: Api, method: str, path: str, body: dict[str, Any], message: str
+) -> None:
+    api.track("PUT", "/api/v1/customers/u1", {})
+    response = api.track(method, path, body)
+    assert response.status_code == 400
+    (error,) = response.json()["meta"]["errors"]
+    assert message in error
 
 
 def test_track_event_page_and_anonymous(api: Api) -> None:
