@@ -91,12 +91,18 @@ def test_track_pageview_and_anonymous_events(cio: CustomerIO, app: AppApi, uid: 
     cio.identify(person_id, email=f"{uid}u1@b.co")
     cio.track(person_id, "purchase", {"price": 9.5}, id=uid + "01HB4HBDKTFWYZCK01DMRSWRFD", timestamp=1700000001)
     cio.pageview(person_id, "/home", referrer="x")
+    cio.backfill(person_id, "imported", 1600000000, source="csv")
     cio.track_anonymous(anonymous_id, "viewed", {"x": 1})
+    # Without an anonymous id, an anonymous event is an invite event addressed through data.recipient.
+    assert cio.track_anonymous(None, "invite", {"recipient": f"{uid}r@b.co"}).status_code == 200
     cio.identify(person_id, anonymous_id=anonymous_id)
-    seen = {(a["type"], a["name"]) for a in app.activities(person_id)}
+    activities = app.activities(person_id)
+    seen = {(a["type"], a["name"]) for a in activities}
     assert ("event", "purchase") in seen
     assert ("page", "/home") in seen
     assert ("event", "viewed") in seen
+    (imported,) = [a for a in activities if a["name"] == "imported"]
+    assert imported["timestamp"] == 1600000000 and imported["data"] == {"source": "csv"}
 
 
 def test_devices(cio: CustomerIO, app: AppApi, uid: str) -> None:
