@@ -74,7 +74,8 @@ class CompiledSubscription:
         # A problem found at compile time, reported for every event: (status, message).
         self.trigger_problem: tuple[str, str] | None = None
         self.mapping_problem: tuple[str, str] | None = None
-        if not isinstance(subscribe, str):
+        if not isinstance(subscribe, str) or subscribe == "":
+            # The reference's check: a missing or empty (falsy) trigger.
             self.trigger_problem = ("invalid subscription", FAILED_TO_VALIDATE)
         else:
             try:
@@ -147,16 +148,19 @@ class CompiledSubscription:
             result.statuses = [dict(entry) for _ in events]
             result.payloads = [None] * len(events)
             return result
+        unsupported: IntegrationError | None = None
         if self.action is None or self.action.perform_batch is None:
-            error = NotImplementedBatchError() if self.action is not None else IntegrationError("Unknown action")
-            result.statuses = [_error_entry(error.status, error.code, error.message) for _ in events]
-            result.payloads = [None] * len(events)
-            return result
+            unsupported = NotImplementedBatchError() if self.action is not None else IntegrationError("Unknown action")
         valid: list[dict[str, Any]] = []
         valid_index: list[int] = []
         for index, event in enumerate(events):
             if not self.matches(event):
                 result.statuses.append(_error_entry(400, PAYLOAD_VALIDATION_FAILED, BATCH_NOT_SUBSCRIBED))
+                result.payloads.append(None)
+                continue
+            if unsupported is not None:
+                # Checked after the trigger, as the reference does: only matching events see it.
+                result.statuses.append(_error_entry(unsupported.status, unsupported.code, unsupported.message))
                 result.payloads.append(None)
                 continue
             try:
@@ -169,7 +173,7 @@ class CompiledSubscription:
             valid_index.append(index)
             result.statuses.append({"status": 200})
             result.payloads.append(payload)
-        if valid:
+        if valid and self.action is not None and self.action.perform_batch is not None:
             try:
                 result.requests = self.action.perform_batch(ctx, valid)
             except IntegrationError as exc:

@@ -138,20 +138,23 @@ def _coerce_to(value: Any, schema_type: str) -> Any:
     return _UNSET
 
 
-def _coerce(value: Any, types: tuple[str, ...]) -> Any:
-    """Coerce `value` (of a wrong type) to the first type that accepts it, as AJV's `coerceTypes: "array"`."""
+def _coerce(value: Any, types: tuple[str, ...]) -> tuple[Any, Any]:
+    """Coerce `value` (of a wrong type) to the first type that accepts it, as AJV's `coerceTypes: "array"`:
+    (coerced value or `_UNSET`, the value a type error speaks of — a one-element array is unwrapped first)."""
+    if all(t == "object" for t in types):
+        return _UNSET, value  # nothing to coerce to: AJV reports the type error at once
     if isinstance(value, list) and len(value) == 1:
         item = value[0]
         if any(_matches_type(item, t) for t in types):
-            return item
+            return item, item
         value = item
     for schema_type in types:
         if schema_type == "object":
             continue
         coerced = _coerce_to(value, schema_type)
         if coerced is not _UNSET:
-            return coerced
-    return _UNSET
+            return coerced, value
+    return _UNSET, value
 
 
 Checker = Callable[[Any], tuple[Any, list[str]]]
@@ -190,9 +193,9 @@ def _field_checker(key: str, field: Field, path: str) -> Checker:
             return value, []
         errors: list[str] = []
         if not any(_matches_type(value, t) for t in types):
-            coerced = _coerce(value, types)
+            coerced, seen = _coerce(value, types)
             if coerced is _UNSET:
-                errors.append(sentence(preamble, type_message + humanize_type_of(value)))
+                errors.append(sentence(preamble, type_message + humanize_type_of(seen)))
             else:
                 value = coerced
         if choices is not None and not any(value == c and type(value) is type(c) for c in choices):

@@ -27,9 +27,10 @@ def test_invalid_trigger_is_reported_for_every_event() -> None:
     assert result.status == "invalid subscription"
 
 
-def test_missing_trigger_fails_to_validate() -> None:
-    [result] = tester.DestinationRunner(SETTINGS, [sub("trackEvent", subscribe=42)]).run(TRACK)
-    assert result.error == "Failed to validate subscription"
+def test_missing_or_empty_trigger_fails_to_validate() -> None:
+    for subscribe in (42, ""):
+        [result] = tester.DestinationRunner(SETTINGS, [sub("trackEvent", subscribe=subscribe)]).run(TRACK)
+        assert result.error == "Failed to validate subscription"
 
 
 def test_not_subscribed() -> None:
@@ -98,13 +99,17 @@ def test_batch_with_no_valid_event_sends_nothing() -> None:
 
 def test_batch_unsupported_by_report_delivery_event() -> None:
     event = {"type": "track", "event": "Report Delivery Event", "properties": {"deliveryId": "d", "metric": "opened"}}
-    [result] = tester.DestinationRunner(SETTINGS, [sub("reportDeliveryEvent")]).run_batch([event])
+    [result] = tester.DestinationRunner(SETTINGS, [sub("reportDeliveryEvent")]).run_batch([event, TRACK])
     assert result.requests == []
     assert result.statuses == [{"status": 501, "errortype": "NotImplemented",
                                 "errormessage": "This action does not support batched requests.",
+                                "errorreporter": "INTEGRATIONS"},
+                               {"status": 400, "errortype": "PAYLOAD_VALIDATION_FAILED",
+                                "errormessage": "Payload is either invalid or does not match the subscription",
                                 "errorreporter": "INTEGRATIONS"}]
 
 
 def test_batch_invalid_trigger_marks_every_event() -> None:
-    [result] = tester.DestinationRunner(SETTINGS, [sub("trackEvent", subscribe="")]).run_batch([TRACK, TRACK])
+    bad = 'type = "track" and ('
+    [result] = tester.DestinationRunner(SETTINGS, [sub("trackEvent", subscribe=bad)]).run_batch([TRACK, TRACK])
     assert [s["errortype"] for s in result.statuses] == ["PAYLOAD_VALIDATION_FAILED"] * 2

@@ -47,6 +47,10 @@ def error_of(payload: dict[str, Any], *, single: bool = True, validator: Payload
         ({"name": "x", "flag": "yes"}, "B must be a boolean but it was a string."),
         ({"name": "x", "data": "str"}, "Event Attributes must be an object but it was a string."),
         ({"name": "x", "data": [1, 2]}, "Event Attributes must be an object but it was an array."),
+        ({"name": "x", "flag": [1, 2]}, "B must be a boolean but it was an array."),
+        # A one-element array is unwrapped before coercion; the message speaks of the element.
+        ({"name": [{"a": 1}]}, "Event Name must be a string but it was an object."),
+        ({"name": "x", "data": [{"a": 1}]}, "Event Attributes must be an object but it was an array."),
         ({"name": {"a": 1}}, "Event Name must be a string but it was an object."),
         ({"name": "x", "url": "not a url"}, "URL must be a valid URI string but it was not."),
         ({"name": "x", "email": "nope"}, "Email must be a valid email address string but it was not."),

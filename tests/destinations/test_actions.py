@@ -167,6 +167,22 @@ def test_person_created_at_js_date_string_is_converted() -> None:
     assert out["requests"][0]["attributes"] == {"since": "25 Mar 2015", "created_at": 1427241600}
 
 
+def test_created_at_exception_covers_only_the_person_and_object_creation_time() -> None:
+    person = run("createUpdatePerson", {"type": "identify", "userId": "u", "traits": {
+        "created_at": "01/01/2019", "company": {"created_at": "01/01/2019"}}})
+    assert person["requests"][0]["attributes"] == {"company": {"created_at": "01/01/2019"}, "created_at": 1546300800}
+    kept = run("createUpdatePerson", {"type": "identify", "userId": "u", "traits": {"created_at": "01/01/2019"}},
+               {"convert_timestamp": False})
+    assert kept["requests"][0]["attributes"] == {"created_at": "01/01/2019"}
+    obj = run("createUpdateObject", {"type": "group", "groupId": "g", "traits": {
+        "created_at": "25 Mar 2015", "objectAttributes": {"created_at": "25 Mar 2015"}}})
+    assert obj["requests"][0]["created_at"] == 1427241600
+    assert obj["requests"][0]["attributes"] == {"created_at": "25 Mar 2015"}
+    track = run("trackEvent", {"type": "track", "event": "E", "userId": "u",
+                               "properties": {"created_at": "Mar 25 2015"}})
+    assert track["requests"][0]["attributes"] == {"created_at": "Mar 25 2015"}
+
+
 def test_person_email_shaped_user_id_and_no_identifiers_at_all() -> None:
     out = run("createUpdatePerson", {"type": "identify", "userId": "Lead@Example.com"})
     assert out["requests"][0]["identifiers"] == {"email": "Lead@Example.com"}

@@ -8,6 +8,7 @@ import pytest
 
 from segcio.destinations.customerio.timestamps import (
     convert_attribute_timestamps,
+    convert_created_at,
     convert_valid_timestamp,
     is_iso_date,
 )
@@ -36,9 +37,10 @@ SEED_TABLE = [
 
 @pytest.mark.parametrize(("value", "other", "created_at"), SEED_TABLE)
 def test_seed_table_row(value: str, other: int | None, created_at: int | None) -> None:
-    out = convert_attribute_timestamps({"purchase_time": value, "created_at": value})
+    out = convert_attribute_timestamps({"purchase_time": value, "nested": {"created_at": value}})
     assert out["purchase_time"] == (value if other is None else other)
-    assert out["created_at"] == (value if created_at is None else created_at)
+    assert out["nested"]["created_at"] == out["purchase_time"]  # only the person's/object's own created_at is special
+    assert convert_created_at(value) == (value if created_at is None else created_at)
 
 
 def test_seed_prose_example_is_checked_by_arithmetic() -> None:
@@ -77,7 +79,8 @@ def test_other_strings_left_alone(value: str) -> None:
 
 
 def test_digit_only_created_at_is_never_converted() -> None:
-    assert convert_attribute_timestamps({"created_at": "1714979289"}) == {"created_at": "1714979289"}
+    assert convert_created_at("1714979289") == "1714979289"
+    assert convert_created_at(1714979289) == 1714979289
 
 
 def test_non_strings_arrays_and_nesting() -> None:

@@ -10,7 +10,7 @@ import pytest
 from segcio.destinations import tester
 from segcio.destinations.customerio.actions import ACTIONS
 from segcio.destinations.customerio.presets import quick_setup
-from tests.destinations.vectors import AUTH, BATCH, EU_SETTINGS, REPLACES_MAPPING, SINGLE
+from tests.destinations.vectors import AUTH, BATCH, EU_SETTINGS, REPLACES_MAPPING, SINGLE, US_SETTINGS
 
 # Which action each single vector exercises (its subscription is used when the mapping is customised).
 VECTOR_ACTION = {"V5": "createUpdatePerson", "V26": "createUpdatePerson"}
@@ -69,3 +69,18 @@ def test_authentication_request_always_uses_the_us_host() -> None:
     request = tester.test_authentication(EU_SETTINGS)
     assert (request.method, request.url, request.json) == ("GET", "https://track.customer.io/auth", None)
     assert "content-type" not in request.headers
+
+
+@pytest.mark.parametrize(("user_id", "path"), [
+    ("with space", "/api/v1/customers/with%20space"),
+    ("ünï", "/api/v1/customers/%C3%BCn%C3%AF"),
+    ("a/b", "/api/v1/customers/a/b"),
+    ("a?b c#d e", "/api/v1/customers/a?b%20c#d%20e"),
+    ("x/..", "/api/v1/customers/"),
+    ("a\\b", "/api/v1/customers/a/b"),
+    ("a%20b", "/api/v1/customers/a%20b"),
+    ('q?x"y`z{', "/api/v1/customers/q?x%22y`z{"),
+])
+def test_on_delete_url_is_normalised_like_a_url_parser(user_id: str, path: str) -> None:
+    # Expected values: `new URL(base + "/api/v1/customers/" + id).href` on Node 20.
+    assert tester.on_delete(US_SETTINGS, user_id).url == "https://track.customer.io" + path

@@ -66,5 +66,49 @@ def test_authentication(ctx: RequestContext) -> PlannedRequest:
 
 
 def on_delete(ctx: RequestContext, user_id: str) -> PlannedRequest:
-    """GDPR deletion: `DELETE {base}/api/v1/customers/{userId}` (userId interpolated as is)."""
-    return ctx.request("DELETE", f"{ctx.base_url}/api/v1/customers/{user_id}")
+    """GDPR deletion: `DELETE {base}/api/v1/customers/{userId}`. The id is interpolated as is, then the URL is
+    normalised as a browser's URL parser does it (as the reference's fetch does): spaces and non-ASCII are
+    percent-encoded, while `/`, `?` and `#` keep their URL meaning."""
+    return ctx.request("DELETE", ctx.base_url + _normalise_after_host(f"/api/v1/customers/{user_id}"))
+
+
+# WHATWG URL percent-encode sets (beyond C0 controls, DEL and non-ASCII) for special schemes.
+_PATH_SET = frozenset(' "#<>?`{}')
+_QUERY_SET = frozenset(" \"#<>'")
+_FRAGMENT_SET = frozenset(' "<>`')
+
+
+def _percent_encode(text: str, extra: frozenset[str]) -> str:
+    out = []
+    for char in text:
+        if " " < char < "\x7f" and char not in extra:
+            out.append(char)
+        else:
+            out.append("".join(f"%{byte:02X}" for byte in char.encode("utf-8")))
+    return "".join(out)
+
+
+def _normalise_after_host(rest: str) -> str:
+    """Path, query and fragment of a URL as `new URL()` serialises them (special scheme)."""
+    rest = rest.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # lone surrogates -> U+FFFD
+    rest = rest.replace("\t", "").replace("\n", "").replace("\r", "").rstrip("".join(map(chr, range(0x21))))
+    rest, hash_mark, fragment = rest.partition("#")
+    path, question, query = rest.partition("?")
+    segments: list[str] = []
+    raw = path.replace("\\", "/").split("/")[1:]
+    for index, segment in enumerate(raw):
+        lowered = segment.lower()
+        single, double = lowered in (".", "%2e"), lowered in ("..", ".%2e", "%2e.", "%2e%2e")
+        if double and segments:
+            segments.pop()
+        if single or double:
+            if index == len(raw) - 1:
+                segments.append("")  # a final dot segment leaves a trailing slash
+            continue
+        segments.append(_percent_encode(segment, _PATH_SET))
+    out = "/" + "/".join(segments)
+    if question:
+        out += "?" + _percent_encode(query, _QUERY_SET)
+    if hash_mark:
+        out += "#" + _percent_encode(fragment, _FRAGMENT_SET)
+    return out

@@ -1,7 +1,8 @@
 """Convert Timestamps for Customer.io, following the seed documents' table (see docs/destination-actions.md).
 
 * other attributes: ISO-8601 strings with at most 3 fractional digits become Unix seconds;
-* `created_at`: the same, plus any other string JavaScript's `Date` accepts (`25 Mar 2015`, `01/01/2019`);
+* the person's and the object's `created_at`: the same, plus any other string JavaScript's `Date` accepts
+  (`25 Mar 2015`, `01/01/2019`);
 * never: digit-only strings, ISO strings with more than 3 fractional digits, non-strings, arrays' contents;
 * the root `timestamp`: always Unix seconds when it parses (lenient, as the reference's `convertValidTimestamp`).
 Values without a zone are UTC.
@@ -38,6 +39,15 @@ def is_iso_date(value: Any) -> bool:
     return isinstance(value, str) and iso_seconds(value) is not None
 
 
+def convert_created_at(value: Any) -> Any:
+    """The `created_at` exception for the person's and the object's own creation time (not for other keys of
+    that name): Unix seconds when ISO-8601 or JavaScript-Date-parseable, else unchanged."""
+    if value.__class__ is not str:
+        return value
+    seconds = created_at_seconds(value)
+    return value if seconds is None else seconds
+
+
 def created_at_seconds(value: str) -> int | None:
     """The `created_at` exception: ISO as above, or anything JavaScript's `Date` parses (not digit-only)."""
     seconds = iso_seconds(value)
@@ -55,7 +65,7 @@ def convert_attribute_timestamps(obj: dict[str, Any]) -> dict[str, Any]:
     for key, value in obj.items():
         cls = value.__class__
         if cls is str:
-            out[key] = convert_string(key, value)
+            out[key] = convert_string(value)
         elif cls is dict:
             out[key] = convert_attribute_timestamps(value)
         else:
@@ -63,11 +73,8 @@ def convert_attribute_timestamps(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def convert_string(key: str, value: str) -> Any:
-    """One attribute string: Unix seconds when it is a timestamp by the rules above, else unchanged."""
-    if key == "created_at":
-        seconds = created_at_seconds(value)
-        return value if seconds is None else seconds
+def convert_string(value: str) -> Any:
+    """One attribute string: Unix seconds when it is an ISO-8601 timestamp by the rules above, else unchanged."""
     if len(value) < 10 or value[4] != "-":
         return value
     parsed = parse_iso(value)

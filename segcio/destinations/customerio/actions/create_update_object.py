@@ -18,7 +18,7 @@ from segcio.destinations.customerio.payload import (
     send_single,
     value,
 )
-from segcio.destinations.customerio.timestamps import convert_attribute_timestamps
+from segcio.destinations.customerio.timestamps import convert_attribute_timestamps, convert_created_at
 
 FIELDS: dict[str, Field] = {
     "id": Field(label="Object ID", type="string", required=True, default=path("$.groupId"),
@@ -59,6 +59,8 @@ def map_payload(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     body["object_id"] = payload.get("id", UNDEFINED)
     relationship_attributes = value(payload, "relationship_attributes")
     if "convert_timestamp" in payload and payload["convert_timestamp"] is not False:
+        if "created_at" in body:
+            body["created_at"] = convert_created_at(body["created_at"])
         body = convert_attribute_timestamps(body)
         if truthy(relationship_attributes):
             relationship_attributes = convert_attribute_timestamps(relationship_attributes)

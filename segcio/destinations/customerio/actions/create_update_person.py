@@ -8,6 +8,7 @@ from segcio.actions.fields import Field
 from segcio.actions.jscompat import truthy
 from segcio.destinations.customerio.fields import BATCHING, CONVERT_TIMESTAMP, anonymous_id, path, path_or
 from segcio.destinations.customerio.payload import UNDEFINED, entity_action, rest_of, value
+from segcio.destinations.customerio.timestamps import convert_created_at
 
 FIELDS: dict[str, Field] = {
     "id": Field(label="Person ID", type="string", default=path_or("$.userId", "$.traits.email"),
@@ -44,7 +45,8 @@ def map_payload(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         attributes.pop(key, None)
     created_at = value(payload, "created_at")
     if truthy(created_at):
-        attributes["created_at"] = created_at
+        converting = "convert_timestamp" in payload and payload["convert_timestamp"] is not False
+        attributes["created_at"] = convert_created_at(created_at) if converting else created_at
     email = value(payload, "email")
     if truthy(email):
         attributes["email"] = email
