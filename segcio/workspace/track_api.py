@@ -31,8 +31,8 @@ from segcio.workspace.http_request import BodyError, parse_object, raw_segments,
 
 router = APIRouter(tags=["Track API"])
 
-# "kb" in Customer.io's limits is read as KiB for single operations and 500 000 bytes for a batch... except that
-# clients use 32<<10 and a 475 000-byte soft limit, so both are taken as binary units (a documented guess).
+# Customer.io writes "32 kb" and "500 kb" without defining the unit; binary units are a documented guess
+# (clients use 32<<10 and a 475 000-byte soft limit, both inside these bounds).
 ENTITY_LIMIT = 32 * 1024
 BATCH_LIMIT = 500 * 1024
 # v1 has no documented request limit; a person's 300 attributes of 1000 bytes fit well inside this bound.
@@ -42,21 +42,20 @@ SOURCE = "track_api"
 V1Builder = Callable[[bool], list[v1.Op]]
 
 
+UNAUTHORIZED = "Unauthorized: send HTTP Basic auth with your site id as user and Track API key as password."
+
+
 def _unauthorized_v1() -> Response:
-    return json_response(
-        {
-            "meta": {
-                "error": "Unauthorized: send HTTP Basic auth with your site id as user and Track API key as password."
-            }
-        },
-        401,
-        BASIC_CHALLENGE,
-    )
+    return json_response({"meta": {"error": UNAUTHORIZED}}, 401, BASIC_CHALLENGE)
 
 
 def _unauthorized_v2() -> Response:
-    message = "Send HTTP Basic auth with your site id as user and Track API key as password."
-    return v2_errors([v2_error_item("unauthorized", "authorization", message)], 401)
+    return v2_errors([v2_error_item("unauthorized", "authorization", UNAUTHORIZED)], 401)
+
+
+async def _authenticate(request: Request, runtime: Runtime) -> int | None:
+    """The workspace of the request's Basic credentials, or None."""
+    return await run_in_threadpool(track_workspace, runtime.db, request.headers.get("authorization"))
 
 
 def _apply_v1(runtime: Runtime, workspace_id: int, build: V1Builder) -> list[OpResult]:
@@ -101,14 +100,14 @@ async def _run_v1(
 @router.get("/auth")
 async def auth_check(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """What Segment's Customer.io destination calls to test credentials: 200 when valid, 401 otherwise."""
-    if await run_in_threadpool(track_workspace, runtime.db, request.headers.get("authorization")) is None:
+    if await _authenticate(request, runtime) is None:
         return _unauthorized_v1()
     return ok()
 
 
 @router.get("/api/v1/accounts/region")
 async def account_region(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
-    workspace_id = await run_in_threadpool(track_workspace, runtime.db, request.headers.get("authorization"))
+    workspace_id = await _authenticate(request, runtime)
     if workspace_id is None:
         return _unauthorized_v1()
     url = str(request.base_url).rstrip("/")
@@ -128,7 +127,7 @@ async def customers(request: Request, runtime: Runtime = Depends(get_runtime)) -
     build = _customer_builder(method, segments)
     if build is None:
         return v1_errors([f"No Track API v1 endpoint {method} /api/v1/customers/{'/'.join(segments)}."], 404)
-    workspace_id = await run_in_threadpool(track_workspace, runtime.db, request.headers.get("authorization"))
+    workspace_id = await _authenticate(request, runtime)
     return await _run_v1(request, runtime, workspace_id, build)
 
 
@@ -154,13 +153,13 @@ def _customer_builder(method: str, segments: list[str]) -> Callable[[dict[str, A
 
 @router.post("/api/v1/events")
 async def anonymous_event(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
-    workspace_id = await run_in_threadpool(track_workspace, runtime.db, request.headers.get("authorization"))
+    workspace_id = await _authenticate(request, runtime)
     return await _run_v1(request, runtime, workspace_id, lambda body, _em: v1.anonymous_event(body))
 
 
 @router.post("/api/v1/merge_customers")
 async def merge_customers(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
-    workspace_id = await run_in_threadpool(track_workspace, runtime.db, request.headers.get("authorization"))
+    workspace_id = await _authenticate(request, runtime)
     return await _run_v1(request, runtime, workspace_id, lambda body, _em: v1.merge(body))
 
 
@@ -174,7 +173,7 @@ async def form_submit(request: Request, runtime: Runtime = Depends(get_runtime))
     if len(segments) != 2 or segments[1] != "submit":
         return v1_errors([f"No Track API v1 endpoint POST /api/v1/forms/{'/'.join(segments)}."], 404)
     form_id = segments[0]
-    workspace_id = await run_in_threadpool(track_workspace, runtime.db, request.headers.get("authorization"))
+    workspace_id = await _authenticate(request, runtime)
     return await _run_v1(
         request,
         runtime,
@@ -189,7 +188,7 @@ async def form_submit(request: Request, runtime: Runtime = Depends(get_runtime))
 
 async def _metrics_workspace(request: Request, runtime: Runtime) -> int:
     """Metrics need no credentials; valid Basic credentials pick their workspace, otherwise the default one."""
-    workspace_id = await run_in_threadpool(track_workspace, runtime.db, request.headers.get("authorization"))
+    workspace_id = await _authenticate(request, runtime)
     return runtime.defaults.workspace_id if workspace_id is None else workspace_id
 
 
@@ -220,7 +219,7 @@ def _error_item(result: OpResult, batch_index: int | None = None) -> dict[str, A
 @router.post("/api/v2/entity")
 async def entity(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """One operation (≤ 32 KB): `200 {}` or `400 {"errors":[{reason, field, message}]}`."""
-    workspace_id = await run_in_threadpool(track_workspace, runtime.db, request.headers.get("authorization"))
+    workspace_id = await _authenticate(request, runtime)
     if workspace_id is None:
         return _unauthorized_v2()
     try:
@@ -261,7 +260,7 @@ def _batch_items(body: dict[str, Any], raw_size: int) -> tuple[list[tuple[int, d
 @router.post("/api/v2/batch")
 async def batch(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """Many operations (≤ 500 KB, each ≤ 32 KB): `200 {}`, or `207` listing the failed items by `batch_index`."""
-    workspace_id = await run_in_threadpool(track_workspace, runtime.db, request.headers.get("authorization"))
+    workspace_id = await _authenticate(request, runtime)
     if workspace_id is None:
         return _unauthorized_v2()
     try:
