@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, text, update
 
 from segcio import jsonutil
 from segcio.store.tables.workspace import (
@@ -52,6 +52,7 @@ _UPDATE_RELATIONSHIP = (
     .where(ws_relationships.c.person_id == bindparam("b_person"), ws_relationships.c.object_pk == bindparam("b_object"))
     .values(attributes=bindparam("b_attributes"), updated_at=bindparam("b_now"))
 )
+_INSERT_SQL: dict[tuple[str, tuple[str, ...], bool], str] = {}
 _MERGE_ANONYMOUS = (
     update(ws_events)
     .where(
@@ -439,8 +440,8 @@ class Unit:
             )
         created = [p for p in self.people.values() if p.new and not p.deleted]
         if created:
-            conn.execute(
-                insert(ws_people),
+            self._insert_rows(
+                ws_people,
                 [
                     {
                         "id": p.pk,
@@ -466,7 +467,7 @@ class Unit:
         self._flush_relationships()
         self._flush_objects()
         if self.events:
-            conn.execute(insert(ws_events), self.events)
+            self._insert_rows(ws_events, self.events)
             self.events = []
             self.buffered_anonymous.clear()
         if self.new_anonymous_owners:
@@ -476,8 +477,18 @@ class Unit:
             conn.execute(_MERGE_ANONYMOUS, self.anonymous_merges)
             self.anonymous_merges = []
         if self.activities:
-            conn.execute(insert(ws_activities), self.activities)
+            self._insert_rows(ws_activities, self.activities)
             self.activities = []
+
+    def _insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Many rows (same keys) in one driver-level executemany: the hot path skips per-row SQL compilation."""
+        columns = tuple(rows[0])
+        key = (table.name, columns, self.is_postgres)
+        sql = _INSERT_SQL.get(key)
+        if sql is None:
+            marks = ", ".join(["%s" if self.is_postgres else "?"] * len(columns))
+            sql = _INSERT_SQL[key] = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
+        self.conn.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
 
     def _flush_devices(self) -> None:
         dirty = [(token, d) for token, d in self.devices.values.items() if d.dirty]
