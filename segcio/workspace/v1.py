@@ -8,6 +8,7 @@ answer `200 {}` as Customer.io does.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from segcio.workspace.identity import looks_like_email
@@ -150,7 +151,7 @@ def _unix_seconds(value: Any, field: str) -> int:
     """Unix seconds from an int, a float or a digit string (the Go client sends `last_used` as a string)."""
     if isinstance(value, bool):
         raise V1Error(f"{field} must be unix seconds (an integer).")
-    if isinstance(value, int | float):
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return int(value)
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segcio.workspace import v1
 from segcio.workspace.v1 import V1Error
@@ -387,3 +389,54 @@ def test_push_event_becomes_delivery_event_with_device_token() -> None:
 def test_push_event_rejects(body: dict[str, Any], message: str) -> None:
     with pytest.raises(V1Error, match=message):
         v1.push_event(body)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+KEYS = st.sampled_from(
+    [
+        "name",
+        "data",
+        "type",
+        "id",
+        "timestamp",
+        "anonymous_id",
+        "device",
+        "primary",
+        "secondary",
+        "cio_relationships",
+        "delivery_id",
+        "metric",
+        "event",
+        "device_id",
+        "_timestamp",
+        "email",
+        "x",
+    ]
+)
+BODIES = st.dictionaries(KEYS | st.text(max_size=6), JSON_VALUES, max_size=6)
+TRANSLATORS = [
+    lambda body: v1.identify("u1", body, email_identifiers=True),
+    lambda body: v1.event("a@b.co", body, email_identifiers=True),
+    lambda body: v1.anonymous_event(body),
+    lambda body: v1.add_device("cio_x", body, email_identifiers=False),
+    lambda body: v1.merge(body),
+    lambda body: v1.form_submit("f", body, email_identifiers=True),
+    lambda body: v1.metric(body),
+    lambda body: v1.push_event(body),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=BODIES, which=st.integers(min_value=0, max_value=len(TRANSLATORS) - 1))
+def test_any_body_translates_or_gets_a_v1_error(body: dict[str, Any], which: int) -> None:
+    """No JSON object makes a translator fail with anything but a 400-worthy V1Error."""
+    try:
+        ops = TRANSLATORS[which](body)
+    except V1Error as exc:
+        assert exc.message
+        return
+    assert ops and all(isinstance(op, dict) and op["type"] in ("person", "delivery") for op in ops)
