@@ -19,7 +19,7 @@ from segcio.actions.errors import (
     PayloadValidationError,
 )
 from segcio.actions.mapping import CompiledMapping, MappingError, compile_mapping
-from segcio.actions.trigger import Trigger, TriggerError, compile_trigger
+from segcio.actions.trigger import Trigger, TriggerError, TriggerSet, compile_trigger
 from segcio.actions.validation import validate_settings
 
 NOT_SUBSCRIBED = "not subscribed"
@@ -200,6 +200,11 @@ class Runner:
         self.subscriptions = [
             CompiledSubscription(definition, s) for s in subscriptions if s.get("enabled", True) is not False
         ]
+        # All valid triggers tested in one call per event; the results of the others are fixed.
+        valid = [(i, sub.trigger) for i, sub in enumerate(self.subscriptions) if sub.trigger is not None]
+        self._triggered = [i for i, _ in valid]
+        self._trigger_set = TriggerSet([trigger for _, trigger in valid])
+        self._unmatched = [sub.unmatched for sub in self.subscriptions]
 
     def run(self, event: Mapping[str, Any]) -> list[SubscriptionResult]:
         """Every enabled subscription's result for one event (single-event mode). Results are shared between
@@ -207,12 +212,11 @@ class Runner:
         if not isinstance(event, dict):
             message = f"The event must be a JSON object, got {jscompat.humanize_type(event)}."
             return [sub.result(False, "error", message) for sub in self.subscriptions]
-        context = self.context
-        results = [
-            sub.run_matched(context, event) if sub.trigger is not None and sub.trigger.matches(event)
-            else sub.unmatched
-            for sub in self.subscriptions
-        ]
+        results = self._unmatched.copy()
+        subscriptions, triggered, context = self.subscriptions, self._triggered, self.context
+        for index in self._trigger_set.matching(event):
+            position = triggered[index]
+            results[position] = subscriptions[position].run_matched(context, event)
         if self.settings_error is not None:
             for result in results:
                 if result.matched:

@@ -264,6 +264,12 @@ class ObjectValidator:
         # Hot path: the exact Python type a plain field accepts without coercion or further checks.
         self.fast_types: dict[str, type] = {key: t for key, f in self.fields.items()
                                             if (t := _fast_type(f)) is not None}
+        # Hot path for bounded numbers (e.g. a batch size): a value in bounds needs nothing else.
+        self.fast_numbers: dict[str, tuple[float, float]] = {
+            key: (-math.inf if f.minimum is None else f.minimum, math.inf if f.maximum is None else f.maximum)
+            for key, f in self.fields.items()
+            if f.type == "number" and not f.multiple and f.choices is None and not f.allow_null
+        }
 
     def clean(self, key: str, value: Any, is_root: bool) -> Any:
         """removeEmptyValues for one key: `_DROP` when the value is removed."""
@@ -298,6 +304,11 @@ class ObjectValidator:
                     continue  # single-event mode drops top-level empty strings
                 out[key] = value
                 continue
+            if (kind is int or kind is float) and key in self.fast_numbers:
+                low, high = self.fast_numbers[key]
+                if low <= value <= high:
+                    out[key] = value
+                    continue
             checker = checkers.get(key)
             if checker is None:
                 if self.additional_properties:

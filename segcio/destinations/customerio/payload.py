@@ -80,20 +80,23 @@ def build_payload(entity_type: str, action: str, payload: Mapping[str, Any]) -> 
             elif cls is dict:
                 val = convert_attribute_timestamps(val)
         body[key] = val
-    timestamp = value(payload, "timestamp")
-    if truthy(timestamp):
+    get = payload.get
+    timestamp = get("timestamp")
+    if timestamp is not UNDEFINED and truthy(timestamp):
         body["timestamp"] = convert_valid_timestamp(timestamp)
-    anonymous_id = value(payload, "anonymous_id")
+    anonymous_id = get("anonymous_id")
+    if anonymous_id is UNDEFINED:
+        anonymous_id = None
     if truthy(anonymous_id):
         attributes = body.get("attributes")
         body["attributes"] = {**(attributes if isinstance(attributes, dict) else {}), "anonymous_id": anonymous_id}
     if action != "merge":
         identifiers = resolve_identifiers(
-            person_id=value(payload, "person_id"),
-            email=value(payload, "email"),
+            person_id=get("person_id"),
+            email=get("email"),
             anonymous_id=anonymous_id,
-            object_id=value(payload, "object_id"),
-            object_type_id=payload.get("object_type_id", UNDEFINED),
+            object_id=get("object_id"),
+            object_type_id=get("object_type_id", UNDEFINED),
         )
         if identifiers is not None:
             body["identifiers"] = identifiers
