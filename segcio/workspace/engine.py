@@ -199,7 +199,8 @@ def _prefetch(unit: Unit, operations: list[dict[str, Any]]) -> None:
                 event_ids.append(op["id"])
         elif op.get("action") in ("event", "page", "screen") and isinstance(op.get("id"), str):
             event_ids.append(op["id"])
-        for entry in op.get("cio_relationships") or ():
+        relationships = op.get("cio_relationships")
+        for entry in relationships if isinstance(relationships, list) else ():
             if isinstance(entry, dict):
                 note(entry.get("identifiers"))
     unit.prefetch_people(ids, emails, pks)
