@@ -78,7 +78,7 @@ def _limit(request: Request, bounds: tuple[int, int]) -> int:
     raw = request.query_params.get("limit")
     if raw is None or raw == "":
         return bounds[0]
-    if not raw.isdigit() or not 1 <= int(raw) <= bounds[1]:
+    if not raw.isdecimal() or not 1 <= int(raw) <= bounds[1]:
         raise AppError(400, f"limit must be a whole number from 1 to {bounds[1]} (got {raw!r}).")
     return int(raw)
 
@@ -335,7 +335,7 @@ async def objects_filter(request: Request, runtime: Runtime = Depends(get_runtim
 
 def _type_id(value: Any) -> int:
     text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdecimal() or int(text) < 1:
         raise AppError(400, f'object_type_id must be a positive integer such as "1" (got {value!r}).')
     return int(text)
 

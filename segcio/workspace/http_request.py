@@ -22,7 +22,7 @@ class BodyError(ValueError):
 async def read_body(request: Request, limit: int) -> bytes:
     """The raw body, refusing more than `limit` bytes without reading all of it."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isdecimal() and int(declared) > limit:
         raise BodyError(f"Request body is {int(declared)} bytes; the limit is {limit} bytes.", too_large=True)
     chunks: list[bytes] = []
     size = 0

@@ -153,7 +153,7 @@ def _unix_seconds(value: Any, field: str) -> int:
         raise V1Error(f"{field} must be unix seconds (an integer).")
     if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     raise V1Error(f"{field} must be unix seconds (an integer), got {value!r}.")
 

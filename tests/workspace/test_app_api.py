@@ -279,6 +279,10 @@ def test_object_errors(api: Api) -> None:
     batch(api, RELATE)
     assert "No object with object_id 'ghost'" in error_of(api.app("GET", "/v1/objects/1/ghost/attributes"), 404)
     assert "object_type_id must be a positive integer" in error_of(api.app("GET", "/v1/objects/x/acme/attributes"), 400)
+    assert "object_type_id must be a positive integer" in error_of(
+        api.app("GET", "/v1/objects/%C2%B2/a/attributes"), 400
+    )
+    assert "limit must be" in error_of(api.app("GET", "/v1/objects/1/acme/relationships?limit=%C2%B2"), 400)
     response = api.app("GET", "/v1/objects/1/acme/attributes", params={"id_type": "name"})
     assert "id_type must be one of object_id, cio_object_id" in error_of(response, 400)
     assert "No App API endpoint" in error_of(api.app("GET", "/v1/objects/1/acme"), 404)

@@ -264,6 +264,7 @@ def test_add_device_accepts_every_client_shape(device: dict[str, Any], expected:
         ({"device": {"platform": "ios"}}, "device.id is required"),
         ({"device": {"id": "t"}}, "device.platform is required"),
         ({"device": {"id": "t", "platform": "ios", "last_used": "yesterday"}}, "device.last_used must be unix seconds"),
+        ({"device": {"id": "t", "platform": "ios", "last_used": "\u00b2"}}, "device.last_used must be unix seconds"),
         ({"device": {"id": "t", "platform": "ios", "attributes": "x"}}, "device.attributes must be an object"),
     ],
 )
