@@ -93,6 +93,8 @@ def test_event_tester_walk_through_from_the_documentation(page: Any, ui_server: 
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Name", exact=True).fill("Page from the API")
     page.get_by_label("Trigger", exact=True).fill("")
+    assert page.locator(".cond-rows .cond").count() == 1  # the action's default trigger, type = "page"
+    page.get_by_role("button", name="Remove").click()
     page.get_by_role("button", name="Add condition").click()
     page.get_by_label("Field").select_option("type")
     page.get_by_label("Operator").select_option("is")
@@ -135,3 +137,14 @@ def test_typing_a_value_picks_the_mapping_kind(page: Any, ui_server: Server) -> 
     person_kind = page.get_by_label("How Person ID is mapped")
     page.get_by_role("textbox", name="Person ID").fill("user-{{traits.plan}}")
     assert person_kind.input_value() == "template"
+
+
+def test_condition_builder_shows_a_stored_trigger_and_writes_it_back(page: Any, ui_server: Server) -> None:
+    page.goto(ui_server.url + "/ui/destinations/1/subscriptions")
+    page.get_by_role("link", name="Track Event", exact=True).click()
+    original = page.get_by_label("Trigger", exact=True).input_value()
+    assert page.locator(".cond-rows .cond").count() == 13
+    page.get_by_label("Trigger", exact=True).fill("")
+    page.get_by_role("button", name="Use these conditions").click()
+    assert page.get_by_label("Trigger", exact=True).input_value() == original
+    page.wait_for_selector("#trigger-status.valid")

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from segcio.actions.definition import ActionDefinition
 from segcio.destinations.customerio import DEFINITION
 from segcio.runtime import Runtime, get_runtime
+from segcio.web.condition_builder import conditions_of
 from segcio.web.confirm import confirmation_needed
 from segcio.web.data import destinations as dest_data
 from segcio.web.mapping_form import KINDS, MappingInputError, field_rows, mapping_from_form
@@ -70,6 +71,7 @@ def _editor(
         actions=DEFINITION.actions,
         subscription=subscription,
         rows=field_rows(action, subscription.get("mapping") or {}),
+        builder=conditions_of(str(subscription.get("subscribe") or "")),
         kinds=KINDS,
         event_types=EVENT_TYPES,
         error=error,
