@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
+from segcio.delivery.log import LogEntry, summary
+from segcio.delivery.log import write as log_entries
+from segcio.jsonutil import dumps
 from segcio.pipeline.operations import UnsupportedRequest, operations_for
 from segcio.store import Database
 from segcio.store.counters import increment
@@ -19,6 +23,8 @@ if TYPE_CHECKING:
     from segcio.pipeline.router import LoggedEvent
 
 log = logging.getLogger(__name__)
+
+SIDE_BY_SIDE_NOTE = "classic and actions destinations are both on for this source: duplicates are expected"
 
 
 def deliver_local(conn: Connection, db: Database, destination: Destination, batch: list[LoggedEvent]) -> None:
@@ -40,9 +46,14 @@ def deliver_local(conn: Connection, db: Database, destination: Destination, batc
         spans.append((start, len(ops), problems))
     results = workspace.apply(ops, conn=conn, source=f"destination:{destination.id}") if ops else []
     outcomes: Counter[str] = Counter()
+    entries = []
     for item, (start, end, problems) in zip(batch, spans, strict=True):
         problems += [r.message or r.reason or "failed" for r in results[start:end] if not r.ok]
-        outcomes[_outcome(item, problems, end > start)] += 1
+        outcome = _outcome(item, problems, end > start)
+        outcomes[outcome] += 1
+        if outcome != "no_match":
+            entries.append(_entry(destination, item, outcome, problems, status=200 if outcome == "delivered" else None))
+    log_entries(conn, entries)
     increment(conn, f"destination:{destination.id}", outcomes)
 
 
@@ -52,14 +63,42 @@ def deliver_remote(conn: Connection, destination: Destination, batch: list[Logge
 
     outcomes: Counter[str] = Counter()
     base_url = destination.settings.get("base_url")
-    planned = []
+    planned, entries = [], []
     for item in batch:
         requests = [_rebase(r, base_url) for r in item.processed.requests] if base_url else item.processed.requests
         if requests:
             planned.append(Planned(destination.id, item.person_key, requests, item.seq))
-        outcomes[_outcome(item, list(item.processed.errors), bool(requests), queued=True)] += 1
+        outcome = _outcome(item, list(item.processed.errors), bool(requests), queued=True)
+        outcomes[outcome] += 1
+        if outcome in ("dropped", "failed"):
+            entries.append(_entry(destination, item, outcome, list(item.processed.errors)))
     enqueue_many(conn, planned)
+    log_entries(conn, entries)
     increment(conn, f"destination:{destination.id}", outcomes)
+
+
+def _entry(
+    destination: Destination, item: LoggedEvent, outcome: str, problems: list[str], status: int | None = None
+) -> LogEntry:
+    """One delivery-log row: what the event was and what became of it (shown in the UI's Deliveries)."""
+    requests = item.processed.requests
+    first = requests[0] if requests else None
+    notes = [item.processed.dropped] if item.processed.dropped else problems
+    if destination.side_by_side:
+        notes = [*notes, SIDE_BY_SIDE_NOTE]
+    return LogEntry(
+        destination_id=destination.id,
+        outcome=outcome,
+        created_at=time.time(),
+        method=first.method if first else None,
+        url=first.url if first else None,
+        status=status,
+        items=len(requests),
+        person_key=item.person_key,
+        event_seq=item.seq,
+        request_summary=summary(dumps(first.json if first else item.message)),
+        response_summary=summary("; ".join(notes) or None),
+    )
 
 
 def _outcome(item: LoggedEvent, problems: list[str], sent: bool, queued: bool = False) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from segcio import jsonutil
+from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
 from segcio.pipeline.processors import Processor, processor_for
 from segcio.store.tables.core import destinations
 
@@ -21,6 +22,8 @@ class Destination:
     settings: dict[str, Any]
     processor: Processor
     fingerprint: str
+    # Classic and actions both enabled on this source (during a migration): every call is delivered twice.
+    side_by_side: bool = False
 
     @property
     def is_local(self) -> bool:
@@ -45,6 +48,9 @@ class DestinationCache:
 
     def load(self, conn: Connection) -> list[Destination]:
         rows = conn.execute(select(destinations).where(destinations.c.enabled.is_(True))).all()
+        kinds: dict[int, set[str]] = {}
+        for row in rows:
+            kinds.setdefault(row.source_id, set()).add(row.kind)
         out = []
         for row in rows:
             subscriptions = _subscriptions(conn, row.id)
@@ -61,5 +67,6 @@ class DestinationCache:
                     fingerprint=fingerprint,
                 )
                 self._cache[row.id] = cached
+            cached.side_by_side = kinds[row.source_id] >= {ACTIONS_KIND, CLASSIC_KIND}
             out.append(cached)
         return out

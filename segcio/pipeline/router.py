@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, or_, select
 
 from segcio import jsonutil
+from segcio.delivery.log import prune as prune_log
 from segcio.pipeline import leases
 from segcio.pipeline.deliver import deliver_local, deliver_remote
 from segcio.pipeline.destinations import Destination, DestinationCache
@@ -27,6 +28,8 @@ from segcio.store.tables.core import events
 log = logging.getLogger(__name__)
 
 READ_LIMIT = 1000
+DELIVERY_LOG_KEEP = 10_000  # newest delivery-log rows kept per destination
+PRUNE_EVERY = 50
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Router:
         self.destinations: list[Destination] = []
         self.held: set[tuple[int, int]] = set()
         self._rebalanced_at = 0.0
+        self._steps = 0
 
     def step(self) -> int:
         """Process what is ready; returns how many events were routed (0 when idle)."""
@@ -100,6 +104,9 @@ class Router:
             else:
                 deliver_remote(conn, destination, batch)
             leases.advance(conn, destination.id, _last_positions(batch))
+            self._steps += 1
+            if self._steps % PRUNE_EVERY == 0:
+                prune_log(conn, destination.id, DELIVERY_LOG_KEEP)
         return len(batch)
 
     def _read(self, conn: Connection, destination: Destination, positions: dict[int, int]) -> list[LoggedEvent]:
