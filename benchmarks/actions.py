@@ -69,17 +69,20 @@ def measure_segcio(events: list[dict[str, Any]], rounds: int = 3) -> dict[str, A
     runner = DestinationRunner(SETTINGS, quick_setup())
     for event in events[:500]:  # warm-up
         runner.run(event)
-    best = float("inf")
+    best = best_cpu = float("inf")
     requests = 0
     for _ in range(rounds):
         requests = 0
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         for event in events:
             for result in runner.run(event):
                 requests += len(result.requests)
         best = min(best, time.perf_counter() - started)
+        best_cpu = min(best_cpu, time.process_time() - started_cpu)
+    # CPU time as well as wall time: on a busy machine the process waits for the core, which wall time counts.
     return {"events": len(events), "requests": requests, "seconds": round(best, 3),
-            "events_per_s": round(len(events) / best)}
+            "events_per_s": round(len(events) / best), "cpu_seconds": round(best_cpu, 3),
+            "events_per_cpu_s": round(len(events) / best_cpu)}
 
 
 REFERENCE_RUNNER = Path(__file__).resolve().parent.parent / "conformance" / "run.js"

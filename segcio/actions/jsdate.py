@@ -7,8 +7,10 @@ All functions return milliseconds since the epoch, or None for an invalid date.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 MS_PER_DAY = 86_400_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_MS = 8.64e15
 
 # ES date-time string format (with V8's `+HHMM` extension).
@@ -231,6 +233,26 @@ def parse_iso(value: str) -> tuple[int, int] | None:
     m = _ISO_GATE.match(value)
     if m is None:
         return None
+    fraction = m.group(7)
+    offset_minutes = m.group(11)
+    if m.group(4) is not None and (fraction is None or m.group(6) is not None) and (
+        m.group(8) is not None or value[0] != "0" or value[1] != "0"
+    ) and (offset_minutes is None or offset_minutes < "60"):
+        # Common case in C: a date-time whose year dayjs takes as written. Values Python refuses (24:00,
+        # 30 February, offsets of 24 hours or more ...) take the exact path below.
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            delta = moment - _EPOCH
+            return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000, len(fraction or "")
+    return _parse_iso_match(m)
+
+
+def _parse_iso_match(m: re.Match[str]) -> tuple[int, int] | None:
     year_s, month_s, day_s, hour_s, minute_s, second_s, fraction, zone, sign, off_h, off_m = m.groups()
     month, day = int(month_s), int(day_s)
     if not 1 <= month <= 12 or not 1 <= day <= 31:

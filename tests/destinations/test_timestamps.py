@@ -5,6 +5,8 @@ from __future__ import annotations
 import calendar
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from segcio.destinations.customerio.timestamps import (
     convert_attribute_timestamps,
@@ -109,3 +111,25 @@ def test_non_strings_arrays_and_nesting() -> None:
 )
 def test_convert_valid_timestamp(value: object, expected: object) -> None:
     assert convert_valid_timestamp(value) == expected
+
+
+PARTS = st.tuples(
+    st.sampled_from(["2024", "0099", "0100", "1960", "9999", "0000"]),
+    st.sampled_from(["00", "01", "02", "12", "13"]),
+    st.sampled_from(["00", "01", "28", "29", "30", "31", "32"]),
+    st.one_of(st.just(""), st.tuples(
+        st.sampled_from(["00", "12", "23", "24", "25"]), st.sampled_from(["00", "30", "59", "60"]),
+        st.sampled_from(["", ":00", ":59", ":60"]), st.sampled_from(["", ".1", ".123", ".1234567", ".999999999"]),
+        st.sampled_from(["", "Z", "+01:00", "-0800", "+23:59", "+24:00", "+05:60", "-0060"]),
+    ).map(lambda t: "T" + t[0] + ":" + t[1] + "".join(t[2:]))),
+)
+
+
+@given(PARTS)
+def test_fast_iso_path_agrees_with_the_exact_rules(parts: tuple[str, str, str, str]) -> None:
+    from segcio.actions.jsdate import _ISO_GATE, _parse_iso_match, parse_iso
+
+    text = f"{parts[0]}-{parts[1]}-{parts[2]}{parts[3]}"
+    match = _ISO_GATE.match(text)
+    assert match is not None
+    assert parse_iso(text) == _parse_iso_match(match)
