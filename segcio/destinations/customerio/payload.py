@@ -76,7 +76,8 @@ def build_payload(entity_type: str, action: str, payload: Mapping[str, Any]) -> 
         elif convert:
             cls = val.__class__
             if cls is str:
-                val = convert_string(val)
+                if len(val) >= 10 and val[4] == "-":
+                    val = convert_string(val)
             elif cls is dict:
                 val = convert_attribute_timestamps(val)
         body[key] = val

@@ -65,7 +65,8 @@ def convert_attribute_timestamps(obj: dict[str, Any]) -> dict[str, Any]:
     for key, value in obj.items():
         cls = value.__class__
         if cls is str:
-            out[key] = convert_string(value)
+            # Most strings are not dates: the cheap shape test first, inline.
+            out[key] = convert_string(value) if len(value) >= 10 and value[4] == "-" else value
         elif cls is dict:
             out[key] = convert_attribute_timestamps(value)
         else:
