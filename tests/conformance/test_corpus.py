@@ -22,13 +22,7 @@ pytestmark = pytest.mark.conformance
 # Differences from the reference found by these tests that are neither documented divergences nor fixed yet.
 # Each is pinned by its corpus cases ("open_difference") as a strict xfail: fixing it turns them into passes
 # (remove the entry then). Listed in docs/conformance.md under "Open differences".
-OPEN_DIFFERENCES = {
-    "array_coercion": "AJV's coerceTypes 'array' unwraps a one-element array only for scalar-typed fields: "
-                      "traits.createdAt [{\"a\": 1}] is unwrapped, then rejected as 'Created At must be a string "
-                      "but it was an object.' (segcio: '... but it was an array.'), and properties [{\"a\": 1}] "
-                      "for the object field Event Attributes is not unwrapped: 'Event Attributes must be an object "
-                      "but it was an array.' (segcio unwraps it and sends {\"a\": 1}) - segcio/actions/validation.py",
-}
+OPEN_DIFFERENCES: dict[str, str] = {}
 
 
 def _params(ids: list[str]) -> list[Any]:

@@ -69,11 +69,6 @@ def test_identify_with_device_token_adds_the_device_request(reference: Reference
     assert len(seg_bodies) == 2
 
 
-URL_ENCODING = pytest.mark.xfail(strict=True, reason=(
-    "open difference: the reference's deletion URL is percent-encoded by the URL parser "
-    "('.../customers/with%20space', '.../customers/%C3%BCn%C3%AF'); segcio's on_delete leaves the user id raw"))
-
-
 @pytest.mark.parametrize(("region", "user_id"), [
     ("US", "user_to_delete"), ("EU", "user_to_delete"), ("EU 🇪🇺", "a@b.co"),
     ("US", "with space"), ("US", "ünï"),
