@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from segcio import jsonutil
@@ -43,6 +44,14 @@ def compact_json(value: Any) -> str:
     return jsonutil.dumps(value)
 
 
+_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", ord("'"): "\\u0027"}
+
+
+def script_json(value: Any) -> Markup:
+    """JSON for a `<script type="application/json">` block, key order kept (Jinja's `tojson` sorts keys)."""
+    return Markup(jsonutil.dumps(value).translate(_SCRIPT_ESCAPES))
+
+
 env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -52,6 +61,7 @@ env = Environment(
 env.filters["time"] = format_time
 env.filters["pretty"] = pretty_json
 env.filters["compact"] = compact_json
+env.filters["script_json"] = script_json
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -51,7 +51,21 @@ def test_phone_width_layout_has_no_horizontal_scroll(browser: Any, ui_server: Se
     context = browser.new_context(viewport={"width": 375, "height": 740})
     page = context.new_page()
     login(page, ui_server.url)
-    for path in ("/ui/", "/ui/sources"):
+    paths = [
+        "/ui/",
+        "/ui/sources",
+        "/ui/destinations",
+        "/ui/destinations/1",
+        "/ui/destinations/1/subscriptions",
+        "/ui/destinations/1/subscriptions/new?action=trackEvent",
+        "/ui/destinations/1/tester",
+        "/ui/people",
+        "/ui/objects",
+        "/ui/duplicates",
+        "/ui/deliveries",
+        "/ui/settings",
+    ]
+    for path in paths:
         page.goto(ui_server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, (path, width)

@@ -21,3 +21,14 @@ def test_rejected_body_with_markup_is_escaped(admin: UI) -> None:
     page = admin.client.get("/ui/sources").text
     assert SCRIPT not in page
     assert "&lt;script&gt;" in page
+
+
+def test_json_inside_script_blocks_cannot_close_the_block() -> None:
+    import json
+
+    from segcio.web.render import script_json
+
+    text = str(script_json({"type": "track", "event": "</script><script>alert(1)</script>", "b": "&'"}))
+    assert "<" not in text and ">" not in text and "&" not in text and "'" not in text
+    assert json.loads(text) == {"type": "track", "event": "</script><script>alert(1)</script>", "b": "&'"}
+    assert text.startswith('{"type"')  # key order kept: the sample shows `type` first

@@ -93,7 +93,7 @@ def run_tester(
             "trigger": r.trigger,
             "matched": r.matched,
             "status": r.status,
-            "why": STATUS_TEXT.get(r.status, r.status),
+            "why": "matched" if r.status == "sent" else STATUS_TEXT.get(r.status, r.status),
             "error": r.error,
             "payload": r.payload,
             "requests": [req.to_dict() for req in r.requests],
