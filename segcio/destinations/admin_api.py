@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection, select
 
 from segcio import jsonutil
@@ -200,4 +200,8 @@ def event_tester(body: Any = Body(...), runtime: Runtime = Depends(get_runtime))
                 subs = subscriptions.load_subscriptions(conn, destination_id)
         return tester.test_event(request["event"], settings, subs)
 
-    return _config(runtime, work)
+    result = _config(runtime, work)
+    if isinstance(result, JSONResponse):
+        return result
+    # Serialised here so that any string an event carries (even a lone surrogate) comes back as JSON.
+    return Response(tester.to_json(result).encode(), media_type="application/json")

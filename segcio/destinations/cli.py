@@ -24,8 +24,9 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _dumps(value: Any, pretty: bool = False) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2 if pretty else None,
-                      separators=None if pretty else (",", ":"))
+    from segcio.destinations.tester import to_json
+
+    return to_json(value, pretty)
 
 
 def _load_json_option(text: str, what: str) -> Any:

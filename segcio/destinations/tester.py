@@ -6,6 +6,8 @@ configuration, for the pipeline's hot path.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -43,6 +45,16 @@ class DestinationRunner(Runner):
 
     def run_batch(self, events: Sequence[Mapping[str, Any]]) -> list[BatchResult]:
         return super().run_batch(events)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def to_json(value: Any, pretty: bool = False) -> str:
+    """JSON text as `JSON.stringify` writes it: UTF-8, lone surrogates (which UTF-8 cannot carry) escaped."""
+    text = json.dumps(value, ensure_ascii=False, indent=2 if pretty else None,
+                      separators=None if pretty else (",", ":"))
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def report(results: Sequence[SubscriptionResult]) -> dict[str, Any]:

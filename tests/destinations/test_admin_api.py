@@ -112,3 +112,12 @@ def test_configuration_round_trip(api: tuple[Server, httpx.Client]) -> None:
     assert client.patch(f"/destinations/{dest}", json={"enabled": "yes"}).status_code == 400
     shown = client.get(f"/destinations/{dest}").json()
     assert shown["settings"]["apiKey"].startswith("****") and len(shown["subscriptions"]) == 16
+
+
+def test_event_tester_answers_json_for_any_string(api: tuple[Server, httpx.Client]) -> None:
+    _, client = api
+    body = (b'{"event": {"type": "track", "event": "\\ud800x", "userId": "u"}, '
+            b'"settings": {"siteId": "s", "apiKey": "k"}}')
+    response = client.post("/event-tester", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200
+    assert response.json()["requests"][0]["json"]["name"] == "\ud800x"

@@ -136,3 +136,10 @@ def test_cli_bad_input_is_a_clear_error() -> None:
     assert "not valid JSON" in done.stderr
     done = run_cli("--settings", "[1]", stdin="{}")
     assert done.returncode == 2 and "--settings must be a JSON object" in done.stderr
+
+
+def test_cli_output_carries_lone_surrogates_as_escapes() -> None:
+    done = run_cli("--settings", json.dumps(SETTINGS), stdin='{"type":"track","event":"\\ud800x","userId":"u"}')
+    assert done.returncode == 0, done.stderr
+    assert '"name":"\\ud800x"' in done.stdout
+    assert json.loads(done.stdout)["requests"][0]["json"]["name"] == "\ud800x"
