@@ -47,10 +47,8 @@ def test_generated_events_match_the_reference(conformance: Conformance, events: 
 @given(batches=st.lists(st.lists(segment_events, min_size=1, max_size=6), min_size=5, max_size=5), region=regions)
 def test_generated_batches_match_the_reference(conformance: Conformance, batches: list[list[dict[str, Any]]],
                                                region: str) -> None:
-    # Report Delivery Event cannot batch (501 in both); its batch behaviour is pinned in corpus/batch.json.
-    batchable = [s for s in conformance.quick_setup if s["partnerAction"] != "reportDeliveryEvent"]
-    outcomes = conformance.run([Case(name="generated batch", mode="batch", events=events, settings=_settings(region),
-                                     subscriptions=batchable) for events in batches])
+    outcomes = conformance.run([Case(name="generated batch", mode="batch", events=events, settings=_settings(region))
+                                for events in batches])
     for outcome in outcomes:
         problems = batch_problems(outcome)
         assert not problems, f"events {orjson.dumps(outcome.case.events).decode()}\n" + "\n".join(problems)
