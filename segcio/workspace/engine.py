@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from segcio.store import Database
 from segcio.workspace import activity, anonymous, devices, events, lifecycle, objects, people
@@ -100,8 +100,9 @@ class Workspace:
                         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 0x5E6C10 + self.workspace_id})
                     results = self._apply_in(conn, operations, moment, source)
                 return results
-            except IntegrityError:
-                if attempt == ATTEMPTS - 1:
+            except (IntegrityError, OperationalError) as exc:
+                # A lost race creating the same person, or a deadlock/serialisation failure: retry the batch.
+                if attempt == ATTEMPTS - 1 or not _retryable(exc):
                     raise
         raise AssertionError("unreachable")
 
@@ -119,6 +120,13 @@ class Workspace:
         results = [_apply_one(unit, op) for op in operations]
         unit.flush()
         return results
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    # PostgreSQL: 40P01 deadlock_detected, 40001 serialization_failure.
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
 
 
 def _apply_one(unit: Unit, op: Any) -> OpResult:

@@ -232,7 +232,8 @@ class Unit:
     def _select_people(self, where: Any) -> None:
         stmt = select(ws_people).where(ws_people.c.workspace_id == self.ws, where)
         if self.is_postgres:
-            stmt = stmt.with_for_update()
+            # Lock in a stable order so concurrent batches sharing people wait instead of deadlocking.
+            stmt = stmt.order_by(ws_people.c.id).with_for_update()
         for row in self.conn.execute(stmt):
             if row.id in self.people:
                 continue  # memory is authoritative for people already loaded
