@@ -20,7 +20,7 @@ from segcio.workspace import queries
 from segcio.workspace.api_auth import app_workspace
 from segcio.workspace.app_filters import FilterError, Predicate, compile_filter
 from segcio.workspace.http_errors import BEARER_CHALLENGE, app_error, json_response
-from segcio.workspace.http_request import BodyError, parse_object, raw_segments, read_body
+from segcio.workspace.http_request import REST, BodyError, parse_object, raw_segments, read_body
 from segcio.workspace.queries import ActivityView, ObjectView, PersonView, RelationshipView
 
 router = APIRouter(tags=["App API"])
@@ -202,7 +202,7 @@ async def customers_attributes(request: Request, runtime: Runtime = Depends(get_
 CUSTOMERS = "/v1/customers/"
 
 
-@router.get(CUSTOMERS + "{rest:path}")
+@router.get(CUSTOMERS + REST)
 async def customer_resource(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """/v1/customers/{id}/attributes | activities | relationships (routed on the raw path, `%2F` stays in ids)."""
     segments = raw_segments(request, CUSTOMERS) or []
@@ -343,7 +343,7 @@ def _type_id(value: Any) -> int:
 OBJECTS = "/v1/objects/"
 
 
-@router.get(OBJECTS + "{rest:path}")
+@router.get(OBJECTS + REST)
 async def object_resource(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """/v1/objects/{object_type_id}/{object_id}/attributes | relationships (`?id_type=object_id|cio_object_id`)."""
     segments = raw_segments(request, OBJECTS) or []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
 from segcio import jsonutil
@@ -64,3 +65,20 @@ def raw_segments(request: Request, prefix: str) -> list[str] | None:
     if not path.startswith(head):
         return None
     return [unquote_to_bytes(segment).decode("utf-8", "replace") for segment in path[len(head) :].split(b"/")]
+
+
+class _AnyPath(Convertor[str]):
+    """Like Starlette's `path`, but also across newlines (`%0A` in an identifier), so such ids reach our routes."""
+
+    regex = "(?s:.*)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+# Route pattern suffix for the routes that read their identifiers with `raw_segments`.
+register_url_convertor("anypath", _AnyPath())
+REST = "{rest:anypath}"

@@ -27,7 +27,7 @@ from segcio.workspace.http_errors import (
     v2_error_item,
     v2_errors,
 )
-from segcio.workspace.http_request import BodyError, parse_object, raw_segments, read_body
+from segcio.workspace.http_request import REST, BodyError, parse_object, raw_segments, read_body
 
 router = APIRouter(tags=["Track API"])
 
@@ -119,7 +119,7 @@ async def account_region(request: Request, runtime: Runtime = Depends(get_runtim
 CUSTOMERS = "/api/v1/customers/"
 
 
-@router.api_route(CUSTOMERS + "{rest:path}", methods=["PUT", "POST", "DELETE"])
+@router.api_route(CUSTOMERS + REST, methods=["PUT", "POST", "DELETE"])
 async def customers(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """identify, delete, events, suppress, unsuppress, devices: routed on the raw path so `%2F` stays in an id."""
     segments = raw_segments(request, CUSTOMERS) or []
@@ -166,7 +166,7 @@ async def merge_customers(request: Request, runtime: Runtime = Depends(get_runti
 FORMS = "/api/v1/forms/"
 
 
-@router.post(FORMS + "{rest:path}")
+@router.post(FORMS + REST)
 async def form_submit(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """POST /api/v1/forms/{form_id}/submit: 204 with no body on success."""
     segments = raw_segments(request, FORMS) or []

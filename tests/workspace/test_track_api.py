@@ -116,6 +116,7 @@ def test_identify_answers_exactly_200_empty_object_and_stores(api: Api) -> None:
         ("a%2Bb", "a+b"),
         ("u%201", "u 1"),
         ("%C3%A9t%C3%A9", "été"),
+        ("line%0Abreak", "line\nbreak"),
     ],
 )
 def test_path_identifier_is_decoded_after_routing(api: Api, raw_path: str, stored_id: str) -> None:
