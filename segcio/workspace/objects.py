@@ -391,10 +391,22 @@ def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | N
         return failures.result()
     obj = find_or_create_object(unit, type_id, ref)
     if action in ("identify", "identify_anonymous") or held_for is not None:
-        _update_object_attributes(unit, obj, op.get("attributes"), failures)
+        _update_object_attributes(unit, obj, _object_attributes(op), failures)
     for person, attrs in people:
         relate(unit, person, obj, attrs, failures)
     return failures.result()
+
+
+def _object_attributes(op: dict[str, Any]) -> Any:
+    """The object's attributes: Segment's destination also sends `attributes.anonymous_id` (the sender, not an
+    object attribute) and a root `created_at` (the object's)."""
+    attrs = op.get("attributes")
+    if not isinstance(attrs, dict):
+        return attrs
+    attrs = {k: v for k, v in attrs.items() if k != "anonymous_id"}
+    if op.get("created_at") not in (None, "") and "created_at" not in attrs:
+        attrs["created_at"] = op["created_at"]
+    return attrs
 
 
 def hold(unit: Unit, op: dict[str, Any], entry: dict[str, Any], anonymous_id: str) -> None:

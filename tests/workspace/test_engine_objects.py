@@ -183,3 +183,16 @@ def test_relating_an_unknown_person_creates_them(ws: Workspace) -> None:
     apply1(ws, group("acme", [{"identifiers": {"email": "new@example.com"}}]))
     assert [p.email for p in everyone(ws)] == ["new@example.com"]
     apply1(ws, event({"id": "x"}))  # sanity: other operations unaffected
+
+
+def test_segment_object_extras_anonymous_id_and_root_created_at(ws: Workspace) -> None:
+    op = {
+        "type": "object",
+        "action": "identify",
+        "created_at": 1577836800,
+        "attributes": {"anonymous_id": "an1", "name": "Acme"},
+        "cio_relationships": [{"identifiers": {"id": "u1"}}],
+        "identifiers": {"object_id": "acme", "object_type_id": "3"},
+    }
+    assert apply1(ws, op).ok
+    assert obj(ws, "acme", 3).attributes == {"name": "Acme", "created_at": 1577836800}
