@@ -416,7 +416,8 @@ def _csv_lines(db: Database, workspace_id: int) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-@router.api_route(EXPORT_PATH, methods=["GET", "POST"])
+@router.get(EXPORT_PATH, name="export_customers_get")
+@router.post(EXPORT_PATH, name="export_customers_post")
 async def export_customers(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """Every person as CSV, synchronously (segcio's simpler form of Customer.io's asynchronous exports)."""
 

@@ -119,7 +119,9 @@ async def account_region(request: Request, runtime: Runtime = Depends(get_runtim
 CUSTOMERS = "/api/v1/customers/"
 
 
-@router.api_route(CUSTOMERS + REST, methods=["PUT", "POST", "DELETE"])
+@router.put(CUSTOMERS + REST, name="customers_put")
+@router.post(CUSTOMERS + REST, name="customers_post")
+@router.delete(CUSTOMERS + REST, name="customers_delete")
 async def customers(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """identify, delete, events, suppress, unsuppress, devices: routed on the raw path so `%2F` stays in an id."""
     segments = raw_segments(request, CUSTOMERS) or []
