@@ -106,7 +106,8 @@ def measure_reference(events: list[dict[str, Any]], rounds: int = 3, concurrency
     if "fatal" in answer:
         raise RuntimeError(f"reference runner: {answer['fatal']}")
     return {"events": answer["events"], "requests": answer["requests"], "seconds": round(answer["seconds"], 3),
-            "events_per_s": round(answer["events_per_second"]), "concurrency": concurrency}
+            "events_per_s": round(answer["events_per_second"]), "cpu_seconds": round(answer["cpu_seconds"], 3),
+            "events_per_cpu_s": round(answer["events_per_cpu_second"]), "concurrency": concurrency}
 
 
 def pin_to_one_core() -> int | None:
@@ -135,7 +136,8 @@ def main() -> None:
     reference = measure_reference(events[: args.reference_events], args.rounds)
     print(json.dumps({"core": core, "load_average": [round(x, 1) for x in os.getloadavg()],
                       "segcio": segcio, "reference": reference,
-                      "ratio": round(segcio["events_per_s"] / reference["events_per_s"], 1)}))
+                      "ratio": round(segcio["events_per_s"] / reference["events_per_s"], 1),
+                      "cpu_ratio": round(segcio["events_per_cpu_s"] / reference["events_per_cpu_s"], 1)}))
 
 
 if __name__ == "__main__":

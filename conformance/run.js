@@ -234,6 +234,7 @@ async function bench(input) {
     }
   }
   let best = Infinity
+  let bestCpu = Infinity
   for (let round = 0; round < rounds; round++) {
     captured = []
     let next = 0
@@ -241,12 +242,23 @@ async function bench(input) {
       while (next < events.length) await runEvent(events[next++])
     }
     const started = process.hrtime.bigint()
+    const startedCpu = process.cpuUsage()
     await Promise.all(Array.from({ length: concurrency }, worker))
     best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e9)
+    const cpu = process.cpuUsage(startedCpu)
+    bestCpu = Math.min(bestCpu, (cpu.user + cpu.system) / 1e6)
   }
   const requests = captured.length
   captured = []
-  return { events: events.length, requests, seconds: best, events_per_second: events.length / best, concurrency }
+  return {
+    events: events.length,
+    requests,
+    seconds: best,
+    events_per_second: events.length / best,
+    cpu_seconds: bestCpu,
+    events_per_cpu_second: events.length / bestCpu,
+    concurrency
+  }
 }
 
 async function handle(input) {
