@@ -82,6 +82,8 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
     check_not_suppressed(unit, blocked)
 
     failures = Failures()
+    candidates = [unit.find(kind, value)] + [unit.find(k, v) for k, v in blocked[1:]]
+    before = {c.pk: (c.ext_id, c.email) for c in candidates if c is not None}
     person = _resolve_identify(unit, kind, value, body_id, body_email, update_only)
     created = person is None
     if person is None:
@@ -101,8 +103,14 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
     if outcome.changed or (person.dirty and not created):
         person.dirty = True
         person.updated_at = unit.now
-    if outcome.changed:
-        unit.add_activity(activity.ATTRIBUTE_CHANGE, person_pk=person.pk, data={"changes": outcome.changed})
+    changes = dict(outcome.changed)
+    old_id, old_email = before.get(person.pk, (None, None))
+    if person.ext_id != old_id:
+        changes["id"] = person.ext_id
+    if person.email != old_email:
+        changes["email"] = person.email
+    if changes:
+        unit.add_activity(activity.ATTRIBUTE_CHANGE, person_pk=person.pk, data={"changes": changes})
     for reason, field_name, message in failures.items:
         unit.add_activity(
             activity.FAILED_ATTRIBUTE_CHANGE,
@@ -111,6 +119,7 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
             data={"reason": reason, "message": message},
         )
 
+    # Imported here: anonymous and objects build on this module (person_identifier, resolve_or_create).
     from segcio.workspace.anonymous import consume_anonymous_id
     from segcio.workspace.objects import person_relationships
 

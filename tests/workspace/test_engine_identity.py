@@ -32,6 +32,8 @@ def test_create_person_with_id_and_email(ws: Workspace) -> None:
     p = must(ws, id="u1")
     assert (p.id, p.email, p.attributes["plan"]) == ("u1", "a@example.com", "pro")
     assert log_types(ws, person_pk=p.pk) == ["attribute_change", "profile_create"]  # newest first
+    (change,) = [a for a in log(ws, person_pk=p.pk) if a.type == "attribute_change"]
+    assert change.data["changes"] == {"plan": "pro", "id": "u1", "email": "a@example.com"}
 
 
 def test_update_person_found_by_path_id(ws: Workspace) -> None:
@@ -48,6 +50,8 @@ def test_lead_created_by_email_then_given_an_id(ws: Workspace) -> None:
     assert apply1(ws, by_id("userId123", email="person@example.com", account_created=1629224941)).ok
     (p,) = everyone(ws)
     assert (p.pk, p.id, p.attributes["first_name"]) == (lead.pk, "userId123", "person")
+    newest = next(a for a in log(ws, person_pk=p.pk) if a.type == "attribute_change")
+    assert newest.data["changes"] == {"account_created": 1629224941, "id": "userId123"}
 
 
 def test_lead_with_an_id_already_is_not_given_another(ws: Workspace) -> None:
