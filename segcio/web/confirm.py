@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
@@ -14,4 +16,13 @@ def confirmation_needed(request: Request, form: FormData, question: str) -> Resp
     if form.get("confirm") == "yes":
         return None
     fields = [(k, v) for k, v in form.multi_items() if k not in {"csrf_token", "confirm"} and isinstance(v, str)]
-    return render(request, "confirm.html", title="Confirm", question=question, action=request.url.path, fields=fields)
+    back = urlsplit(request.headers.get("referer", "")).path
+    return render(
+        request,
+        "confirm.html",
+        title="Confirm",
+        question=question,
+        action=request.url.path,
+        fields=fields,
+        back=back if back.startswith("/ui/") else "/ui/",
+    )

@@ -32,3 +32,10 @@ def test_json_inside_script_blocks_cannot_close_the_block() -> None:
     assert "<" not in text and ">" not in text and "&" not in text and "'" not in text
     assert json.loads(text) == {"type": "track", "event": "</script><script>alert(1)</script>", "b": "&'"}
     assert text.startswith('{"type"')  # key order kept: the sample shows `type` first
+
+
+def test_pages_forbid_inline_scripts_and_framing(admin: UI) -> None:
+    headers = admin.client.get("/ui/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
