@@ -194,6 +194,19 @@ async def _metrics_workspace(request: Request, runtime: Runtime) -> int:
     return runtime.defaults.workspace_id if workspace_id is None else workspace_id
 
 
+@router.post("/unsubscribe/" + REST)
+async def unsubscribe(request: Request) -> Response:
+    """Customer.io unsubscribes the recipient of a delivery; segcio sends no messages, so no delivery id is known
+    and the answer is Customer.io's 400 for a bad delivery id."""
+    segments = raw_segments(request, "/unsubscribe/") or [""]
+    return v1_errors(
+        [
+            f"delivery_id {segments[0]!r} is not a delivery of this workspace: segcio sends no messages; "
+            "unsubscribe a person with an identify carrying unsubscribed: true."
+        ]
+    )
+
+
 @router.post("/api/v1/metrics")
 async def delivery_metric(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     workspace_id = await _metrics_workspace(request, runtime)

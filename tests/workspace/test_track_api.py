@@ -418,3 +418,9 @@ def test_v2_identify_conflict_is_200(api: Api) -> None:
     ]
     response = api.track("POST", "/api/v2/batch", {"batch": ops})
     assert response.status_code == 200 and response.content == b"{}"
+
+
+def test_unsubscribe_by_delivery_explains_there_are_no_deliveries(api: Api) -> None:
+    response = api.client.post("/unsubscribe/RPIL123", json={"unsubscribe": True})
+    assert response.status_code == 400
+    assert "segcio sends no messages" in response.json()["meta"]["errors"][0]
