@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -11,7 +11,7 @@ from segcio.web.confirm import confirmation_needed
 from segcio.web.data import duplicates
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
-from segcio.web.workspace_choice import choose_workspace
+from segcio.web.workspace_choice import choose_workspace, form_workspace
 
 router = APIRouter(dependencies=[Depends(require_login)])
 
@@ -35,10 +35,7 @@ def duplicates_page(
 def resolve(
     request: Request, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
-    try:
-        workspace_id, _ = choose_workspace(runtime, int(str(form.get("workspace") or runtime.defaults.workspace_id)))
-    except ValueError:
-        raise HTTPException(400, "workspace: a workspace number.") from None
+    workspace_id = form_workspace(runtime, form)
     email = str(form.get("email") or "") or None
     what = f"the duplicates of {email}" if email else "every duplicate"
     asked = confirmation_needed(request, form, f"Delete {what}, keeping the oldest profile of each email?")

@@ -13,7 +13,7 @@ from segcio.web.data import objects as objects_data
 from segcio.web.data.people import attribute_predicate
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
-from segcio.web.workspace_choice import choose_workspace
+from segcio.web.workspace_choice import choose_workspace, form_workspace
 from segcio.workspace import queries
 
 router = APIRouter(dependencies=[Depends(require_login)])
@@ -43,10 +43,7 @@ def types_page(request: Request, workspace: int | None = None, runtime: Runtime 
 def rename(
     request: Request, type_id: int, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
-    try:
-        workspace_id, _ = choose_workspace(runtime, int(str(form.get("workspace") or runtime.defaults.workspace_id)))
-    except ValueError:
-        raise HTTPException(400, "workspace: a workspace number.") from None
+    workspace_id = form_workspace(runtime, form)
     try:
         renamed = objects_data.rename_type(runtime.db, workspace_id, type_id, str(form.get("name") or ""))
     except ValueError as exc:

@@ -15,7 +15,7 @@ from segcio.web.confirm import confirmation_needed
 from segcio.web.data import people as people_data
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
-from segcio.web.workspace_choice import choose_workspace
+from segcio.web.workspace_choice import choose_workspace, form_workspace
 from segcio.workspace import queries
 
 router = APIRouter(dependencies=[Depends(require_login)])
@@ -122,20 +122,12 @@ def person_page(
     )
 
 
-def _form_workspace(runtime: Runtime, form: FormData) -> int:
-    try:
-        requested = int(str(form.get("workspace") or runtime.defaults.workspace_id))
-    except ValueError:
-        raise HTTPException(400, "workspace: a workspace number.") from None
-    return choose_workspace(runtime, requested)[0]
-
-
 @router.post("/people/unsuppress")
 def unsuppress(
     request: Request, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     """Unsuppress an identifier (a suppressed person has no profile left, so this works on the identifier)."""
-    workspace_id = _form_workspace(runtime, form)
+    workspace_id = form_workspace(runtime, form)
     kind, value = str(form.get("kind") or ""), str(form.get("value") or "")
     if kind not in ("id", "email", "cio_id") or not value:
         raise HTTPException(400, "kind and value: the suppressed identifier (id, email or cio_id) to unsuppress.")
@@ -158,7 +150,7 @@ def person_action(
     """Delete or suppress one person, after confirmation."""
     if action not in ("delete", "suppress"):
         raise HTTPException(404, f"Unknown action '{action}'; use delete or suppress.")
-    workspace_id = _form_workspace(runtime, form)
+    workspace_id = form_workspace(runtime, form)
     person = _person_or_404(runtime, workspace_id, cio_id)
     label = person.email or person.id or person.cio_id
     question = {

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from segcio.runtime import Runtime, get_runtime
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
-from segcio.web.workspace_choice import choose_workspace
+from segcio.web.workspace_choice import choose_workspace, form_workspace
 from segcio.workspace.engine import Workspace
 from segcio.workspace.settings import IDENTIFIER_MODES, SettingsError
 
@@ -50,11 +50,7 @@ def settings_page(
 def save_settings(
     request: Request, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
-    try:
-        requested = int(str(form.get("workspace") or runtime.defaults.workspace_id))
-    except ValueError:
-        requested = -1
-    workspace_id, _ = choose_workspace(runtime, requested)
+    workspace_id = form_workspace(runtime, form)
     mode = str(form.get("identifiers") or "")
     if mode not in IDENTIFIER_MODES:
         return settings_page(
