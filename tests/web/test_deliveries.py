@@ -100,3 +100,15 @@ def test_overview_shows_failures_and_dead_letters(admin: UI) -> None:
     bury_one(admin, admin.runtime.defaults.destination_id)
     page = admin.client.get("/ui/").text
     assert "1 in the dead-letter queue" in page
+
+
+def test_deliveries_page_shows_what_a_local_destination_did(admin: UI) -> None:
+    from segcio.store.counters import increment
+
+    d = admin.runtime.defaults.destination_id
+    with admin.runtime.db.begin() as conn:
+        increment(conn, f"destination:{d}", {"delivered": 3, "failed": 1, "no_match": 2})
+    page = admin.client.get(f"/ui/deliveries?destination={d}").text
+    section = page.split("Events processed by this destination", 1)[1].split("</section>", 1)[0]
+    assert "no match" in section and ">3<" in section and ">2<" in section
+    assert "1 events refused by a destination" in admin.client.get("/ui/").text

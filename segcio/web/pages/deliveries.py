@@ -31,6 +31,7 @@ def deliveries_page(
             raise HTTPException(404, f"No destination with id {destination}.")
         log = delivery_log.recent(conn, destination, LIMIT)
         counts = delivery.summary(conn, destination)
+        outcomes = core.counter_table(conn).get(f"destination:{destination}", {})
     dead = dlq.list_dead(runtime.db, destination, LIMIT)
     return render(
         request,
@@ -41,6 +42,7 @@ def deliveries_page(
         log=log,
         dead=dead,
         counts=counts,
+        outcomes=outcomes,
         failed_outcomes=delivery.FAILED_OUTCOMES,
     )
 

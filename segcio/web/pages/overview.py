@@ -29,6 +29,7 @@ def overview(request: Request, runtime: Runtime = Depends(get_runtime)) -> Respo
             "accepted": core.counter_total(table, "accepted"),
             "rejected": core.counter_total(table, "rejected"),
             "deduplicated": core.counter_total(table, "deduplicated"),
+            "failed_events": sum(v.get("failed", 0) for k, v in table.items() if k.startswith("destination:")),
             "counters": table,
             "backlog": event_backlog(conn),
             "delivery": extensions.delivery_summary(conn),
