@@ -11,7 +11,8 @@ from segcio.config import Settings
 from segcio.store import Database
 from segcio.web.routes import PAGES
 from segcio.web.security import check_admin_password, ensure_admin_password, hash_password, verify_password
-from tests.web.conftest import UI
+from tests.conftest import Server
+from tests.web.conftest import CSRF_RE, UI
 
 PUBLIC = {"/ui/login", "/ui/static/{name}"}
 
@@ -139,3 +140,21 @@ def test_login_page_refuses_after_five_wrong_passwords(ui: UI) -> None:
         assert "Too many wrong passwords" in response.text
     finally:
         throttle.succeeded("testclient")
+
+
+def test_generated_password_is_printed_once_and_logs_in(server: Server) -> None:
+    """Without a configured password, one is generated, printed by the server and stored only as a hash."""
+    import httpx
+
+    with httpx.Client(base_url=server.url) as client:
+        page = client.get("/ui/login").text
+        token = CSRF_RE.search(page).group(1)  # type: ignore[union-attr]
+        assert client.post("/ui/login", data={"csrf_token": token, "password": "guess"}).status_code == 401
+        lines = [line for line in server.log.read_text().splitlines() if "admin password" in line.lower()]
+        assert len(lines) == 1, lines
+        password = lines[0].split()[-1]
+        response = client.post("/ui/login", data={"csrf_token": token, "password": password})
+        assert response.status_code == 303 and response.headers["location"] == "/ui/"
+        assert client.get("/ui/").status_code == 200
+    stored = b"".join(p.read_bytes() for p in server.data_dir.glob("segcio.db*"))
+    assert stored and password.encode() not in stored
