@@ -228,6 +228,18 @@ def test_object_created_at_at_root_relationship_attributes_converted_custom_type
                                 "identifiers": {"object_id": "g", "object_type_id": "3"}}]
 
 
+def test_quick_setup_group_traits_are_object_attributes_unless_object_attributes_is_given() -> None:
+    event = {"type": "group", "userId": "u", "groupId": "initech", "traits": {
+        "name": "Initech", "employees": 329, "object_type_id": 1, "plan": None,
+        "relationshipAttributes": {"role": "admin"}}}
+    out = {"requests": [r["json"] for r in tester.test_event(event, S)["requests"]]}
+    assert out["requests"] == [{"type": "object", "action": "identify",
+                                "attributes": {"name": "Initech", "employees": 329, "plan": None},
+                                "cio_relationships": [{"identifiers": {"id": "u"},
+                                                       "relationship_attributes": {"role": "admin"}}],
+                                "identifiers": {"object_id": "initech", "object_type_id": "1"}}]
+
+
 def test_object_without_person_and_without_group_id() -> None:
     out = run("createUpdateObject", {"type": "group", "groupId": "g"})
     assert out["requests"] == [{"type": "object", "action": "identify",

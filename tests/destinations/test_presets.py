@@ -48,7 +48,12 @@ def test_quick_setup_subscriptions() -> None:
     subs = quick_setup()
     assert [(s["name"], s["partnerAction"], s["subscribe"]) for s in subs] == EXPECTED
     for sub in subs:
-        assert sub["mapping"] == ACTIONS[sub["partnerAction"]].default_mapping()
+        expected_mapping = ACTIONS[sub["partnerAction"]].default_mapping()
+        if sub["partnerAction"] == "createUpdateObject":  # divergence 4: group traits are object attributes
+            expected_mapping["custom_attributes"] = {"@if": {
+                "exists": {"@path": "$.traits.objectAttributes"}, "then": {"@path": "$.traits.objectAttributes"},
+                "else": {"@path": "$.traits"}}}
+        assert sub["mapping"] == expected_mapping
         compile_trigger(sub["subscribe"])
     assert all(p.type == "automatic" for p in AUTOMATIC_PRESETS)
 

@@ -11,10 +11,24 @@ from segcio.destinations.customerio.actions import ACTIONS
 IDENTIFY_DEVICE_PRESET_NAME = "Create or Update Device from Identify"
 
 
+# Documented divergence 4 (the seed wins): "any other keys you pass in the [group traits] are attributes assigned
+# to the object itself", so Quick Setup maps the group's traits when the call has no `traits.objectAttributes`
+# (the reference maps `traits.objectAttributes` only; calls that use it behave exactly as in the reference).
+# The action still drops object_type_id, objectTypeId and relationshipAttributes from them.
+OBJECT_ATTRIBUTES_OR_TRAITS: dict[str, Any] = {"@if": {
+    "exists": {"@path": "$.traits.objectAttributes"},
+    "then": {"@path": "$.traits.objectAttributes"},
+    "else": {"@path": "$.traits"},
+}}
+QUICK_SETUP_OVERRIDES: dict[str, dict[str, Any]] = {
+    "createUpdateObject": {"custom_attributes": OBJECT_ATTRIBUTES_OR_TRAITS},
+}
+
+
 def _automatic() -> list[Preset]:
     return [
         Preset(name=action.title, partner_action=key, subscribe=action.default_subscription,
-               mapping=action.default_mapping())
+               mapping={**action.default_mapping(), **QUICK_SETUP_OVERRIDES.get(key, {})})
         for key, action in ACTIONS.items()
     ]
 
