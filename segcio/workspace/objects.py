@@ -61,6 +61,7 @@ class ObjectState:
     attrs: dict[str, Any]
     times: dict[str, float]
     dirty: bool = False
+    new: bool = False  # not written yet (the unit's flush inserts it)
 
     def label(self) -> str:
         return f"{self.type_id}:{self.object_id}"
@@ -179,19 +180,8 @@ def find_or_create_object(unit: Unit, type_id: int | None, ref: str, field: str 
     if type_id is None:
         raise OpFailure(NOT_FOUND, f"{field}.cio_object_id", f"no object has cio_object_id {ref!r}")
     ensure_type(unit, type_id)
-    result = unit.conn.execute(
-        insert(ws_objects).values(
-            workspace_id=unit.ws,
-            type_id=type_id,
-            object_id=ref,
-            attributes="{}",
-            timestamps="{}",
-            created_at=unit.now,
-            updated_at=unit.now,
-        )
-    )
-    assert result.inserted_primary_key is not None
-    obj = _remember(unit, ObjectState(int(result.inserted_primary_key[0]), type_id, ref, {}, {}))
+    pk = unit.allocate_pk(ws_objects)
+    obj = _remember(unit, ObjectState(pk, type_id, ref, {}, {}, new=True))
     unit.add_activity(activity.object_activity(type_id, "create"), object_pk=obj.pk, name=ref)
     return obj
 
@@ -424,6 +414,7 @@ def object_delete(unit: Unit, op: dict[str, Any]) -> OpResult:
     obj = find_object(unit, type_id, ref)
     if obj is None:
         return OpResult(True, NOT_FOUND, "identifiers", "no such object; nothing was deleted")
+    unit.flush()
     unit.forget_relationships()
     unit.conn.execute(delete(ws_relationships).where(ws_relationships.c.object_pk == obj.pk))
     unit.conn.execute(delete(ws_objects).where(ws_objects.c.id == obj.pk))

@@ -200,8 +200,7 @@ class Unit:
         self._looked_ids: set[str] = set()
         self._looked_emails: set[str] = set()
         self._looked_pks: set[int] = set()
-        self._free_pks: list[int] = []
-        self._next_sqlite_pk: int | None = None
+        self._free_pks: dict[str, list[int]] = {}
         self.events: list[dict[str, Any]] = []
         self.buffered_anonymous: set[str] = set()
         self.activities: list[dict[str, Any]] = []
@@ -315,26 +314,29 @@ class Unit:
 
     # -- changing people -----------------------------------------------------------------------------------
 
-    def _allocate_pk(self) -> int:
-        if self.is_postgres:
-            if not self._free_pks:
+    def allocate_pk(self, table: Table) -> int:
+        """A new, never reused number for a row of `table` (ws_people or ws_objects), known before the row is
+        written so that the insert can wait for the batched flush."""
+        pool = self._free_pks.setdefault(table.name, [])
+        if not pool:
+            if self.is_postgres:
                 rows = self.conn.execute(
-                    text("SELECT nextval(pg_get_serial_sequence('ws_people', 'id')) FROM generate_series(1, 64)")
+                    text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, 256)")
                 )
-                self._free_pks = sorted((int(r[0]) for r in rows), reverse=True)
-            return self._free_pks.pop()
-        if self._next_sqlite_pk is None:
-            # BEGIN IMMEDIATE holds the write lock, so nobody else allocates meanwhile; AUTOINCREMENT's
-            # high-water mark means numbers (and so cio_ids) are never reused.
-            seq = self.conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'ws_people'")).scalar()
-            high = self.conn.execute(select(func.max(ws_people.c.id))).scalar()
-            self._next_sqlite_pk = max(int(seq or 0), int(high or 0)) + 1
-        pk = self._next_sqlite_pk
-        self._next_sqlite_pk += 1
-        return pk
+                pool.extend(sorted((int(r[0]) for r in rows), reverse=True))
+            else:
+                # BEGIN IMMEDIATE holds the write lock, so nobody else allocates meanwhile; AUTOINCREMENT's
+                # high-water mark means numbers (and so cio_ids) are never reused.
+                seq = self.conn.execute(
+                    text("SELECT seq FROM sqlite_sequence WHERE name = :name"), {"name": table.name}
+                ).scalar()
+                high = self.conn.execute(select(func.max(table.c.id))).scalar()
+                first = max(int(seq or 0), int(high or 0)) + 1
+                pool.extend(range(first + 4095, first - 1, -1))
+        return pool.pop()
 
     def create_person(self, ext_id: str | None, email: str | None) -> PersonState:
-        pk = self._allocate_pk()
+        pk = self.allocate_pk(ws_people)
         email_key = fold_email(email) if email is not None and self.settings.email_is_identifier else None
         times: dict[str, float] = {}
         if ext_id is not None:
@@ -521,6 +523,26 @@ class Unit:
             d.dirty = d.new = False
 
     def _flush_objects(self) -> None:
+        fresh = [o for o in self.objects_by_pk.values() if o.new]
+        if fresh:
+            self._insert_rows(
+                ws_objects,
+                [
+                    {
+                        "id": o.pk,
+                        "workspace_id": self.ws,
+                        "type_id": o.type_id,
+                        "object_id": o.object_id,
+                        "attributes": jsonutil.dumps(o.attrs),
+                        "timestamps": jsonutil.dumps(o.times),
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                    for o in fresh
+                ],
+            )
+            for o in fresh:
+                o.new = o.dirty = False
         dirty = [o for o in self.objects_by_pk.values() if o.dirty]
         if not dirty:
             return
