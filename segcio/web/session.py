@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -93,7 +93,10 @@ def save_session(request: Request, response: Response, session: Session) -> None
 def require_login(request: Request, session: Session = Depends(load_session)) -> Session:
     """Every UI page except the login page: redirect to the login page when not logged in."""
     if not session.admin:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        else:  # a form posted after the session expired: come back to the page that had the form
+            target = urlsplit(request.headers.get("referer", "")).path or "/ui/"
         raise HTTPException(
             status_code=303, detail="Log in first.", headers={"Location": f"/ui/login?next={quote(target)}"}
         )

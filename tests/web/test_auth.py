@@ -158,3 +158,10 @@ def test_generated_password_is_printed_once_and_logs_in(server: Server) -> None:
         assert client.get("/ui/").status_code == 200
     stored = b"".join(p.read_bytes() for p in server.data_dir.glob("segcio.db*"))
     assert stored and password.encode() not in stored
+
+
+def test_a_form_posted_after_logout_returns_to_its_page_after_login(ui: UI) -> None:
+    response = ui.client.post(
+        "/ui/sources/1/rotate", headers={"referer": "http://testserver/ui/sources"}, follow_redirects=False
+    )
+    assert response.headers["location"] == "/ui/login?next=/ui/sources"
