@@ -27,7 +27,7 @@ BATCH_NOT_SUBSCRIBED = "Payload is either invalid or does not match the subscrip
 FAILED_TO_VALIDATE = "Failed to validate subscription"
 
 
-@dataclass
+@dataclass(slots=True)
 class SubscriptionResult:
     """What one subscription did with one event."""
 
@@ -124,20 +124,24 @@ class CompiledSubscription:
 
     def run_matched(self, ctx: RequestContext, event: Mapping[str, Any]) -> SubscriptionResult:
         """The result for an event the trigger picked: map, validate, perform."""
-        if self.mapping_problem is not None or self.action is None:
+        action, mapping = self.action, self.mapping
+        if self.mapping_problem is not None or action is None or mapping is None:
             problem = self.mapping_problem or ("error", "no action")
             return self.result(True, problem[0], problem[1])
         try:
-            payload = self.payload(event, single=True)
+            payload = action.validator.validate(mapping.resolve(event), single=True)
         except PayloadValidationError as exc:
             return self.result(True, "invalid payload", exc.message)
+        except MappingError as exc:
+            return self.result(True, "error", str(exc))
         except IntegrationError as exc:
             return self.result(True, "error", exc.message)
         try:
-            requests = self.action.perform(ctx, payload)
+            requests = action.perform(ctx, payload)
         except IntegrationError as exc:
             return self.result(True, "error", exc.message, payload=payload)
-        return self.result(True, "sent", None, requests, payload)
+        return SubscriptionResult(self.name, self.partner_action, True, None, requests, payload, "sent",
+                                  self.trigger_text)
 
     def run_batch(self, ctx: RequestContext, events: Sequence[Mapping[str, Any]]) -> BatchResult:
         """The reference's batch mode: invalid or non-matching events get their own 400 entry; the rest go
