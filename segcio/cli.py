@@ -62,6 +62,11 @@ def serve(
     console.print(f"  App API key       {d.app_api_key}")
     console.print(f"  admin token       {d.admin_token}")
     console.print(f"  UI                {settings.url}/ui/")
+    from segcio.web.security import ensure_admin_password
+
+    password = ensure_admin_password(runtime.db, settings)
+    if password is not None:
+        console.print(f"  UI admin password {password}   (shown once; set SEGCIO_ADMIN_PASSWORD to choose your own)")
     if settings.processes > 1:
         runtime.db.dispose()
         os.environ.update(export_environment(settings))
