@@ -30,18 +30,6 @@ from segcio.workspace.settings import WorkspaceSettings
 
 CHUNK = 500
 
-_UPDATE_PERSON = (
-    update(ws_people)
-    .where(ws_people.c.id == bindparam("b_pk"))
-    .values(
-        ext_id=bindparam("b_ext_id"),
-        email=bindparam("b_email"),
-        email_key=bindparam("b_email_key"),
-        attributes=bindparam("b_attributes"),
-        timestamps=bindparam("b_timestamps"),
-        updated_at=bindparam("b_updated_at"),
-    )
-)
 _UPDATE_DEVICE = (
     update(ws_devices)
     .where(ws_devices.c.workspace_id == bindparam("b_ws"), ws_devices.c.token == bindparam("b_token"))
@@ -228,43 +216,42 @@ class Unit:
 
     # -- loading people ------------------------------------------------------------------------------------
 
-    def _select_people(self, where: Any) -> None:
-        stmt = select(ws_people).where(ws_people.c.workspace_id == self.ws, where)
+    def _select_people(self, column: str, values: list[Any]) -> None:
+        """Load people whose `column` is one of `values` (driver-level SQL: this runs for every batch)."""
+        mark = "%s" if self.is_postgres else "?"
+        sql = (
+            "SELECT id, ext_id, email, email_key, attributes, timestamps, created_at, updated_at FROM ws_people "
+            f"WHERE workspace_id = {mark} AND {column} IN ({', '.join([mark] * len(values))})"
+        )
         if self.is_postgres:
             # Lock in a stable order so concurrent batches sharing people wait instead of deadlocking.
-            stmt = stmt.order_by(ws_people.c.id).with_for_update()
-        for row in self.conn.execute(stmt):
-            if row.id in self.people:
+            sql += " ORDER BY id FOR UPDATE"
+        loads = jsonutil.loads
+        for pk, ext_id, email, email_key, attributes, timestamps, created_at, updated_at in self.conn.exec_driver_sql(
+            sql, (self.ws, *values)
+        ):
+            if pk in self.people:
                 continue  # memory is authoritative for people already loaded
-            person = PersonState(
-                row.id,
-                row.ext_id,
-                row.email,
-                row.email_key,
-                jsonutil.loads(row.attributes),
-                jsonutil.loads(row.timestamps),
-                row.created_at,
-                row.updated_at,
-                new=False,
+            self.people[pk] = PersonState(
+                pk, ext_id, email, email_key, loads(attributes), loads(timestamps), created_at, updated_at, new=False
             )
-            self.people[row.id] = person
-            self._looked_pks.add(row.id)
-            if row.ext_id is not None:
-                self._by_id.setdefault(row.ext_id, row.id)
-            if row.email_key is not None:
-                self._by_email.setdefault(row.email_key, row.id)
+            self._looked_pks.add(pk)
+            if ext_id is not None:
+                self._by_id.setdefault(ext_id, pk)
+            if email_key is not None:
+                self._by_email.setdefault(email_key, pk)
 
     def prefetch_people(self, ids: Iterable[str], emails: Iterable[str], pks: Iterable[int]) -> None:
         want_ids = [v for v in set(ids) if v not in self._looked_ids]
         want_emails = [v for v in {fold_email(e) for e in emails} if v not in self._looked_emails]
         want_pks = [v for v in set(pks) if v not in self._looked_pks]
         for start in range(0, len(want_ids), CHUNK):
-            self._select_people(ws_people.c.ext_id.in_(want_ids[start : start + CHUNK]))
+            self._select_people("ext_id", want_ids[start : start + CHUNK])
         if self.settings.email_is_identifier:
             for start in range(0, len(want_emails), CHUNK):
-                self._select_people(ws_people.c.email_key.in_(want_emails[start : start + CHUNK]))
+                self._select_people("email_key", want_emails[start : start + CHUNK])
         for start in range(0, len(want_pks), CHUNK):
-            self._select_people(ws_people.c.id.in_(want_pks[start : start + CHUNK]))
+            self._select_people("id", want_pks[start : start + CHUNK])
         self._looked_ids.update(want_ids)
         self._looked_emails.update(want_emails)
         self._looked_pks.update(want_pks)
@@ -426,20 +413,15 @@ class Unit:
             # Identifiers may move between people within one batch; free them all before setting new values.
             conn.execute(_CLEAR_IDENTIFIERS, moved)
         if changed:
-            conn.execute(
-                _UPDATE_PERSON,
-                [
-                    {
-                        "b_pk": p.pk,
-                        "b_ext_id": p.ext_id,
-                        "b_email": p.email,
-                        "b_email_key": p.email_key,
-                        "b_attributes": jsonutil.dumps(p.attrs),
-                        "b_timestamps": jsonutil.dumps(p.times),
-                        "b_updated_at": p.updated_at,
-                    }
-                    for p in changed
-                ],
+            mark = "%s" if self.is_postgres else "?"
+            sql = (
+                f"UPDATE ws_people SET ext_id = {mark}, email = {mark}, email_key = {mark}, attributes = {mark}, "
+                f"timestamps = {mark}, updated_at = {mark} WHERE id = {mark}"
+            )
+            dumps = jsonutil.dumps
+            conn.exec_driver_sql(
+                sql,
+                [(p.ext_id, p.email, p.email_key, dumps(p.attrs), dumps(p.times), p.updated_at, p.pk) for p in changed],
             )
         created = [p for p in self.people.values() if p.new and not p.deleted]
         if created:
