@@ -1,43 +1,32 @@
-"""Duplicate people (the classic integration's documented failure mode): people sharing an email.
-
-The one with the oldest `created_at` is kept, as Customer.io recommends; the others are deleted.
-"""
+"""Duplicate people (the classic integration's documented failure mode) grouped for the UI: the one with the
+oldest `created_at` is kept, as Customer.io recommends; the others are deleted through the workspace engine."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from segcio.store import Database
+from segcio.tools.people import Duplicate
+from segcio.tools.people import find_duplicates as find_all
 from segcio.web.data.people import act_on
-from segcio.workspace import queries
-from segcio.workspace.queries import PersonView
 
 
 @dataclass(frozen=True)
 class DuplicateGroup:
     email: str
-    keep: PersonView
-    remove: list[PersonView]
-
-
-def _created(person: PersonView) -> tuple[float, int]:
-    # The `created_at` attribute when set (what the CSV export shows), else when the profile was created.
-    value = person.attributes.get("created_at")
-    created = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else person.created_at
-    return created, person.pk
+    keep: Duplicate
+    remove: list[Duplicate]
 
 
 def find_duplicates(db: Database, workspace_id: int) -> list[DuplicateGroup]:
-    by_email: dict[str, list[PersonView]] = {}
-    for person in queries.iter_people(db, workspace_id):
-        if person.email:
-            by_email.setdefault(person.email.strip().lower(), []).append(person)
-    groups = []
-    for email, people in sorted(by_email.items()):
-        if len(people) > 1:
-            ordered = sorted(people, key=_created)
-            groups.append(DuplicateGroup(email, ordered[0], ordered[1:]))
-    return groups
+    """People sharing an email (case-insensitive), one group per email."""
+    groups: dict[str, list[Duplicate]] = {}
+    for entry in find_all(db, workspace_id, by="email"):
+        groups.setdefault(entry.group, []).append(entry)
+    return [
+        DuplicateGroup(email, next(d for d in members if d.keep), [d for d in members if not d.keep])
+        for email, members in groups.items()
+    ]
 
 
 def resolve(db: Database, workspace_id: int, email: str | None = None) -> tuple[int, list[str]]:
