@@ -9,8 +9,8 @@ from starlette.responses import Response
 
 from segcio.pipeline.backlog import event_backlog
 from segcio.runtime import Runtime, get_runtime
-from segcio.web import chart, extensions
-from segcio.web.data import core
+from segcio.web import chart
+from segcio.web.data import core, delivery
 from segcio.web.render import render
 from segcio.web.session import require_login
 
@@ -32,7 +32,7 @@ def overview(request: Request, runtime: Runtime = Depends(get_runtime)) -> Respo
             "failed_events": sum(v.get("failed", 0) for k, v in table.items() if k.startswith("destination:")),
             "counters": table,
             "backlog": event_backlog(conn),
-            "delivery": extensions.delivery_summary(conn),
+            "delivery": delivery.summary(conn),
         }
     return render(
         request,
