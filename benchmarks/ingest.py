@@ -136,6 +136,18 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User+system CPU time of a process and its children (the server processes)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    total = 0.0
+    for p in [pid, *map(int, children)]:
+        with open(f"/proc/{p}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def tree_rss_mb(pid: int) -> float:
     """RSS of a process and its children (the server processes)."""
     children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
@@ -198,10 +210,14 @@ def main() -> None:
         for p in procs:
             p.start()
         rss_samples = []
+        while time.time() < start_at:
+            time.sleep(0.01)
+        cpu_before = tree_cpu_seconds(server.pid)
         while time.time() < start_at + args.seconds:
             time.sleep(1)
             if time.time() > start_at:
                 rss_samples.append(tree_rss_mb(server.pid))
+        cpu_used = tree_cpu_seconds(server.pid) - cpu_before
         results = [queue.get() for _ in procs]
         for p in procs:
             p.join()
@@ -223,6 +239,8 @@ def main() -> None:
                 "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
                 "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
                 "server_processes": args.processes,
+        "server_cpu_seconds": round(cpu_used, 2),
+        "events_per_server_cpu_second": round(requests * EVENTS_PER_REQUEST / cpu_used) if cpu_used else None,
                 "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
             }
         )
