@@ -116,6 +116,47 @@ def destination_use(
     _echo(result)
 
 
+@destination_app.command("target")
+def destination_target(
+    target: Annotated[str, typer.Argument(help="local (this segcio's workspace) or remote (Customer.io)")],
+    site_id: Annotated[str | None, typer.Option("--site-id", help="Customer.io Site ID (remote).")] = None,
+    api_key: Annotated[str | None, typer.Option("--api-key", help="Customer.io Track API key (remote).")] = None,
+    region: Annotated[str | None, typer.Option(help="US or EU (remote).")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Another Customer.io-compatible Track API, e.g. a segcio.")
+    ] = None,
+    rate_limit: Annotated[float | None, typer.Option("--rate-limit", help="Requests per second (remote).")] = None,
+    destination: Annotated[
+        int | None, typer.Option(help="Destination id (default: every destination of the default source).")
+    ] = None,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Deliver to the local workspace, or forward to Customer.io (or another Customer.io-compatible API)."""
+    from segcio.bootstrap import ensure_defaults
+    from segcio.pipeline.targets import TargetError, set_target
+
+    db = _db(data_dir, database)
+    defaults = ensure_defaults(db)
+    try:
+        with db.begin() as conn:
+            result = set_target(
+                conn,
+                defaults,
+                target,
+                destination_id=destination,
+                site_id=site_id,
+                api_key=api_key,
+                region=region,
+                base_url=base_url,
+                rate_limit=rate_limit,
+            )
+    except TargetError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    _echo(result)
+
+
 def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
     app.add_typer(regulations_app, name="regulations")
