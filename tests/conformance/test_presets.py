@@ -30,6 +30,13 @@ def test_quick_setup_is_the_reference_presets_plus_the_identify_device_subscript
     reference = {p["name"]: _comparable(p) for p in reference_presets if p["type"] == "automatic"}
     segcio = {s["name"]: _comparable(s) for s in segcio_quick_setup}
     extra = {name: sub for name, sub in segcio.items() if name not in reference}
+    # Documented divergence 4: Quick Setup's Create or Update Object takes traits.objectAttributes when present,
+    # else all the group's traits (the seed); the reference maps only traits.objectAttributes.
+    objects = segcio["Create or Update Object"]["mapping"]["custom_attributes"]
+    assert reference["Create or Update Object"]["mapping"]["custom_attributes"] == {"@path": "$.traits.objectAttributes"}
+    assert objects["@if"]["then"] == {"@path": "$.traits.objectAttributes"}
+    assert objects["@if"]["else"] == {"@path": "$.traits"}
+    segcio["Create or Update Object"]["mapping"]["custom_attributes"] = {"@path": "$.traits.objectAttributes"}
     assert {name: segcio[name] for name in reference if name in segcio} == reference
     assert set(reference) <= set(segcio)
     # Documented divergence 3: exactly one extra subscription, the device from an identify's context.
