@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ def test_events_reach_a_remote_customerio_compatible_workspace(stack: Stack, tmp
             "--base-url",
             remote.url,
         )
+        time.sleep(3)  # a running router picks up destination changes within 2 seconds
         stack.segment.identify("r1", {"email": "r1@example.com", "plan": "pro"})
         stack.segment.track("r1", "Order Completed", {"total": 42})
         stack.settle(60)  # the backlog counts the outbox too: settled means delivered
