@@ -39,9 +39,8 @@ def _free_port() -> int:
 
 
 class Serve:
-    def __init__(self, data_dir: Path, *args: str) -> None:
+    def __init__(self, data_dir: Path, *args: str, serve_args: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
-        self.db_args = list(args)
         self.info = json.loads(
             subprocess.run(
                 [sys.executable, "-m", "segcio", "info", "--json", "--data-dir", str(data_dir), *args],
@@ -52,7 +51,18 @@ class Serve:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "segcio", "serve", "--port", str(self.port), "--data-dir", str(data_dir), *args],
+            [
+                sys.executable,
+                "-m",
+                "segcio",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(data_dir),
+                *args,
+                *serve_args,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -127,7 +137,7 @@ def postgres(events: int, url: str, workers: int) -> dict[str, Any]:
     with engine.begin() as conn:
         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
     scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    serve = Serve(Path(tempfile.mkdtemp()), "--database", scoped, "--no-workers")
+    serve = Serve(Path(tempfile.mkdtemp()), "--database", scoped, serve_args=("--no-workers",))
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "segcio", "worker", "--database", scoped],
