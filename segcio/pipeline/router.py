@@ -27,7 +27,7 @@ from segcio.store.tables.core import events
 
 log = logging.getLogger(__name__)
 
-READ_LIMIT = 1000
+READ_LIMIT = 250  # events per routing transaction: bounds how long ingestion waits for the write lock
 DELIVERY_LOG_KEEP = 10_000  # newest delivery-log rows kept per destination
 PRUNE_EVERY = 50
 

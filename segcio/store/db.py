@@ -82,7 +82,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA busy_timeout=60000")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA cache_size=-65536")
+    # 16 MB page cache per connection: the pool holds several connections and each keeps its own cache.
+    cur.execute("PRAGMA cache_size=-16384")
     cur.close()
 
 
