@@ -210,7 +210,8 @@ def _metric_sum(text: str, name: str) -> float:
     )
 
 
-def soak(seconds: float) -> dict[str, Any]:
+def soak(seconds: float, rate: float) -> dict[str, Any]:
+    """Sustained load at `rate` events/s (below what the pipeline applies, so the backlog stays bounded)."""
     serve = Serve(Path(tempfile.mkdtemp()))
     bodies = _bodies(20_000, serve.info["write_key"])
     samples: list[tuple[float, float]] = []
@@ -223,6 +224,9 @@ def soak(seconds: float) -> dict[str, Any]:
                 for body in bodies:  # fresh messageIds each round so nothing is deduplicated
                     client.post("/v1/batch", content=body.replace(b'"messageId": "', f'"messageId": "{sent}-'.encode()))
                     sent += 100
+                    pause = started + sent / rate - time.monotonic()
+                    if pause > 0:
+                        time.sleep(pause)
                     if not samples or time.monotonic() - samples[-1][0] - started > 10:
                         samples.append((time.monotonic() - started, tree_rss_mb(serve.process.pid)))
                     if time.monotonic() >= stop:
@@ -248,6 +252,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--postgres", default=os.environ.get("SEGCIO_TEST_POSTGRES_URL", ""))
     parser.add_argument("--soak-seconds", type=float, default=600)
+    parser.add_argument("--soak-rate", type=float, default=2000, help="events/s during the soak")
     parser.add_argument("--only", default="")
     args = parser.parse_args()
     runs = {
@@ -255,7 +260,7 @@ def main() -> None:
         "local-postgres-1": lambda: postgres(args.events, args.postgres, 1),
         "local-postgres-3": lambda: postgres(args.events, args.postgres, 3),
         "remote": lambda: remote(min(args.events, 20_000)),
-        "soak": lambda: soak(args.soak_seconds),
+        "soak": lambda: soak(args.soak_seconds, args.soak_rate),
     }
     for name, run in runs.items():
         if args.only and name != args.only:
