@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database
+
 if TYPE_CHECKING:
-    from segcio.store import Database
+    pass
 
 dlq_app = typer.Typer(help="Dead-letter queue of remote destinations: requests given up on.", no_args_is_help=True)
 delivery_app = typer.Typer(help="Remote delivery: outbox and delivery log.", no_args_is_help=True)
 
-# Defined here, not imported from segcio.cli: that module imports this one while it is being built.
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
-DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database URL (default: SQLite in data dir).")]
 Destination = Annotated[int | None, typer.Option("--destination", help="Only this destination id.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _db(data_dir: Path | None, database: str | None) -> Database:
-    from segcio.cli import settings_from
-    from segcio.store import open_database
-
-    settings = settings_from(data_dir, database, None)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return open_database(settings.database_url)
 
 
 def _print_json(value: Any) -> None:
@@ -62,7 +51,7 @@ def dlq_list(
 
     from segcio.delivery import dlq
 
-    db = _db(data_dir, database)
+    db = open_cli_database(data_dir, database)
     try:
         rows = dlq.list_dead(db, destination, limit)
     finally:
@@ -92,7 +81,7 @@ def dlq_show(
     """Show one dead letter in full: request (credentials masked), response, reason."""
     from segcio.delivery import dlq
 
-    db = _db(data_dir, database)
+    db = open_cli_database(data_dir, database)
     try:
         letter = dlq.show(db, dead_id)
     finally:
@@ -125,7 +114,7 @@ def dlq_replay(
     from segcio.delivery import dlq
 
     ids = _selection(dead_id, all_, destination, "replay")
-    db = _db(data_dir, database)
+    db = open_cli_database(data_dir, database)
     try:
         moved = dlq.replay(db, ids, destination)
     finally:
@@ -151,7 +140,7 @@ def dlq_drop(
     from segcio.delivery import dlq
 
     ids = _selection(dead_id, all_, destination, "drop")
-    db = _db(data_dir, database)
+    db = open_cli_database(data_dir, database)
     try:
         dropped = dlq.drop(db, ids, destination)
     finally:
@@ -176,7 +165,7 @@ def delivery_status(
     from segcio.delivery import log
     from segcio.delivery.outbox import backlog
 
-    db = _db(data_dir, database)
+    db = open_cli_database(data_dir, database)
     try:
         out: dict[str, Any] = backlog(db, destination).as_dict()
         if recent:

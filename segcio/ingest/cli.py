@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database
 from segcio.store.tables.core import rejected_events
 
 events_app = typer.Typer(help="Inspect the event log and rejected messages.", no_args_is_help=True)
@@ -19,16 +19,13 @@ events_app = typer.Typer(help="Inspect the event log and rejected messages.", no
 
 @events_app.command("rejected")
 def rejected(
-    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-    database: Annotated[str | None, typer.Option("--database")] = None,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """List rejected messages with their reasons, newest first."""
-    from segcio.cli import settings_from
-    from segcio.store import open_database
-
-    db = open_database(settings_from(data_dir, database, None).database_url)
+    db = open_cli_database(data_dir, database)
     with db.connect() as conn:
         rows = conn.execute(select(rejected_events).order_by(rejected_events.c.id.desc()).limit(limit)).all()
     db.dispose()

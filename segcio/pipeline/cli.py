@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import json
 import signal
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from segcio.store import Database
-
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
-DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database URL (default: SQLite in data dir).")]
+from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database
 
 regulations_app = typer.Typer(help="Privacy regulations: suppress and delete user ids.", no_args_is_help=True)
 destination_app = typer.Typer(help="The default source's Customer.io destination(s).", no_args_is_help=True)
-
-
-def _db(data_dir: Path | None, database: str | None) -> Database:
-    from segcio.cli import settings_from
-    from segcio.store import open_database
-
-    settings = settings_from(data_dir, database, None)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return open_database(settings.database_url)
 
 
 def _echo(value: Any) -> None:
@@ -40,7 +27,7 @@ def worker(
     from segcio.pipeline.senders import SenderSupervisor
     from segcio.pipeline.worker import RoutingWorker
 
-    db = _db(data_dir, database)
+    db = open_cli_database(data_dir, database)
     routing, senders = RoutingWorker(db, name), SenderSupervisor(db)
     signal.signal(signal.SIGTERM, lambda *_: routing.request_stop())
     typer.echo(f"worker {routing.router.owner} running; Ctrl-C to stop", err=True)
@@ -68,7 +55,7 @@ def regulations_create(
     """Create a regulation."""
     from segcio.pipeline import regulations
 
-    db = _db(data_dir, database)
+    db = open_cli_database(data_dir, database)
     try:
         regulation = regulations.create(
             db, {"regulationType": regulation_type.upper(), "subjectType": "USER_ID", "subjectIds": user_ids}, source
@@ -84,7 +71,7 @@ def regulations_list(data_dir: DataDir = None, database: DatabaseUrl = None) -> 
     """List regulations with their status."""
     from segcio.pipeline import regulations
 
-    _echo([r.to_json() for r in regulations.list_all(_db(data_dir, database))])
+    _echo([r.to_json() for r in regulations.list_all(open_cli_database(data_dir, database))])
 
 
 @regulations_app.command("suppressed")
@@ -92,7 +79,7 @@ def regulations_suppressed(data_dir: DataDir = None, database: DatabaseUrl = Non
     """List suppressed user ids."""
     from segcio.pipeline import regulations
 
-    _echo(regulations.suppressed(_db(data_dir, database)))
+    _echo(regulations.suppressed(open_cli_database(data_dir, database)))
 
 
 @destination_app.command("use")
@@ -105,7 +92,7 @@ def destination_use(
     from segcio.bootstrap import ensure_defaults
     from segcio.pipeline.migration import use
 
-    db = _db(data_dir, database)
+    db = open_cli_database(data_dir, database)
     source_id = ensure_defaults(db).source_id
     try:
         with db.begin() as conn:
@@ -136,7 +123,7 @@ def destination_target(
     from segcio.bootstrap import ensure_defaults
     from segcio.pipeline.targets import TargetError, set_target
 
-    db = _db(data_dir, database)
+    db = open_cli_database(data_dir, database)
     defaults = ensure_defaults(db)
     try:
         with db.begin() as conn:

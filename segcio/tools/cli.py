@@ -9,22 +9,20 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
+from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database
 from segcio.store import Database
 
 people_app = typer.Typer(
     help="People in the local workspace: export, find and delete duplicates.", no_args_is_help=True
 )
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
-DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database URL (default: SQLite in data dir).")]
 WorkspaceId = Annotated[int | None, typer.Option("--workspace", help="Workspace id (default: the first one).")]
 
 
 def _open(data_dir: Path | None, database: str | None, workspace: int | None) -> tuple[Database, int]:
     from segcio.bootstrap import ensure_defaults
-    from segcio.pipeline.cli import _db
 
-    db = _db(data_dir, database)
+    db = open_cli_database(data_dir, database)
     return db, workspace or ensure_defaults(db).workspace_id
 
 
