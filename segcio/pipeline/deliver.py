@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
+from segcio.actions.definition import PlannedRequest
 from segcio.delivery.log import LogEntry, summary
 from segcio.delivery.log import write as log_entries
 from segcio.jsonutil import dumps
@@ -18,7 +19,6 @@ from segcio.store import Database
 from segcio.store.counters import increment
 
 if TYPE_CHECKING:
-    from segcio.actions.definition import PlannedRequest
     from segcio.pipeline.destinations import Destination
     from segcio.pipeline.router import LoggedEvent
 
@@ -113,8 +113,6 @@ def _outcome(item: LoggedEvent, problems: list[str], sent: bool, queued: bool = 
 
 def _rebase(request: PlannedRequest, base_url: str) -> PlannedRequest:
     """Point a request at another Customer.io-compatible base URL (e.g. another segcio)."""
-    from segcio.actions.definition import PlannedRequest
-
     parts = urlsplit(request.url)
     tail = parts.path + (f"?{parts.query}" if parts.query else "")
     return PlannedRequest(

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, delete, or_, select, update
 
 from segcio import jsonutil
 from segcio.delivery.log import prune as prune_log
@@ -24,6 +24,7 @@ from segcio.pipeline.destinations import Destination, DestinationCache
 from segcio.pipeline.processors import Processed
 from segcio.store import Database
 from segcio.store.tables.core import events
+from segcio.store.tables.routing import cursors, routing_workers
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +80,6 @@ class Router:
 
     def release(self) -> None:
         """Give up every lease (clean shutdown), so other workers can continue at once."""
-        from sqlalchemy import delete, update
-
-        from segcio.store.tables.routing import cursors, routing_workers
-
         with self.db.begin() as conn:
             conn.execute(update(cursors).where(cursors.c.owner == self.owner).values(owner=None, lease_until=0.0))
             conn.execute(delete(routing_workers).where(routing_workers.c.owner == self.owner))
