@@ -23,13 +23,15 @@ import uuid
 from pathlib import Path
 
 EVENTS_PER_REQUEST = 100
+# Replaced in each request by a token of its own, so every event sent is new (none is deduplicated).
+MESSAGE_ID_SLOT = "slot0000000"
 
 
 def realistic_event(i: int, client: int) -> dict[str, object]:
     user = f"user-{client}-{i % 5000}"
     kind = i % 10
     base: dict[str, object] = {
-        "messageId": str(uuid.uuid4()),
+        "messageId": f"{MESSAGE_ID_SLOT}-{uuid.uuid4()}",
         "timestamp": "2026-11-24T10:00:00.000Z",
         "context": {
             "library": {"name": "analytics-python", "version": "2.4.0"},
@@ -93,7 +95,7 @@ def client_process(
     start_at: float,
     queue: multiprocessing.Queue,
 ) -> None:  # type: ignore[type-arg]
-    prepared = bodies(client, 400, write_key)
+    prepared = bodies(client, 100, write_key)
     auth = "Basic " + base64.b64encode(f"{write_key}:".encode()).decode()
     latencies: list[float] = []
     counts = [0]
@@ -106,7 +108,8 @@ def client_process(
         while time.time() < start_at:
             time.sleep(0.001)
         while time.time() < start_at + seconds:
-            body = prepared[n % len(prepared)]
+            token = f"{client:03d}{n:08d}".encode()
+            body = prepared[n % len(prepared)].replace(MESSAGE_ID_SLOT.encode(), token)
             n += concurrency
             t0 = time.perf_counter()
             conn.request("POST", "/v1/batch", body, {"Authorization": auth, "Content-Type": "application/json"})
@@ -120,12 +123,14 @@ def client_process(
                 else:
                     errors[0] += 1
 
+    cpu_before = time.process_time()
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    queue.put({"requests": counts[0], "errors": errors[0], "latencies": latencies})
+    cpu = time.process_time() - cpu_before
+    queue.put({"requests": counts[0], "errors": errors[0], "latencies": latencies, "cpu": cpu})
 
 
 def rss_mb(pid: int) -> float:
@@ -184,6 +189,8 @@ def main() -> None:
             str(port),
             "--data-dir",
             str(data_dir),
+            "--processes",
+            str(args.processes),
             *db_args,
         ],
         stdout=subprocess.DEVNULL,
@@ -239,8 +246,9 @@ def main() -> None:
                 "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
                 "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
                 "server_processes": args.processes,
-        "server_cpu_seconds": round(cpu_used, 2),
-        "events_per_server_cpu_second": round(requests * EVENTS_PER_REQUEST / cpu_used) if cpu_used else None,
+                "server_cpu_seconds": round(cpu_used, 2),
+                "events_per_server_cpu_second": round(requests * EVENTS_PER_REQUEST / cpu_used) if cpu_used else None,
+                "client_cpu_seconds": round(sum(r["cpu"] for r in results), 2),
                 "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
             }
         )

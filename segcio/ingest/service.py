@@ -11,7 +11,7 @@ from segcio import jsonutil, metrics
 from segcio.ingest.body import BadRequest
 from segcio.ingest.suppression import SuppressionSet
 from segcio.ingest.writekey import SourceDirectory
-from segcio.ingest.writer import EventWriter, Rejected, WriteRequest, partition_of
+from segcio.ingest.writer import EventRow, EventWriter, Rejected, WriteRequest, partition_of
 from segcio.spec.message import BatchContext, Rejection, normalise
 from segcio.spec.timestamps import format_iso, parse_iso
 from segcio.store import Database
@@ -111,14 +111,14 @@ class IngestService:
         await self.writer.write(WriteRequest(source_id=None, rows=[], counts=Counter(invalid_write_key=1)))
 
 
-def _row(source_id: int, message: dict[str, Any], received_at: float) -> dict[str, Any]:
-    return {
-        "source_id": source_id,
-        "message_id": message["messageId"],
-        "type": message["type"],
-        "user_id": message.get("userId"),
-        "anonymous_id": message.get("anonymousId"),
-        "partition": partition_of(message),
-        "received_at": received_at,
-        "body": jsonutil.dumps(message),
-    }
+def _row(source_id: int, message: dict[str, Any], received_at: float) -> EventRow:
+    return (
+        source_id,
+        message["messageId"],
+        message["type"],
+        message.get("userId"),
+        message.get("anonymousId"),
+        partition_of(message),
+        received_at,
+        jsonutil.dumps(message),
+    )

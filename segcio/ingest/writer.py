@@ -6,6 +6,8 @@ A request is acknowledged only after the transaction holding its events has comm
 from __future__ import annotations
 
 import asyncio
+import functools
+import itertools
 import logging
 import queue
 import threading
@@ -27,11 +29,19 @@ log = logging.getLogger(__name__)
 
 PARTITIONS = 64
 EVENT_COLUMNS = ("source_id", "message_id", "type", "user_id", "anonymous_id", "partition", "received_at", "body")
-SQLITE_INSERT = (
-    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) "
-    "ON CONFLICT DO NOTHING"
-)
+# One event as stored, in EVENT_COLUMNS order.
+EventRow = tuple[int, str, str, str | None, str | None, int, float, str]
+# Rows per INSERT statement on SQLite (8 parameters each; SQLite allows 32,766 per statement).
+ROWS_PER_STATEMENT = 2500
 MAX_GROUP_EVENTS = 20_000
+
+
+@functools.lru_cache(maxsize=64)
+def sqlite_insert(rows: int) -> str:
+    """A multi-row INSERT: the driver releases the GIL once per statement rather than once per row, so the
+    writer thread does not queue behind the request handlers for every event it stores."""
+    values = ",".join(["(" + ",".join("?" * len(EVENT_COLUMNS)) + ")"] * rows)
+    return f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES {values} ON CONFLICT DO NOTHING"
 
 
 def partition_of(message: dict[str, Any]) -> int:
@@ -50,7 +60,7 @@ class Rejected:
 @dataclass
 class WriteRequest:
     source_id: int | None
-    rows: list[dict[str, Any]]
+    rows: list[EventRow]
     rejected: list[Rejected] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     future: Future[int] = field(default_factory=Future)
@@ -106,6 +116,7 @@ class EventWriter:
         try:
             with self._db.begin() as conn:
                 stored = [self._store(conn, request) for request in group]
+                self._count(conn, group)
         except Exception as exc:  # the clients get 503 and retry; nothing was acknowledged
             log.exception("ingest commit failed")
             for request in group:
@@ -114,15 +125,16 @@ class EventWriter:
         for request, count in zip(group, stored, strict=True):
             request.future.set_result(count)
 
-    def _insert_events(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+    def _insert_events(self, conn: Connection, rows: list[EventRow]) -> int:
         """Insert new events (a known (source, messageId) is skipped); returns how many were new."""
         if not self._db.is_sqlite:
-            return len(conn.execute(self._insert, rows).all())
-        # SQLite hot path: the driver's executemany, counting new rows through total_changes.
+            return len(conn.execute(self._insert, [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows]).all())
         raw = conn.connection.driver_connection
         assert raw is not None
         before = raw.total_changes
-        raw.executemany(SQLITE_INSERT, [tuple(row[c] for c in EVENT_COLUMNS) for row in rows])
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            raw.execute(sqlite_insert(len(chunk)), list(itertools.chain.from_iterable(chunk)))
         return int(raw.total_changes - before)
 
     def _store(self, conn: Connection, request: WriteRequest) -> int:
@@ -145,6 +157,14 @@ class EventWriter:
                     for r in request.rejected
                 ],
             )
-        scope = f"source:{request.source_id}" if request.source_id is not None else "ingest"
-        increment(conn, scope, request.counts)
         return stored
+
+    @staticmethod
+    def _count(conn: Connection, group: list[WriteRequest]) -> None:
+        """One counter update per scope for the whole group."""
+        by_scope: dict[str, Counter[str]] = {}
+        for request in group:
+            scope = f"source:{request.source_id}" if request.source_id is not None else "ingest"
+            by_scope.setdefault(scope, Counter()).update(request.counts)
+        for scope, counts in by_scope.items():
+            increment(conn, scope, counts)
