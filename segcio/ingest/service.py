@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,12 +16,6 @@ from segcio.spec.timestamps import format_iso, parse_iso
 from segcio.store import Database
 
 REJECTED_BODY_LIMIT = 4096
-
-
-@dataclass
-class Outcome:
-    received: int
-    stored: int
 
 
 class IngestService:
@@ -99,11 +92,8 @@ class IngestService:
         body = jsonutil.dumps(item)
         request.rejected.append(Rejected(code=code, reason=reason, body=body[:REJECTED_BODY_LIMIT]))
 
-    async def write(self, request: WriteRequest) -> Outcome:
-        stored = await self.writer.write(request)
-        metrics.ingest_messages.labels("accepted").inc(stored)
-        metrics.ingest_messages.labels("deduplicated").inc(len(request.rows) - stored)
-        return Outcome(received=request.counts["received"], stored=stored)
+    async def write(self, request: WriteRequest) -> None:
+        await self.writer.write(request)
 
     async def record_invalid_key(self) -> None:
         """Unknown write keys are counted (not stored: the body belongs to nobody we know)."""

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 from sqlalchemy.dialects import postgresql
 
+from segcio import metrics
 from segcio.store import Database
 from segcio.store.counters import increment
 from segcio.store.tables.core import events, rejected_events
@@ -63,7 +64,7 @@ class WriteRequest:
     rows: list[EventRow]
     rejected: list[Rejected] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
-    future: Future[int] = field(default_factory=Future)
+    future: Future[None] = field(default_factory=Future)
 
 
 class EventWriter:
@@ -88,8 +89,8 @@ class EventWriter:
             self._thread.join(timeout=30)
             self._started = False
 
-    async def write(self, request: WriteRequest) -> int:
-        """Queue a request and wait until it is durably committed; returns how many new events were stored."""
+    async def write(self, request: WriteRequest) -> None:
+        """Queue a request and wait until it is durably committed (a known messageId is counted, not stored)."""
         self._queue.put(request)
         return await asyncio.wrap_future(request.future)
 
@@ -115,15 +116,48 @@ class EventWriter:
     def _commit(self, group: list[WriteRequest]) -> None:
         try:
             with self._db.begin() as conn:
-                stored = [self._store(conn, request) for request in group]
-                self._count(conn, group)
+                counts = self._store(conn, group)
+                for scope, deltas in counts.items():
+                    increment(conn, scope, deltas)
         except Exception as exc:  # the clients get 503 and retry; nothing was acknowledged
             log.exception("ingest commit failed")
             for request in group:
                 request.future.set_exception(exc)
             return
-        for request, count in zip(group, stored, strict=True):
-            request.future.set_result(count)
+        for deltas in counts.values():
+            metrics.ingest_messages.labels("accepted").inc(deltas["accepted"])
+            metrics.ingest_messages.labels("deduplicated").inc(deltas["deduplicated"])
+        for request in group:
+            request.future.set_result(None)
+
+    def _store(self, conn: Connection, group: list[WriteRequest]) -> dict[str, Counter[str]]:
+        """Store the group's events (one insert per source, not per request) and rejections; returns the
+        counter deltas by scope."""
+        counts: dict[str, Counter[str]] = {}
+        rows_by_scope: dict[str, list[EventRow]] = {}
+        rejected: list[dict[str, Any]] = []
+        for request in group:
+            scope = f"source:{request.source_id}" if request.source_id is not None else "ingest"
+            counts.setdefault(scope, Counter()).update(request.counts)
+            rows_by_scope.setdefault(scope, []).extend(request.rows)
+            rejected.extend(
+                {
+                    "source_id": request.source_id,
+                    "received_at": time.time(),
+                    "code": r.code,
+                    "reason": r.reason,
+                    "body": r.body,
+                }
+                for r in request.rejected
+            )
+        for scope, rows in rows_by_scope.items():
+            if rows:
+                stored = self._insert_events(conn, rows)
+                counts[scope]["accepted"] += stored
+                counts[scope]["deduplicated"] += len(rows) - stored
+        if rejected:
+            conn.execute(insert(rejected_events), rejected)
+        return counts
 
     def _insert_events(self, conn: Connection, rows: list[EventRow]) -> int:
         """Insert new events (a known (source, messageId) is skipped); returns how many were new."""
@@ -136,35 +170,3 @@ class EventWriter:
             chunk = rows[start : start + ROWS_PER_STATEMENT]
             raw.execute(sqlite_insert(len(chunk)), list(itertools.chain.from_iterable(chunk)))
         return int(raw.total_changes - before)
-
-    def _store(self, conn: Connection, request: WriteRequest) -> int:
-        stored = 0
-        if request.rows:
-            stored = self._insert_events(conn, request.rows)
-            request.counts["accepted"] += stored
-            request.counts["deduplicated"] += len(request.rows) - stored
-        if request.rejected:
-            conn.execute(
-                insert(rejected_events),
-                [
-                    {
-                        "source_id": request.source_id,
-                        "received_at": time.time(),
-                        "code": r.code,
-                        "reason": r.reason,
-                        "body": r.body,
-                    }
-                    for r in request.rejected
-                ],
-            )
-        return stored
-
-    @staticmethod
-    def _count(conn: Connection, group: list[WriteRequest]) -> None:
-        """One counter update per scope for the whole group."""
-        by_scope: dict[str, Counter[str]] = {}
-        for request in group:
-            scope = f"source:{request.source_id}" if request.source_id is not None else "ingest"
-            by_scope.setdefault(scope, Counter()).update(request.counts)
-        for scope, counts in by_scope.items():
-            increment(conn, scope, counts)

@@ -12,6 +12,7 @@ from segcio.spec.timestamps import format_iso, parse_iso
 TYPES = ("identify", "track", "page", "screen", "group", "alias")
 MAX_MESSAGE_ID = 100
 ID_FIELDS = ("userId", "anonymousId", "groupId", "previousId")
+OBJECT_FIELDS = ("context", "integrations", "properties", "traits")
 
 
 class Rejection(Exception):
@@ -41,15 +42,12 @@ def _present(value: Any) -> bool:
     return value is not None and value != ""
 
 
-def _stringify_id(message: dict[str, Any], key: str) -> None:
-    value = message.get(key)
-    if value is None:
-        message.pop(key, None)
-    elif isinstance(value, bool):
+def _stringify_id(message: dict[str, Any], key: str, value: Any) -> None:
+    if isinstance(value, bool):
         raise Rejection("invalid_" + _snake(key), f"'{key}' must be a string or a number, got a boolean.")
-    elif isinstance(value, int | float):
+    if isinstance(value, int | float):
         message[key] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-    elif not isinstance(value, str):
+    else:
         raise Rejection("invalid_" + _snake(key), f"'{key}' must be a string or a number, got {type(value).__name__}.")
 
 
@@ -61,7 +59,8 @@ def normalise(raw: Any, batch: BatchContext) -> dict[str, Any]:
     """The message as segcio stores it; raises Rejection naming the field and the fix."""
     if not isinstance(raw, dict):
         raise Rejection("invalid_message", f"Each message must be a JSON object, got {type(raw).__name__}.")
-    message = {k: v for k, v in raw.items() if v is not None and k != "writeKey"}
+    message = {k: v for k, v in raw.items() if v is not None}
+    message.pop("writeKey", None)
 
     msg_type = batch.route_type or message.get("type")
     if msg_type not in TYPES:
@@ -72,28 +71,33 @@ def normalise(raw: Any, batch: BatchContext) -> dict[str, Any]:
     message["type"] = msg_type
 
     for key in ID_FIELDS:
-        _stringify_id(message, key)
+        value = message.get(key)
+        if value is not None and type(value) is not str:
+            _stringify_id(message, key, value)
     _require(message, msg_type)
 
     message_id = message.get("messageId")
     if message_id is None or message_id == "":
         message["messageId"] = str(uuid.uuid4())
-    elif not isinstance(message_id, str | int):
-        raise Rejection("invalid_message_id", "'messageId' must be a string.")
-    else:
+    elif type(message_id) is not str:
+        if not isinstance(message_id, int):
+            raise Rejection("invalid_message_id", "'messageId' must be a string.")
         message["messageId"] = str(message_id)
-        if len(message["messageId"]) > MAX_MESSAGE_ID:
-            raise Rejection("invalid_message_id", f"'messageId' is limited to {MAX_MESSAGE_ID} characters.")
+    if len(message["messageId"]) > MAX_MESSAGE_ID:
+        raise Rejection("invalid_message_id", f"'messageId' is limited to {MAX_MESSAGE_ID} characters.")
 
-    for key in ("context", "integrations", "properties", "traits"):
-        if key in message and not isinstance(message[key], dict):
-            raise Rejection("invalid_" + key, f"'{key}' must be a JSON object, got {type(message[key]).__name__}.")
+    for key in OBJECT_FIELDS:
+        value = message.get(key)
+        if value is not None and type(value) is not dict:
+            raise Rejection("invalid_" + key, f"'{key}' must be a JSON object, got {type(value).__name__}.")
+    context = message.get("context")
     if batch.context:
-        message["context"] = {**batch.context, **message.get("context", {})}
+        context = message["context"] = {**batch.context, **context} if context else dict(batch.context)
     if batch.integrations:
-        message["integrations"] = {**batch.integrations, **message.get("integrations", {})}
-    if batch.peer_ip and "ip" not in message.get("context", {}):
-        message["context"] = {**message.get("context", {}), "ip": batch.peer_ip}
+        integrations = message.get("integrations")
+        message["integrations"] = {**batch.integrations, **integrations} if integrations else dict(batch.integrations)
+    if batch.peer_ip and (context is None or "ip" not in context):
+        message["context"] = {**context, "ip": batch.peer_ip} if context else {"ip": batch.peer_ip}
 
     _timestamps(message, batch)
     message.setdefault("version", 2)

@@ -12,7 +12,10 @@ def parse_iso(value: object) -> datetime | None:
     """A timezone-aware datetime from an ISO-8601 string; naive values are UTC; None when unparsable."""
     if not isinstance(value, str) or not value or len(value) > 64:
         return None
-    text = _FRACTION.sub(r"\1", value.strip())  # nanoseconds: keep microseconds
+    text = value.strip()
+    dot = text.find(".")
+    if dot != -1 and text[dot + 7 : dot + 8].isdigit():  # nanoseconds: keep microseconds
+        text = _FRACTION.sub(r"\1", text)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -22,6 +25,6 @@ def parse_iso(value: object) -> datetime | None:
 
 def format_iso(moment: datetime) -> str:
     """ISO-8601 UTC with millisecond precision and a `Z`, as Segment emits."""
-    if moment.utcoffset():
+    if moment.tzinfo is not UTC and moment.utcoffset():
         moment = moment.astimezone(UTC)
     return moment.isoformat(timespec="milliseconds")[:23] + "Z"

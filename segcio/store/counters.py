@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from segcio.store.tables.core import counters
@@ -12,14 +13,18 @@ from segcio.store.tables.core import counters
 
 def increment(conn: Connection, scope: str, deltas: Mapping[str, int]) -> None:
     rows = [{"scope": scope, "name": name, "value": value} for name, value in deltas.items() if value]
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(counters)
-    stmt = stmt.on_conflict_do_update(
+    if rows:
+        conn.execute(_upsert(conn.dialect.name), rows)
+
+
+@functools.cache
+def _upsert(dialect_name: str) -> Insert:
+    """Built once per dialect: constructing the statement costs more than running it."""
+    stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(counters)
+    upsert: Insert = stmt.on_conflict_do_update(
         index_elements=[counters.c.scope, counters.c.name], set_={"value": counters.c.value + stmt.excluded.value}
     )
-    conn.execute(stmt, rows)
+    return upsert
 
 
 def read(conn: Connection, scope: str | None = None) -> dict[tuple[str, str], int]:
