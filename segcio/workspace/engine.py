@@ -54,6 +54,12 @@ HANDLERS: dict[tuple[str, str], Handler] = {
 }
 FAILED_ACTIVITY = {"event": activity.FAILED_EVENT, "page": activity.FAILED_EVENT, "screen": activity.FAILED_EVENT}
 ATTEMPTS = 3
+# SQLite: let the WAL grow to this many pages before a commit checkpoints it (default 1,000). A batch dirties
+# several hundred pages scattered over the person-keyed tables and indexes; with the default nearly every commit
+# copied all of them back into the database file, while a longer WAL lets pages that many batches touch (index
+# interior pages, table ends) be copied once per checkpoint.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+_TUNED = "segcio_workspace_tuned"
 
 
 class Workspace:
@@ -115,11 +121,21 @@ class Workspace:
     def _apply_in(
         self, conn: Connection, operations: list[dict[str, Any]], moment: float, source: str
     ) -> list[OpResult]:
+        if self.db.is_sqlite:
+            _tune_sqlite(conn)
         unit = Unit(conn, self.workspace_id, load_settings(conn, self.workspace_id), moment, source)
         _prefetch(unit, operations)
         results = [_apply_one(unit, op) for op in operations]
         unit.flush()
         return results
+
+
+def _tune_sqlite(conn: Connection) -> None:
+    """Per-connection settings for connections that apply batches (set once per pooled connection)."""
+    info = conn.connection.info
+    if not info.get(_TUNED):
+        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        info[_TUNED] = True
 
 
 def _retryable(exc: DBAPIError) -> bool:

@@ -32,7 +32,8 @@ ws_people = Table(
 )
 Index("ux_ws_people_ext_id", ws_people.c.workspace_id, ws_people.c.ext_id, unique=True)
 Index("ux_ws_people_email_key", ws_people.c.workspace_id, ws_people.c.email_key, unique=True)
-Index("ix_ws_people_email", ws_people.c.workspace_id, ws_people.c.email)
+# No index on `email`: people by email in id-only workspaces match `email = x OR lower(email) = x`, which no
+# such index serves (and every new person would write an entry at a random place in it).
 
 # Events, page and screen views. Anonymous events have person_id NULL and an anonymous_id; once merged they keep
 # the anonymous_id (where they came from) and gain the person_id.
@@ -52,7 +53,14 @@ ws_events = Table(
 )
 Index("ux_ws_events_event_id", ws_events.c.workspace_id, ws_events.c.event_id, unique=True)
 Index("ix_ws_events_person", ws_events.c.person_id, ws_events.c.id)
-Index("ix_ws_events_anonymous", ws_events.c.workspace_id, ws_events.c.anonymous_id)
+# Partial: most events have no anonymous id, and lookups are by equality (which implies NOT NULL).
+Index(
+    "ix_ws_events_anonymous",
+    ws_events.c.workspace_id,
+    ws_events.c.anonymous_id,
+    sqlite_where=ws_events.c.anonymous_id.isnot(None),
+    postgresql_where=ws_events.c.anonymous_id.isnot(None),
+)
 
 # Anonymous ids consumed by an identify: "must be unique and is not reusable".
 ws_anonymous_ids = Table(
@@ -175,5 +183,12 @@ ws_activities = Table(
     Column("data", Text, nullable=False),
 )
 Index("ix_ws_activities_person", ws_activities.c.person_id, ws_activities.c.id)
-Index("ix_ws_activities_object", ws_activities.c.object_pk, ws_activities.c.id)
+# Partial: most activities concern a person only.
+Index(
+    "ix_ws_activities_object",
+    ws_activities.c.object_pk,
+    ws_activities.c.id,
+    sqlite_where=ws_activities.c.object_pk.isnot(None),
+    postgresql_where=ws_activities.c.object_pk.isnot(None),
+)
 Index("ix_ws_activities_type", ws_activities.c.workspace_id, ws_activities.c.type, ws_activities.c.id)
