@@ -223,7 +223,10 @@ def people_by_pks(db: Database, workspace_id: int, pks: list[int]) -> dict[int, 
     if not pks:
         return {}
     with db.connect() as conn:
-        return {p.pk: p for p in _people_where(conn, workspace_id, ws_people.c.id.in_(pks))}
+        # Selected by primary key alone, the workspace checked per row: with `workspace_id = ? AND id IN (...)`
+        # SQLite chose an index that starts with workspace_id and scanned the whole workspace.
+        rows = conn.execute(select(ws_people).where(ws_people.c.id.in_(pks)))
+        return {int(r.id): _person(r) for r in rows if r.workspace_id == workspace_id}
 
 
 def count_people(db: Database, workspace_id: int) -> int:

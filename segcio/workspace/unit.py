@@ -217,9 +217,12 @@ class Unit:
     def _select_people(self, column: str, values: list[Any]) -> None:
         """Load people whose `column` is one of `values` (driver-level SQL: this runs for every batch)."""
         mark = "%s" if self.is_postgres else "?"
+        # By primary key, SQLite must not pick an index because it starts with workspace_id: with several ids
+        # it did, and scanned every person of the workspace (`+` keeps the term out of index selection).
+        workspace = "+workspace_id" if column == "id" and not self.is_postgres else "workspace_id"
         sql = (
             "SELECT id, ext_id, email, email_key, attributes, timestamps, created_at, updated_at FROM ws_people "
-            f"WHERE workspace_id = {mark} AND {column} IN ({', '.join([mark] * len(values))})"
+            f"WHERE {workspace} = {mark} AND {column} IN ({', '.join([mark] * len(values))})"
         )
         if self.is_postgres:
             # Lock in a stable order so concurrent batches sharing people wait instead of deadlocking.
