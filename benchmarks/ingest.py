@@ -31,7 +31,7 @@ def realistic_event(i: int, client: int) -> dict[str, object]:
     user = f"user-{client}-{i % 5000}"
     kind = i % 10
     base: dict[str, object] = {
-        "messageId": f"{MESSAGE_ID_SLOT}-{uuid.uuid4()}",
+        "messageId": f"{uuid.uuid4()}-{MESSAGE_ID_SLOT}",
         "timestamp": "2026-11-24T10:00:00.000Z",
         "context": {
             "library": {"name": "analytics-python", "version": "2.4.0"},
@@ -163,9 +163,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=8, help="connections per client process")
+    parser.add_argument("--concurrency", type=int, default=16, help="connections per client process")
     parser.add_argument("--database", default="")
-    parser.add_argument("--processes", type=int, default=2, help="segcio serve --processes")
+    parser.add_argument("--processes", type=int, default=1, help="segcio serve --processes")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="segcio-bench-"))

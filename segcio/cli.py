@@ -44,7 +44,9 @@ def serve(
     workers: Annotated[
         bool | None, typer.Option("--workers/--no-workers", help="Run routing and delivery in this process.")
     ] = None,
-    processes: Annotated[int | None, typer.Option(help="HTTP server processes sharing the port (default 1).")] = None,
+    processes: Annotated[
+        int | None, typer.Option(help="HTTP server processes sharing the port (PostgreSQL only; default 1).")
+    ] = None,
 ) -> None:
     """Run the server: Tracking API, Track/App APIs, admin API and UI on one port."""
     import uvicorn
@@ -52,6 +54,12 @@ def serve(
     from segcio.app import build_runtime, create_app
 
     settings = settings_from(data_dir, database, config, host=host, port=port, run_workers=workers, processes=processes)
+    if settings.processes > 1 and settings.database_url.startswith("sqlite"):
+        raise typer.BadParameter(
+            "several server processes need PostgreSQL (--database postgresql://...): on SQLite one process "
+            "appends to the event log and remembers its message ids. Leave --processes at 1.",
+            param_hint="--processes",
+        )
     runtime = build_runtime(settings)
     d = runtime.defaults
     console.print(f"[bold]segcio[/bold] listening on {settings.url}")

@@ -12,7 +12,9 @@ from segcio.runtime import Runtime
 def create(runtime: Runtime) -> None:
     """Create the services (not started), so request handlers always find them."""
     settings = runtime.settings
-    runtime.services["ingest"] = IngestService(runtime.db, settings.max_batch_messages)
+    runtime.services["ingest"] = IngestService(
+        runtime.db, settings.max_batch_messages, settings.dedupe_window_seconds, settings.dedupe_memory_ids
+    )
     runtime.services["backpressure"] = Backpressure(runtime.db, settings.max_backlog)
 
 

@@ -8,9 +8,11 @@ from typing import Any
 
 from segcio import jsonutil, metrics
 from segcio.ingest.body import BadRequest
+from segcio.ingest.dedupe import DEFAULT_CAPACITY
+from segcio.ingest.eventlog import EventRow, event_log
 from segcio.ingest.suppression import SuppressionSet
 from segcio.ingest.writekey import SourceDirectory
-from segcio.ingest.writer import EventRow, EventWriter, Rejected, WriteRequest, partition_of
+from segcio.ingest.writer import EventWriter, Rejected, WriteRequest, partition_of
 from segcio.spec.message import BatchContext, Rejection, normalise
 from segcio.spec.timestamps import format_iso, parse_iso
 from segcio.store import Database
@@ -19,11 +21,17 @@ REJECTED_BODY_LIMIT = 4096
 
 
 class IngestService:
-    def __init__(self, db: Database, max_batch_messages: int = 2500) -> None:
+    def __init__(
+        self,
+        db: Database,
+        max_batch_messages: int = 2500,
+        dedupe_window_seconds: float = 24 * 3600,
+        dedupe_capacity: int = DEFAULT_CAPACITY,
+    ) -> None:
         self.db = db
         self.sources = SourceDirectory(db)
         self.suppressions = SuppressionSet(db)
-        self.writer = EventWriter(db)
+        self.writer = EventWriter(db, event_log(db, dedupe_window_seconds, dedupe_capacity))
         self.max_batch_messages = max_batch_messages
 
     def start(self) -> None:

@@ -1,0 +1,149 @@
+"""Appending events to the durable log, skipping a (source, messageId) the log already holds.
+
+PostgreSQL: a unique index is the authority, shared by every process (INSERT ... ON CONFLICT DO NOTHING).
+SQLite: one process appends (a lock file makes a second one fail at start), and the ids of the dedupe window
+are remembered in memory (see dedupe.py), so the log needs no index keyed by random message ids.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import itertools
+import os
+import time
+from array import array
+from pathlib import Path
+from typing import IO, Protocol
+
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql
+
+from segcio.ingest.dedupe import DEFAULT_CAPACITY, RecentMessageIds, message_key
+from segcio.store import Database
+from segcio.store.tables.core import events
+
+EVENT_COLUMNS = ("source_id", "message_id", "type", "user_id", "anonymous_id", "partition", "received_at", "body")
+# One event as stored, in EVENT_COLUMNS order.
+EventRow = tuple[int, str, str, str | None, str | None, int, float, str]
+# Rows per INSERT statement on SQLite (8 parameters each; SQLite allows 32,766 per statement).
+ROWS_PER_STATEMENT = 2500
+
+
+class EventLog(Protocol):
+    def open(self) -> None: ...
+
+    def append(self, conn: Connection, rows: list[EventRow]) -> int:
+        """Insert the rows not already in the log (inside the caller's transaction); returns how many."""
+        ...
+
+    def committed(self) -> None: ...
+
+    def rolled_back(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def event_log(db: Database, dedupe_window_seconds: float, dedupe_capacity: int = DEFAULT_CAPACITY) -> EventLog:
+    if db.is_sqlite:
+        return SqliteEventLog(db, RecentMessageIds(dedupe_window_seconds, dedupe_capacity))
+    return IndexedEventLog()
+
+
+class IndexedEventLog:
+    """The database's unique index on (source_id, message_id) decides."""
+
+    def __init__(self) -> None:
+        # RETURNING counts what was new (executemany rowcount is not reliable on psycopg).
+        self._insert = postgresql.insert(events).on_conflict_do_nothing().returning(events.c.seq)
+
+    def open(self) -> None:
+        pass
+
+    def append(self, conn: Connection, rows: list[EventRow]) -> int:
+        return len(conn.execute(self._insert, [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows]).all())
+
+    def committed(self) -> None:
+        pass
+
+    def rolled_back(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class SqliteEventLog:
+    """The only appender of a SQLite log; message ids of the dedupe window are remembered in memory."""
+
+    def __init__(self, db: Database, recent: RecentMessageIds) -> None:
+        self._db = db
+        self.recent = recent
+        self._pending: array[int] = array("q")
+        self._pending_set: set[int] = set()
+        self._lock: IO[bytes] | None = None
+
+    def open(self) -> None:
+        self._lock = _lock_appender(self._db)
+        with self._db.connect() as conn:
+            self.recent.load(conn)
+
+    def append(self, conn: Connection, rows: list[EventRow]) -> int:
+        fresh = []
+        for row in rows:
+            key = message_key(row[0], row[1])
+            if key not in self.recent and key not in self._pending_set:
+                self._pending_set.add(key)
+                self._pending.append(key)
+                fresh.append(row)
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for start in range(0, len(fresh), ROWS_PER_STATEMENT):
+            chunk = fresh[start : start + ROWS_PER_STATEMENT]
+            raw.execute(_multi_row_insert(len(chunk)), list(itertools.chain.from_iterable(chunk)))
+        return len(fresh)
+
+    def committed(self) -> None:
+        self.recent.remember(self._pending, time.time())
+        self._forget_pending()
+
+    def rolled_back(self) -> None:
+        self._forget_pending()
+
+    def _forget_pending(self) -> None:
+        self._pending = array("q")
+        self._pending_set = set()
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+
+@functools.lru_cache(maxsize=64)
+def _multi_row_insert(rows: int) -> str:
+    """One statement for many rows: the driver releases the GIL once per statement rather than once per row,
+    so the writer thread does not queue behind the request handlers for every event it stores."""
+    values = ",".join(["(" + ",".join("?" * len(EVENT_COLUMNS)) + ")"] * rows)
+    return f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES {values}"
+
+
+def _lock_appender(db: Database) -> IO[bytes] | None:
+    """Hold `<database>.ingest-lock` while this process appends; a second appender is refused, since it could
+    not know which message ids the first one stored."""
+    path = db.url.split("///", 1)[1] if "///" in db.url else ""
+    if path in ("", ":memory:"):  # an in-memory database belongs to this process alone
+        return None
+    handle = open(Path(f"{path}.ingest-lock"), "wb")  # noqa: SIM115  (held open until close())
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RuntimeError(
+            f"Another segcio process is already ingesting into the SQLite database {path}. Run one "
+            "`segcio serve` per SQLite database (it uses every core it needs), or use PostgreSQL "
+            "(--database postgresql://...) to run several."
+        ) from None
+    handle.write(str(os.getpid()).encode())
+    handle.flush()
+    return handle
