@@ -22,3 +22,14 @@ ingest_latency = Histogram(
 backlog = Gauge(
     "segcio_backlog_events", "Events not yet fully delivered, by destination.", ["destination"], registry=registry
 )
+dedupe_ids = Gauge(
+    "segcio_ingest_dedupe_ids",
+    "Message ids remembered for dedupe (SQLite; bounded by dedupe_memory_ids).",
+    registry=registry,
+)
+dedupe_window = Gauge(
+    "segcio_ingest_dedupe_window_seconds",
+    "How far back a resent message id is recognised: dedupe_window_seconds, or less once the memory bound "
+    "made the oldest ids be forgotten (SQLite).",
+    registry=registry,
+)

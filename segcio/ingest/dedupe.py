@@ -51,9 +51,16 @@ class RecentMessageIds:
         if keys:
             self._keys.update(keys)
             self._chunks.append((stored_at, keys))
-        self._expire(stored_at)
+        self.expire(stored_at)
 
-    def _expire(self, now: float) -> None:
+    def effective_window(self, now: float) -> float:
+        """Seconds back that a resent id is still recognised."""
+        if self.forgotten_at is None:
+            return self.window_seconds
+        return min(self.window_seconds, max(0.0, now - self.forgotten_at))
+
+    def expire(self, now: float) -> None:
+        """Forget what fell out of the window (or beyond the bound)."""
         horizon = now - self.window_seconds
         while self._chunks and (self._chunks[0][0] < horizon or len(self._keys) > self.capacity):
             stored_at, keys = self._chunks.popleft()
@@ -82,4 +89,4 @@ class RecentMessageIds:
             if key not in self._keys:
                 chunk.append(key)
         self.remember(chunk, chunk_at)
-        self._expire(now)
+        self.expire(now)

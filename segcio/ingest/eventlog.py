@@ -19,6 +19,7 @@ from typing import IO, Protocol
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql
 
+from segcio import metrics
 from segcio.ingest.dedupe import DEFAULT_CAPACITY, RecentMessageIds, message_key
 from segcio.store import Database
 from segcio.store.tables.core import events
@@ -89,6 +90,7 @@ class SqliteEventLog:
             self.recent.load(conn)
 
     def append(self, conn: Connection, rows: list[EventRow]) -> int:
+        self.recent.expire(time.time())
         fresh = []
         for row in rows:
             key = message_key(row[0], row[1])
@@ -104,8 +106,11 @@ class SqliteEventLog:
         return len(fresh)
 
     def committed(self) -> None:
-        self.recent.remember(self._pending, time.time())
+        now = time.time()
+        self.recent.remember(self._pending, now)
         self._forget_pending()
+        metrics.dedupe_ids.set(len(self.recent))
+        metrics.dedupe_window.set(self.recent.effective_window(now))
 
     def rolled_back(self) -> None:
         self._forget_pending()
