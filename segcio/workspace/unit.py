@@ -9,6 +9,7 @@ they run. On PostgreSQL the loaded people rows are locked (`FOR UPDATE`) for the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, text, update
@@ -415,15 +416,30 @@ class Unit:
             conn.execute(_CLEAR_IDENTIFIERS, moved)
         if changed:
             mark = "%s" if self.is_postgres else "?"
-            sql = (
-                f"UPDATE ws_people SET ext_id = {mark}, email = {mark}, email_key = {mark}, attributes = {mark}, "
-                f"timestamps = {mark}, updated_at = {mark} WHERE id = {mark}"
-            )
             dumps = jsonutil.dumps
-            conn.exec_driver_sql(
-                sql,
-                [(p.ext_id, p.email, p.email_key, dumps(p.attrs), dumps(p.times), p.updated_at, p.pk) for p in changed],
-            )
+            # Most updates leave the identifiers alone: SQLite rewrites the index entries of every indexed column
+            # an UPDATE sets (a random page of each identifier index per person), so those are set only when
+            # they changed.
+            renamed = [p for p in changed if p.ext_id != p.db_ext_id or p.email_key != p.db_email_key]
+            if renamed:
+                conn.exec_driver_sql(
+                    f"UPDATE ws_people SET ext_id = {mark}, email = {mark}, email_key = {mark}, attributes = {mark}, "
+                    f"timestamps = {mark}, updated_at = {mark} WHERE id = {mark}",
+                    [
+                        (p.ext_id, p.email, p.email_key, dumps(p.attrs), dumps(p.times), p.updated_at, p.pk)
+                        for p in renamed
+                    ],
+                )
+            if len(renamed) < len(changed):
+                conn.exec_driver_sql(
+                    f"UPDATE ws_people SET email = {mark}, attributes = {mark}, timestamps = {mark}, "
+                    f"updated_at = {mark} WHERE id = {mark}",
+                    [
+                        (p.email, dumps(p.attrs), dumps(p.times), p.updated_at, p.pk)
+                        for p in changed
+                        if p.ext_id == p.db_ext_id and p.email_key == p.db_email_key
+                    ],
+                )
         created = [p for p in self.people.values() if p.new and not p.deleted]
         if created:
             self._insert_rows(
@@ -474,7 +490,8 @@ class Unit:
         if sql is None:
             marks = ", ".join(["%s" if self.is_postgres else "?"] * len(columns))
             sql = _INSERT_SQL[key] = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
-        self.conn.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+        values = itemgetter(*columns)
+        self.conn.exec_driver_sql(sql, [values(row) for row in rows])
 
     def _flush_devices(self) -> None:
         dirty = [(token, d) for token, d in self.devices.values.items() if d.dirty]
@@ -493,8 +510,14 @@ class Unit:
             for token, d in dirty
         ]
         fresh = [row for row, (_, d) in zip(rows, dirty, strict=True) if d.new]
+        # Only the changing columns: keys named like columns (workspace_id, token) would be SET too, and SQLite
+        # rewrites the primary-key entry of every row whose key columns an UPDATE sets.
         known = [
-            {**row, "b_ws": self.ws, "b_token": row["token"]}
+            {
+                "b_ws": self.ws,
+                "b_token": row["token"],
+                **{c: row[c] for c in ("person_id", "platform", "last_used", "attributes", "updated_at")},
+            }
             for row, (_, d) in zip(rows, dirty, strict=True)
             if not d.new
         ]
