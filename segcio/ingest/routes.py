@@ -70,8 +70,10 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
     svc = service(request)
     limit = MAX_BATCH_BYTES if batch else MAX_MESSAGE_BYTES
     try:
-        body = parse_json(decode(await request.body(), request.headers.get("content-encoding"), limit))
-        if batch and isinstance(body, dict) and isinstance(body.get("batch"), list):
+        data = decode(await request.body(), request.headers.get("content-encoding"), limit)
+        body = parse_json(data)
+        # No item of a body within the message limit can exceed it.
+        if batch and len(data) > MAX_MESSAGE_BYTES and isinstance(body, dict) and isinstance(body.get("batch"), list):
             _check_message_sizes(body["batch"])
         source_id = svc.sources.resolve(request.headers.get("authorization"), body)
         if source_id is None:
