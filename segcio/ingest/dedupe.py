@@ -35,21 +35,21 @@ class RecentMessageIds:
     def __init__(self, window_seconds: float, capacity: int = DEFAULT_CAPACITY) -> None:
         self.window_seconds = window_seconds
         self.capacity = capacity
-        self._keys: set[int] = set()
+        self.keys: set[int] = set()
         # Keys in the order they were stored, one chunk per commit: (stored at, keys).
         self._chunks: deque[tuple[float, array[int]]] = deque()
         self.forgotten_at: float | None = None
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self.keys)
 
     def __contains__(self, key: int) -> bool:
-        return key in self._keys
+        return key in self.keys
 
     def remember(self, keys: array[int], stored_at: float) -> None:
         """Add the keys of one commit (none of them is remembered yet)."""
         if keys:
-            self._keys.update(keys)
+            self.keys.update(keys)
             self._chunks.append((stored_at, keys))
         self.expire(stored_at)
 
@@ -62,11 +62,11 @@ class RecentMessageIds:
     def expire(self, now: float) -> None:
         """Forget what fell out of the window (or beyond the bound)."""
         horizon = now - self.window_seconds
-        while self._chunks and (self._chunks[0][0] < horizon or len(self._keys) > self.capacity):
+        while self._chunks and (self._chunks[0][0] < horizon or len(self.keys) > self.capacity):
             stored_at, keys = self._chunks.popleft()
             if stored_at >= horizon:
                 self.forgotten_at = stored_at
-            self._keys.difference_update(keys)
+            self.keys.difference_update(keys)
 
     def load(self, conn: Connection, now: float | None = None) -> None:
         """Rebuild from the log: the newest `capacity` events received within the window."""
@@ -86,7 +86,7 @@ class RecentMessageIds:
             if not chunk:
                 chunk_at = received_at
             key = message_key(source_id, message_id)
-            if key not in self._keys:
+            if key not in self.keys:
                 chunk.append(key)
         self.remember(chunk, chunk_at)
         self.expire(now)

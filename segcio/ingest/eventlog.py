@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql
 
 from segcio import metrics
-from segcio.ingest.dedupe import DEFAULT_CAPACITY, RecentMessageIds, message_key
+from segcio.ingest.dedupe import DEFAULT_CAPACITY, RecentMessageIds
 from segcio.store import Database
 from segcio.store.tables.core import events
 
@@ -92,11 +92,12 @@ class SqliteEventLog:
     def append(self, conn: Connection, rows: list[EventRow]) -> int:
         self.recent.expire(time.time())
         fresh = []
+        known, pending, pending_set = self.recent.keys, self._pending, self._pending_set
         for row in rows:
-            key = message_key(row[0], row[1])
-            if key not in self.recent and key not in self._pending_set:
-                self._pending_set.add(key)
-                self._pending.append(key)
+            key = hash((row[0], row[1]))  # message_key(), inlined: this loop runs for every event
+            if key not in known and key not in pending_set:
+                pending_set.add(key)
+                pending.append(key)
                 fresh.append(row)
         raw = conn.connection.driver_connection
         assert raw is not None
