@@ -119,15 +119,16 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
             data={"reason": reason, "message": message},
         )
 
-    # Imported here: anonymous and objects build on this module (person_identifier, resolve_or_create).
-    from segcio.workspace.anonymous import consume_anonymous_id
-    from segcio.workspace.objects import person_relationships
-
+    # Imported here (and only when needed): anonymous and objects build on this module.
     anonymous_id = attrs.get("anonymous_id") or op.get("anonymous_id")
     if isinstance(anonymous_id, str | int) and not isinstance(anonymous_id, bool) and str(anonymous_id):
+        from segcio.workspace.anonymous import consume_anonymous_id
+
         consume_anonymous_id(unit, person, str(anonymous_id))
     relationships = op.get("cio_relationships", attrs.get("cio_relationships"))
     if relationships:
+        from segcio.workspace.objects import person_relationships
+
         result = person_relationships(unit, person, relationships, default_action="add_relationships")
         if not result.ok:
             failures.add(result.reason or "invalid", result.field or "cio_relationships", result.message or "")

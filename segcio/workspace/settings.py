@@ -64,7 +64,9 @@ class WorkspaceSettings:
 
 
 def load_settings(conn: Connection, workspace_id: int) -> WorkspaceSettings:
-    text = conn.execute(select(workspaces.c.settings).where(workspaces.c.id == workspace_id)).scalar()
+    # Driver-level SQL: this runs for every apply() batch.
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    text = conn.exec_driver_sql(f"SELECT settings FROM workspaces WHERE id = {mark}", (workspace_id,)).scalar()
     if text is None:
         raise LookupError(f"workspace {workspace_id} does not exist")
     return WorkspaceSettings.from_json(text)

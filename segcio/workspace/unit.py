@@ -335,6 +335,7 @@ class Unit:
         person = PersonState(pk, ext_id, email, email_key, {}, times, self.now, self.now, new=True)
         self.people[pk] = person
         self._looked_pks.add(pk)
+        self._relationships_loaded_for.add(pk)  # a new number: nothing in the database relates to it yet
         if ext_id is not None:
             self._by_id[ext_id] = pk
         if email_key is not None:
