@@ -93,6 +93,7 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
                 {"Retry-After": str(retry_after)},
             )
         prepared = svc.prepare(source_id, body, batch=batch, route_type=route_type, peer_ip=peer_ip(request))
+        del data, body  # the rows are all that waits for the commit, not the parsed request
         await svc.write(prepared)
     except BadRequest as exc:
         metrics.ingest_rejected.labels(exc.code).inc()
