@@ -27,8 +27,11 @@ from segcio.store.tables.core import events
 EVENT_COLUMNS = ("source_id", "message_id", "type", "user_id", "anonymous_id", "partition", "received_at", "body")
 # One event as stored, in EVENT_COLUMNS order.
 EventRow = tuple[int, str, str, str | None, str | None, int, float, str]
-# Rows per INSERT statement on SQLite (8 parameters each; SQLite allows 32,766 per statement).
-ROWS_PER_STATEMENT = 2500
+# Rows per INSERT statement on SQLite: a group is stored in statements of 512 rows, then of the powers of two
+# that make up the rest. The driver caches every statement it prepared (128 per connection) and a prepared
+# statement grows with its rows, so a few fixed sizes keep that cache to about a megabyte where one statement
+# per group size filled hundreds.
+ROWS_PER_STATEMENT = 512
 
 
 class EventLog(Protocol):
@@ -101,9 +104,11 @@ class SqliteEventLog:
                 fresh.append(row)
         raw = conn.connection.driver_connection
         assert raw is not None
-        for start in range(0, len(fresh), ROWS_PER_STATEMENT):
-            chunk = fresh[start : start + ROWS_PER_STATEMENT]
-            raw.execute(_multi_row_insert(len(chunk)), list(itertools.chain.from_iterable(chunk)))
+        start = 0
+        for size in _statement_sizes(len(fresh)):
+            chunk = fresh[start : start + size]
+            raw.execute(_multi_row_insert(size), list(itertools.chain.from_iterable(chunk)))
+            start += size
         return len(fresh)
 
     def committed(self) -> None:
@@ -126,7 +131,20 @@ class SqliteEventLog:
             self._lock = None
 
 
-@functools.lru_cache(maxsize=64)
+def _statement_sizes(rows: int) -> list[int]:
+    """512, 512, ..., then the binary digits of the rest: 1,300 rows -> [512, 512, 256, 16, 4]."""
+    sizes = [ROWS_PER_STATEMENT] * (rows // ROWS_PER_STATEMENT)
+    rest = rows % ROWS_PER_STATEMENT
+    bit = ROWS_PER_STATEMENT
+    while rest:
+        bit //= 2
+        if rest & bit:
+            sizes.append(bit)
+            rest -= bit
+    return sizes
+
+
+@functools.cache
 def _multi_row_insert(rows: int) -> str:
     """One statement for many rows: the driver releases the GIL once per statement rather than once per row,
     so the writer thread does not queue behind the request handlers for every event it stores."""
