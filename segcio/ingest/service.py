@@ -69,6 +69,8 @@ class IngestService:
         request = WriteRequest(source_id=source_id, rows=[])
         counts: Counter[str] = request.counts
         counts["received"] += len(items)
+        suppressed = self.suppressions.current()
+        received_ts = received_at.timestamp()
         for index, item in enumerate(items):
             if index >= self.max_batch_messages:
                 self._reject(
@@ -84,12 +86,11 @@ class IngestService:
             except Rejection as rejection:
                 self._reject(request, rejection.code, rejection.reason, item)
                 continue
-            user_id = message.get("userId")
-            if user_id is not None and self.suppressions.contains(user_id):
+            if suppressed and message.get("userId") in suppressed:
                 counts["suppressed"] += 1
                 metrics.ingest_messages.labels("suppressed").inc()
                 continue
-            request.rows.append(_row(source_id, message, received_at.timestamp()))
+            request.rows.append(_row(source_id, message, received_ts))
         return request
 
     def _reject(self, request: WriteRequest, code: str, reason: str, item: Any) -> None:

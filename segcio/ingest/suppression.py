@@ -22,10 +22,11 @@ class SuppressionSet:
         self._loaded_at = -1e9
         self._lock = threading.Lock()
 
-    def contains(self, user_id: str) -> bool:
+    def current(self) -> frozenset[str]:
+        """The suppressed ids, at most TTL seconds old."""
         if time.monotonic() - self._loaded_at > self.TTL:
             self.refresh()
-        return user_id in self._ids
+        return self._ids
 
     def refresh(self) -> None:
         with self._db.connect() as conn:
