@@ -141,7 +141,7 @@ class Mix:
         return [self.op() for _ in range(size)]
 
 
-def run(db: Database, target: int, batch: int, new_share: float) -> list[dict[str, Any]]:
+def run(db: Database, target: int, batch: int, new_share: float, analyze: bool = False) -> list[dict[str, Any]]:
     with db.begin() as conn:
         ws = Workspace(db, create_workspace(conn, "bench"))
     # As `segcio serve` does once start-up is done (its router applies workspace operations in that process).
@@ -155,6 +155,10 @@ def run(db: Database, target: int, batch: int, new_share: float) -> list[dict[st
         while mix.people < checkpoint - WINDOW_OPS * new_share // 2:
             ws.apply(mix.batch(batch))
         fill += time.perf_counter() - started
+        if analyze and db.is_postgres:
+            # What autovacuum does on a server that has it on: planner statistics for the grown tables.
+            with db.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
         batches = [mix.batch(batch) for _ in range(WINDOW_OPS // batch)]
         applied, started, cpu = 0, time.perf_counter(), time.process_time()
         for ops in batches:
@@ -184,6 +188,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="operations per apply() call")
     parser.add_argument("--new-share", type=float, default=0.3, help="share of operations that create a person")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--analyze", action="store_true", help="PostgreSQL: ANALYZE before each timed window (as autovacuum would)"
+    )
     args = parser.parse_args()
     out: dict[str, Any] = {"benchmark": "workspace apply", "batch": args.batch, "new_share": args.new_share}
     if args.backend in ("sqlite", "both"):
@@ -200,7 +207,7 @@ def main() -> None:
         try:
             sep = "&" if "?" in pg else "?"
             db = open_database(f"{pg}{sep}options={quote(f'-csearch_path={schema}')}")
-            out["postgres"] = run(db, args.people, args.batch, args.new_share)
+            out["postgres"] = run(db, args.people, args.batch, args.new_share, args.analyze)
             db.dispose()
         finally:
             with admin.begin() as conn:
