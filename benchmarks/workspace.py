@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from segcio import gctuning
+from segcio import tuning
 from segcio.bootstrap import create_workspace
 from segcio.store import Database, open_database
 from segcio.workspace.engine import Workspace
@@ -145,7 +145,7 @@ def run(db: Database, target: int, batch: int, new_share: float, analyze: bool =
     with db.begin() as conn:
         ws = Workspace(db, create_workspace(conn, "bench"))
     # As `segcio serve` does once start-up is done (its router applies workspace operations in that process).
-    gctuning.settle_long_lived_objects()
+    tuning.tune_for_serving()
     mix = Mix(7, new_share)
     figures: list[dict[str, Any]] = []
     checkpoints = [c for c in CHECKPOINTS if c <= target] or [target]

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from segcio import gctuning, logs, observability, services
+from segcio import logs, observability, services, tuning
 from segcio.bootstrap import ensure_defaults
 from segcio.config import Settings, load_settings
 from segcio.destinations import admin_api
@@ -33,7 +33,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await services.start(rt)
-        gctuning.settle_long_lived_objects()
+        tuning.tune_for_serving()
         try:
             yield
         finally:

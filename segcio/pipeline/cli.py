@@ -24,11 +24,13 @@ def worker(
     name: Annotated[str | None, typer.Option(help="Worker name (default host:random).")] = None,
 ) -> None:
     """Run a routing/delivery worker without HTTP; several may share one PostgreSQL database."""
+    from segcio import tuning
     from segcio.pipeline.senders import SenderSupervisor
     from segcio.pipeline.worker import RoutingWorker
 
     db = open_cli_database(data_dir, database)
     routing, senders = RoutingWorker(db, name), SenderSupervisor(db)
+    tuning.tune_for_serving()
     signal.signal(signal.SIGTERM, lambda *_: routing.request_stop())
     typer.echo(f"worker {routing.router.owner} running; Ctrl-C to stop", err=True)
     senders.start()

@@ -13,8 +13,8 @@ from segcio.store.tables.core import counters
 
 def increment(conn: Connection, scope: str, deltas: Mapping[str, int]) -> None:
     rows = [{"scope": scope, "name": name, "value": value} for name, value in deltas.items() if value]
-    if rows:
-        conn.execute(_upsert(conn.dialect.name), rows)
+    if rows:  # one multi-row statement: executemany would step the database (and let go of the GIL) per row
+        conn.execute(_upsert(conn.dialect.name).values(rows))
 
 
 @functools.cache
