@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from segcio import jsonutil, metrics
+from segcio import metrics
 from segcio.ingest.body import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, BadRequest, decode, parse_json
 from segcio.ingest.service import IngestService
 
@@ -70,11 +70,7 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
     svc = service(request)
     limit = MAX_BATCH_BYTES if batch else MAX_MESSAGE_BYTES
     try:
-        data = decode(await request.body(), request.headers.get("content-encoding"), limit)
-        body = parse_json(data)
-        # No item of a body within the message limit can exceed it.
-        if batch and len(data) > MAX_MESSAGE_BYTES and isinstance(body, dict) and isinstance(body.get("batch"), list):
-            _check_message_sizes(body["batch"])
+        body = parse_json(decode(await request.body(), request.headers.get("content-encoding"), limit))
         source_id = svc.sources.resolve(request.headers.get("authorization"), body)
         if source_id is None:
             await svc.record_invalid_key()
@@ -93,7 +89,7 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
                 {"Retry-After": str(retry_after)},
             )
         prepared = svc.prepare(source_id, body, batch=batch, route_type=route_type, peer_ip=peer_ip(request))
-        del data, body  # the rows are all that waits for the commit, not the parsed request
+        del body  # the rows are all that waits for the commit, not the parsed request
         await svc.write(prepared)
     except BadRequest as exc:
         metrics.ingest_rejected.labels(exc.code).inc()
@@ -105,16 +101,6 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
     finally:
         metrics.ingest_latency.observe(time.perf_counter() - started)
     return _json(200, SUCCESS)
-
-
-def _check_message_sizes(items: list[Any]) -> None:
-    for index, item in enumerate(items):
-        size = len(jsonutil.dumpb(item))
-        if size > MAX_MESSAGE_BYTES:
-            raise BadRequest(
-                f"Exceed payload limit: message {index} of the batch is {size} bytes; a message may be "
-                f"at most {MAX_MESSAGE_BYTES // 1024} KB."
-            )
 
 
 @router.post("/v1/{name}")

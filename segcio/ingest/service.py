@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from segcio import jsonutil, metrics
-from segcio.ingest.body import BadRequest
+from segcio.ingest.body import MAX_MESSAGE_BYTES, BadRequest
 from segcio.ingest.dedupe import DEFAULT_CAPACITY
 from segcio.ingest.eventlog import EventRow, event_log
 from segcio.ingest.suppression import SuppressionSet
@@ -18,6 +18,10 @@ from segcio.spec.timestamps import format_iso, parse_iso
 from segcio.store import Database
 
 REJECTED_BODY_LIMIT = 4096
+# A message's size as sent is measured only when its stored form passes this: normalisation drops top-level
+# nulls and `writeKey` and adds a few hundred bytes, so a smaller stored message cannot have been over 32 KB
+# unless it carried kilobytes of null fields.
+RAW_SIZE_CHECK_FROM = 16 * 1024
 
 
 class IngestService:
@@ -90,7 +94,10 @@ class IngestService:
                 counts["suppressed"] += 1
                 metrics.ingest_messages.labels("suppressed").inc()
                 continue
-            request.rows.append(_row(source_id, message, received_ts))
+            stored = jsonutil.dumps(message)
+            if len(stored) > RAW_SIZE_CHECK_FROM:
+                _check_size(index, item)
+            request.rows.append(_row(source_id, message, received_ts, stored))
         return request
 
     def _reject(self, request: WriteRequest, code: str, reason: str, item: Any) -> None:
@@ -110,7 +117,7 @@ class IngestService:
         await self.writer.write(WriteRequest(source_id=None, rows=[], counts=Counter(invalid_write_key=1)))
 
 
-def _row(source_id: int, message: dict[str, Any], received_at: float) -> EventRow:
+def _row(source_id: int, message: dict[str, Any], received_at: float, body: str) -> EventRow:
     return (
         source_id,
         message["messageId"],
@@ -119,5 +126,15 @@ def _row(source_id: int, message: dict[str, Any], received_at: float) -> EventRo
         message.get("anonymousId"),
         partition_of(message),
         received_at,
-        jsonutil.dumps(message),
+        body,
     )
+
+
+def _check_size(index: int, item: Any) -> None:
+    """A message may be at most 32 KB as sent (one over it fails the whole request, as Segment does)."""
+    size = len(jsonutil.dumpb(item))
+    if size > MAX_MESSAGE_BYTES:
+        raise BadRequest(
+            f"Exceed payload limit: message {index} of the batch is {size} bytes; a message may be "
+            f"at most {MAX_MESSAGE_BYTES // 1024} KB."
+        )
