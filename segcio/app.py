@@ -41,6 +41,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app = FastAPI(title="segcio", version="0.1.0", lifespan=lifespan, docs_url="/admin/docs", redoc_url=None)
     app.state.runtime = rt
+    app.add_middleware(ingest_routes.BatchFastPath)
     app.include_router(observability.router)
     # Before ingest: its catch-all POST /v1/{name} would otherwise take the App API's POST /v1/customers.
     app.include_router(app_api.router)
