@@ -19,9 +19,10 @@ from segcio.workspace import activity
 from segcio.workspace.identity import IdentifierError, fold_email, single_person_identifier
 from segcio.workspace.people import person_identifier
 from segcio.workspace.results import NOT_FOUND, OK, OpResult, invalid
-from segcio.workspace.unit import PersonState, Unit
+from segcio.workspace.unit import PersonState, Unit, person_rows
 
 _OWNED = (ws_events, ws_devices, ws_relationships, ws_activities, ws_anonymous_ids)
+_LOGS = (ws_events, ws_activities)  # indexed per person by id bucket
 
 
 def delete_person(unit: Unit, person: PersonState, *, why: str) -> None:
@@ -30,7 +31,8 @@ def delete_person(unit: Unit, person: PersonState, *, why: str) -> None:
     unit.forget_devices()
     unit.forget_relationships()
     for table in _OWNED:
-        unit.conn.execute(sql_delete(table).where(table.c.person_id == person.pk))
+        owned = person_rows(unit.conn, table, person.pk) if table in _LOGS else table.c.person_id == person.pk
+        unit.conn.execute(sql_delete(table).where(owned))
     for anonymous_id, owner in list(unit.anonymous_owner.values.items()):
         if owner[0] == person.pk:
             unit.anonymous_owner.set(anonymous_id, None)
@@ -149,9 +151,9 @@ def merge_people(unit: Unit, primary: PersonState, secondary: PersonState, *, re
     adopt_email = secondary.email if primary.email is None else None
     secondary_identifiers = secondary.identifiers()
 
-    conn.execute(update(ws_events).where(ws_events.c.person_id == s).values(person_id=p))
+    conn.execute(update(ws_events).where(person_rows(conn, ws_events, s)).values(person_id=p))
     conn.execute(update(ws_devices).where(ws_devices.c.person_id == s).values(person_id=p))
-    conn.execute(update(ws_activities).where(ws_activities.c.person_id == s).values(person_id=p))
+    conn.execute(update(ws_activities).where(person_rows(conn, ws_activities, s)).values(person_id=p))
     conn.execute(update(ws_anonymous_ids).where(ws_anonymous_ids.c.person_id == s).values(person_id=p))
     held = select(ws_relationships.c.object_pk).where(ws_relationships.c.person_id == p)
     conn.execute(

@@ -32,6 +32,7 @@ from segcio.store.tables.workspace import (
 from segcio.workspace.activity import EVENT_TYPES, FAILED_TYPES
 from segcio.workspace.identity import cio_id_for, cio_object_id_for, fold_email, object_pk_for, person_pk_for
 from segcio.workspace.settings import WorkspaceSettings, load_settings
+from segcio.workspace.unit import person_rows
 
 PAGE_LIMIT_MAX = 1000
 
@@ -394,7 +395,7 @@ def events(db: Database, workspace_id: int, person_pk: int, *, limit: int = 100)
     with db.connect() as conn:
         rows = conn.execute(
             select(ws_events)
-            .where(ws_events.c.workspace_id == workspace_id, ws_events.c.person_id == person_pk)
+            .where(ws_events.c.workspace_id == workspace_id, person_rows(conn, ws_events, person_pk))
             .order_by(ws_events.c.id.desc())
             .limit(limit)
         )
@@ -585,7 +586,7 @@ def activities(
     with db.connect() as conn:
         where = [ws_activities.c.workspace_id == workspace_id]
         if person_pk is not None:
-            where.append(ws_activities.c.person_id == person_pk)
+            where.append(person_rows(conn, ws_activities, person_pk))
         if object_pk is not None:
             where.append(ws_activities.c.object_pk == object_pk)
         if type is not None:
@@ -614,8 +615,8 @@ def activities(
         include_events = (
             person_pk is not None and object_pk is None and not failed_only and (type is None or type in EVENT_TYPES)
         )
-        if include_events:
-            ewhere = [ws_events.c.workspace_id == workspace_id, ws_events.c.person_id == person_pk]
+        if include_events and person_pk is not None:
+            ewhere = [ws_events.c.workspace_id == workspace_id, person_rows(conn, ws_events, person_pk)]
             if type is not None:
                 ewhere.append(ws_events.c.type == type)
             if name is not None:

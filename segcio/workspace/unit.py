@@ -12,10 +12,24 @@ from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from segcio import jsonutil
 from segcio.store.tables.workspace import (
+    ID_BUCKET,
     ws_activities,
     ws_anonymous_ids,
     ws_devices,
@@ -56,6 +70,17 @@ _UPDATE_OBJECT = (
     .values(attributes=bindparam("b_attributes"), timestamps=bindparam("b_timestamps"), updated_at=bindparam("b_now"))
 )
 _CLEAR_IDENTIFIERS = update(ws_people).where(ws_people.c.id == bindparam("b_pk")).values(ext_id=None, email_key=None)
+
+
+def person_rows(conn: Connection, table: Table, person_pk: int) -> ColumnElement[bool]:
+    """The condition for `person_pk`'s rows of ws_events or ws_activities: their per-person index is keyed
+    (bucket, person_id), so the person's rows are found with one index seek per id bucket in use."""
+    low = conn.execute(select(func.min(table.c.id))).scalar()
+    if low is None:
+        return false()
+    high = int(conn.execute(select(func.max(table.c.id))).scalar() or low)
+    buckets = list(range(high // ID_BUCKET, int(low) // ID_BUCKET - 1, -1))
+    return and_(table.c.bucket.in_(buckets), table.c.person_id == person_pk)
 
 
 class PersonState:
@@ -470,6 +495,7 @@ class Unit:
         self._flush_relationships()
         self._flush_objects()
         if self.events:
+            self._number(ws_events, self.events)
             self._insert_rows(ws_events, self.events)
             self.events = []
             self.buffered_anonymous.clear()
@@ -480,8 +506,26 @@ class Unit:
             conn.execute(_MERGE_ANONYMOUS, self.anonymous_merges)
             self.anonymous_merges = []
         if self.activities:
+            self._number(ws_activities, self.activities)
             self._insert_rows(ws_activities, self.activities)
             self.activities = []
+
+    def _number(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Give log rows their ids (increasing in row order) and id buckets before they are inserted."""
+        if self.is_postgres:
+            ids = sorted(
+                int(r[0])
+                for r in self.conn.exec_driver_sql(
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, {len(rows)})"
+                )
+            )
+        else:
+            # The transaction holds SQLite's write lock (as for allocate_pk): nobody else inserts meanwhile.
+            first = int(self.conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar() or 0) + 1
+            ids = list(range(first, first + len(rows)))
+        for row, pk in zip(rows, ids, strict=True):
+            row["id"] = pk
+            row["bucket"] = pk // ID_BUCKET
 
     def _insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Many rows (same keys) in one driver-level executemany: the hot path skips per-row SQL compilation."""
