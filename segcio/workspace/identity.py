@@ -69,8 +69,17 @@ def identifier_text(value: Any, field: str) -> str:
     return text
 
 
+_PLAIN_KINDS = frozenset(("id", "email", "anonymous_id"))
+
+
 def single_person_identifier(identifiers: Any, field: str = "identifiers") -> tuple[str, str]:
     """(kind, value) of a person's v2 `identifiers`: exactly one of id, email, cio_id (or anonymous_id)."""
+    if type(identifiers) is dict and len(identifiers) == 1:
+        # The common shape, one plain text identifier, answered without the checks below (same result: a
+        # non-blank string within the size limit, since UTF-8 takes at most 4 bytes a character).
+        ((kind, value),) = identifiers.items()
+        if kind in _PLAIN_KINDS and type(value) is str and len(value) * 4 <= MAX_IDENTIFIER_BYTES and value.strip():
+            return kind, value
     if not isinstance(identifiers, dict) or not identifiers:
         raise IdentifierError(field, f"{field} must be an object with one of id, email or cio_id")
     present = [k for k in ("id", "email", "cio_id", "anonymous_id", "phone") if identifiers.get(k) not in (None, "")]
