@@ -395,7 +395,7 @@ def events(db: Database, workspace_id: int, person_pk: int, *, limit: int = 100)
     with db.connect() as conn:
         rows = conn.execute(
             select(ws_events)
-            .where(ws_events.c.workspace_id == workspace_id, person_rows(conn, ws_events, person_pk))
+            .where(ws_events.c.workspace_id + 0 == workspace_id, person_rows(conn, ws_events, person_pk))
             .order_by(ws_events.c.id.desc())
             .limit(limit)
         )
@@ -586,7 +586,9 @@ def activities(
     with db.connect() as conn:
         where = [ws_activities.c.workspace_id == workspace_id]
         if person_pk is not None:
-            where.append(person_rows(conn, ws_activities, person_pk))
+            # `+ 0` keeps the workspace term out of index selection: SQLite otherwise walked the workspace's
+            # (workspace_id, type, id) index rather than seek once per bucket.
+            where = [ws_activities.c.workspace_id + 0 == workspace_id, person_rows(conn, ws_activities, person_pk)]
         if object_pk is not None:
             where.append(ws_activities.c.object_pk == object_pk)
         if type is not None:
@@ -616,7 +618,7 @@ def activities(
             person_pk is not None and object_pk is None and not failed_only and (type is None or type in EVENT_TYPES)
         )
         if include_events and person_pk is not None:
-            ewhere = [ws_events.c.workspace_id == workspace_id, person_rows(conn, ws_events, person_pk)]
+            ewhere = [ws_events.c.workspace_id + 0 == workspace_id, person_rows(conn, ws_events, person_pk)]
             if type is not None:
                 ewhere.append(ws_events.c.type == type)
             if name is not None:

@@ -145,3 +145,24 @@ def test_merge_by_cio_id_and_malformed_parties(ws: Workspace) -> None:
     assert len(everyone(ws)) == 1
     bad = apply1(ws, merge({"id": "p", "email": "x@example.com"}, {"id": "s"}))
     assert bad.reason == "invalid" and bad.field == "primary"
+
+
+def test_a_persons_log_spans_id_buckets_for_reads_merges_and_deletes(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Buckets of 2 ids: each person's events and activities end up in many buckets, interleaved with others'.
+    monkeypatch.setattr("segcio.workspace.unit.ID_BUCKET", 2)
+    for n in range(5):
+        ws.apply(
+            [by_id("u1", n=n), event({"id": "u1"}, name=f"a{n}"), by_id("u2", n=n), event({"id": "u2"}, name=f"b{n}")]
+        )
+    u1, u2 = must(ws, id="u1").pk, must(ws, id="u2").pk
+    assert sorted(e.name for e in queries.events(ws.db, ws.workspace_id, u1)) == [f"a{n}" for n in range(5)]
+    assert len(log(ws, person_pk=u1, type="attribute_change")) == 5
+    assert len(log(ws, person_pk=u1, type="event")) == 5
+    assert apply1(ws, merge({"id": "u1"}, {"id": "u2"})).ok
+    assert len(queries.events(ws.db, ws.workspace_id, u1)) == 10
+    assert queries.events(ws.db, ws.workspace_id, u2) == [] and log(ws, person_pk=u2) == []
+    assert len(log(ws, person_pk=u1, type="attribute_change")) == 10
+    assert apply1(ws, act("delete", id="u1")).ok
+    assert queries.events(ws.db, ws.workspace_id, u1) == [] and log(ws, person_pk=u1) == []
