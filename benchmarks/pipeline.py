@@ -129,6 +129,14 @@ def end_to_end(name: str, events: int, serve: Serve) -> dict[str, Any]:
     }
 
 
+def local_sqlite(events: int) -> dict[str, Any]:
+    serve = Serve(Path(tempfile.mkdtemp()))
+    try:
+        return end_to_end("local-sqlite", events, serve)
+    finally:
+        serve.stop()
+
+
 def postgres(events: int, url: str, workers: int) -> dict[str, Any]:
     import sqlalchemy as sa
 
@@ -256,7 +264,7 @@ def main() -> None:
     parser.add_argument("--only", default="")
     args = parser.parse_args()
     runs = {
-        "local-sqlite": lambda: end_to_end("local-sqlite", args.events, Serve(Path(tempfile.mkdtemp()))),
+        "local-sqlite": lambda: local_sqlite(args.events),
         "local-postgres-1": lambda: postgres(args.events, args.postgres, 1),
         "local-postgres-3": lambda: postgres(args.events, args.postgres, 3),
         "remote": lambda: remote(min(args.events, 20_000)),
