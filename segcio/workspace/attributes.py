@@ -76,13 +76,15 @@ def event_time(value: Any, default: float) -> float | None:
 def value_size(value: Any) -> int:
     if isinstance(value, str):
         return len(value.encode())
+    if type(value) is int and -(10**15) < value < 10**15:
+        return len(str(value))  # what JSON writes for it
     return len(jsonutil.dumpb(value))
 
 
 def name_problem(name: str, reserved: frozenset[str] = frozenset()) -> str | None:
     if not name:
         return "attribute names cannot be empty"
-    if len(name.encode()) > MAX_NAME_BYTES:
+    if len(name) * 4 > MAX_NAME_BYTES and len(name.encode()) > MAX_NAME_BYTES:  # UTF-8: at most 4 bytes a character
         return f"attribute name is longer than {MAX_NAME_BYTES} bytes; shorten it"
     if name in reserved:
         return f"{name!r} is reserved and cannot be used as an attribute name; rename it"
