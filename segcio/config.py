@@ -31,7 +31,7 @@ class Settings:
     max_backlog: int = 5_000_000
     # Run the router/delivery workers inside `segcio serve`.
     run_workers: bool = True
-    # HTTP server processes sharing the port (ingestion parses JSON on every core).
+    # HTTP server processes sharing the port; PostgreSQL only (on SQLite one process appends to the event log).
     processes: int = 1
     anonymous_retention_days: int = 30
     log_level: str = "info"
