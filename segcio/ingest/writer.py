@@ -55,16 +55,16 @@ class WriteRequest:
 class EventWriter:
     """A thread that commits queued write requests in groups."""
 
-    def __init__(self, db: Database, log: EventLog) -> None:
+    def __init__(self, db: Database, event_log: EventLog) -> None:
         self._db = db
-        self.log = log
+        self.event_log = event_log
         self._queue: queue.Queue[WriteRequest | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="segcio-ingest-writer", daemon=True)
         self._started = False
 
     def start(self) -> None:
         if not self._started:
-            self.log.open()
+            self.event_log.open()
             self._started = True
             self._thread.start()
 
@@ -73,7 +73,7 @@ class EventWriter:
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._started = False
-            self.log.close()
+            self.event_log.close()
 
     async def write(self, request: WriteRequest) -> None:
         """Queue a request and wait until it is durably committed (a known messageId is counted, not stored)."""
@@ -106,12 +106,12 @@ class EventWriter:
                 for scope, deltas in counts.items():
                     increment(conn, scope, deltas)
         except Exception as exc:  # the clients get 503 and retry; nothing was acknowledged
-            self.log.rolled_back()
+            self.event_log.rolled_back()
             log.exception("ingest commit failed")
             for request in group:
                 request.future.set_exception(exc)
             return
-        self.log.committed()
+        self.event_log.committed()
         for deltas in counts.values():
             metrics.ingest_messages.labels("accepted").inc(deltas["accepted"])
             metrics.ingest_messages.labels("deduplicated").inc(deltas["deduplicated"])
@@ -140,7 +140,7 @@ class EventWriter:
             )
         for scope, rows in rows_by_scope.items():
             if rows:
-                stored = self.log.append(conn, rows)
+                stored = self.event_log.append(conn, rows)
                 counts[scope]["accepted"] += stored
                 counts[scope]["deduplicated"] += len(rows) - stored
         if rejected:
