@@ -26,6 +26,8 @@ _DAYJS = re.compile(
     r"^(\d{4})[-/]?(\d{1,2})?[-/]?(\d{0,2})[Tt\s]*(\d{1,2})?:?(\d{1,2})?:?(\d{1,2})?[.:]?(\d+)?$", re.ASCII
 )
 _LEGACY_TOKEN = re.compile(r"(\d+)|([A-Za-z]+)|(\s+)|(.)", re.S | re.ASCII)
+# Characters V8's legacy date scanner does not skip (checked against Node: "1{1" is NaN, "1;1" a date).
+_LEGACY_REFUSED = frozenset("{}[]^_|~`\\")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 # Zone words V8's legacy parser knows (offset in minutes).
@@ -123,6 +125,8 @@ def _parse_legacy(text: str) -> float | None:
             continue
         if depth:
             continue
+        if sym and (sym in _LEGACY_REFUSED or not sym.isascii()):  # V8's scanner stops at these: not a date
+            return None
         if num:
             nxt = tokens[i][3] if i < len(tokens) else ""
             if nxt == ":" and time is None:
