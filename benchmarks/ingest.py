@@ -185,22 +185,70 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def descendants(pid: int) -> list[int]:
+    """A process and every process below it (server processes, the ingest workers' fork server, its workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        children = subprocess.run(["pgrep", "-P", str(current)], capture_output=True, text=True).stdout.split()
+        todo.extend(map(int, children))
+    return found
+
+
 def tree_cpu_seconds(pid: int) -> float:
-    """User+system CPU time of a process and its children (the server processes)."""
+    """User+system CPU time of the server and the processes below it."""
     ticks = os.sysconf("SC_CLK_TCK")
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     total = 0.0
-    for p in [pid, *map(int, children)]:
-        with open(f"/proc/{p}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
+    for p in descendants(pid):
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
         total += (int(fields[11]) + int(fields[12])) / ticks
     return total
 
 
 def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and its children (the server processes)."""
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return rss_mb(pid) + sum(rss_mb(int(c)) for c in children)
+    """RSS of the server and the processes below it, summed: pages they share count once per process, so this
+    is an upper bound of the memory they use together."""
+    total = 0.0
+    for p in descendants(pid):
+        try:
+            total += rss_mb(p)
+        except FileNotFoundError:
+            continue
+    return total
+
+
+def writer_totals(port: int) -> dict[str, float]:
+    """Sums and counts of the server's group-commit histograms, from /metrics."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    totals: dict[str, float] = {}
+    pattern = r'^segcio_ingest_(writer_seconds|group_events)_(sum|count)(?:\{phase="(\w+)"\})? (\S+)$'
+    for name, kind, phase, value in re.findall(pattern, text, re.M):
+        totals[f"{name}:{phase}:{kind}"] = float(value)
+    return totals
+
+
+def writer_summary(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """Where the group-commit writer spent the measured window: a writer busy near 1.0 is the bottleneck."""
+    delta = {key: after.get(key, 0.0) - before.get(key, 0.0) for key in after}
+    groups = delta.get("group_events::count", 0.0)
+    summary: dict[str, float] = {
+        "groups": groups,
+        "events_per_group": round(delta.get("group_events::sum", 0.0) / groups) if groups else 0,
+    }
+    busy = 0.0
+    for phase in ("insert", "commit", "checkpoint"):
+        spent = delta.get(f"writer_seconds:{phase}:sum", 0.0)
+        busy += spent
+        summary[f"{phase}_ms_per_group"] = round(spent * 1000 / groups, 2) if groups else 0
+    summary["busy"] = round(busy / seconds, 3)
+    return summary
 
 
 def main() -> None:
@@ -264,11 +312,13 @@ def main() -> None:
         while time.time() < start_at:
             time.sleep(0.01)
         cpu_before = tree_cpu_seconds(server.pid)
+        writer_before = writer_totals(port)
         while time.time() < start_at + args.seconds:
             time.sleep(1)
             if time.time() > start_at:
                 rss_samples.append(tree_rss_mb(server.pid))
         cpu_used = tree_cpu_seconds(server.pid) - cpu_before
+        writer = writer_summary(writer_before, writer_totals(port), args.seconds) if args.processes == 1 else {}
         results = [queue.get() for _ in procs]
         for p in procs:
             p.join()
@@ -294,6 +344,7 @@ def main() -> None:
                 "events_per_server_cpu_second": round(requests * EVENTS_PER_REQUEST / cpu_used) if cpu_used else None,
                 "client_cpu_seconds": round(sum(r["cpu"] for r in results), 2),
                 "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
+                "writer": writer,
             }
         )
     )

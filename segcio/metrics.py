@@ -19,6 +19,20 @@ ingest_latency = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     registry=registry,
 )
+ingest_writer = Histogram(
+    "segcio_ingest_writer_seconds",
+    "Time the event log's group-commit writer spends per group, by phase: insert (the group's rows), commit "
+    "(until durable) and checkpoint (SQLite: what the writer copies of the WAL itself).",
+    ["phase"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+    registry=registry,
+)
+ingest_group_events = Histogram(
+    "segcio_ingest_group_events",
+    "Events per group commit of the event log (the requests waiting when the writer begins share one).",
+    buckets=(1, 10, 100, 500, 1000, 2500, 5000, 10000, 20000),
+    registry=registry,
+)
 backlog = Gauge(
     "segcio_backlog_events", "Events not yet fully delivered, by destination.", ["destination"], registry=registry
 )

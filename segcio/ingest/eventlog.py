@@ -7,12 +7,15 @@ are remembered in memory (see dedupe.py), so the log needs no index keyed by ran
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import itertools
 import os
 import time
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -22,6 +25,7 @@ from sqlalchemy.dialects import postgresql
 from segcio import metrics
 from segcio.ingest.dedupe import DEFAULT_CAPACITY, RecentMessageIds
 from segcio.store import Database
+from segcio.store.checkpoint import WalCheckpointer
 from segcio.store.tables.core import events
 
 EVENT_COLUMNS = ("source_id", "message_id", "type", "user_id", "anonymous_id", "partition", "received_at", "body")
@@ -37,6 +41,10 @@ ROWS_PER_STATEMENT = 512
 class EventLog(Protocol):
     def open(self) -> None: ...
 
+    def transaction(self) -> contextlib.AbstractContextManager[Connection]:
+        """A write transaction of the appender, committed on success."""
+        ...
+
     def append(self, conn: Connection, rows: list[EventRow]) -> int:
         """Insert the rows not already in the log (inside the caller's transaction); returns how many."""
         ...
@@ -51,18 +59,22 @@ class EventLog(Protocol):
 def event_log(db: Database, dedupe_window_seconds: float, dedupe_capacity: int = DEFAULT_CAPACITY) -> EventLog:
     if db.is_sqlite:
         return SqliteEventLog(db, RecentMessageIds(dedupe_window_seconds, dedupe_capacity))
-    return IndexedEventLog()
+    return IndexedEventLog(db)
 
 
 class IndexedEventLog:
     """The database's unique index on (source_id, message_id) decides."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database) -> None:
+        self._db = db
         # RETURNING counts what was new (executemany rowcount is not reliable on psycopg).
         self._insert = postgresql.insert(events).on_conflict_do_nothing().returning(events.c.seq)
 
     def open(self) -> None:
         pass
+
+    def transaction(self) -> contextlib.AbstractContextManager[Connection]:
+        return self._db.begin()
 
     def append(self, conn: Connection, rows: list[EventRow]) -> int:
         return len(conn.execute(self._insert, [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows]).all())
@@ -78,7 +90,8 @@ class IndexedEventLog:
 
 
 class SqliteEventLog:
-    """The only appender of a SQLite log; message ids of the dedupe window are remembered in memory."""
+    """The only appender of a SQLite log, on a connection of its own; message ids of the dedupe window are
+    remembered in memory, and the WAL is checkpointed beside the appender (store/checkpoint.py)."""
 
     def __init__(self, db: Database, recent: RecentMessageIds) -> None:
         self._db = db
@@ -86,11 +99,29 @@ class SqliteEventLog:
         self._pending: array[int] = array("q")
         self._pending_set: set[int] = set()
         self._lock: IO[bytes] | None = None
+        self._conn: Connection | None = None
+        self._checkpointer: WalCheckpointer | None = None
 
     def open(self) -> None:
         self._lock = _lock_appender(self._db)
         with self._db.connect() as conn:
             self.recent.load(conn)
+        self._conn = self._db.writer_connection()
+        # A multi-row INSERT keeps a statement journal (the pages it changed, to undo it alone on a constraint
+        # error); on disk, that is a temporary file written during every group.
+        self._conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        path = _database_path(self._db)
+        if path is not None:
+            self._conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = WalCheckpointer(path)
+            self._checkpointer.start()
+        self._conn.commit()  # the statements began SQLAlchemy's transaction
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        assert self._conn is not None, "open() first"
+        with self._conn.begin():
+            yield self._conn
 
     def append(self, conn: Connection, rows: list[EventRow]) -> int:
         self.recent.expire(time.time())
@@ -117,6 +148,10 @@ class SqliteEventLog:
         self._forget_pending()
         metrics.dedupe_ids.set(len(self.recent))
         metrics.dedupe_window.set(self.recent.effective_window(now))
+        if self._checkpointer is not None and self._conn is not None:
+            raw = self._conn.connection.driver_connection
+            assert raw is not None
+            self._checkpointer.committed(raw)
 
     def rolled_back(self) -> None:
         self._forget_pending()
@@ -126,6 +161,12 @@ class SqliteEventLog:
         self._pending_set = set()
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
         if self._lock is not None:
             self._lock.close()
             self._lock = None
@@ -155,8 +196,8 @@ def _multi_row_insert(rows: int) -> str:
 def _lock_appender(db: Database) -> IO[bytes] | None:
     """Hold `<database>.ingest-lock` while this process appends; a second appender is refused, since it could
     not know which message ids the first one stored."""
-    path = db.url.split("///", 1)[1] if "///" in db.url else ""
-    if path in ("", ":memory:"):  # an in-memory database belongs to this process alone
+    path = _database_path(db)
+    if path is None:  # an in-memory database belongs to this process alone
         return None
     handle = open(Path(f"{path}.ingest-lock"), "wb")  # noqa: SIM115  (held open until close())
     try:
@@ -171,3 +212,9 @@ def _lock_appender(db: Database) -> IO[bytes] | None:
     handle.write(str(os.getpid()).encode())
     handle.flush()
     return handle
+
+
+def _database_path(db: Database) -> str | None:
+    """The SQLite database's file, None for an in-memory one."""
+    path = db.url.split("///", 1)[1] if "///" in db.url else ""
+    return None if path in ("", ":memory:") else path

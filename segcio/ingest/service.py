@@ -35,7 +35,7 @@ class IngestService:
         self.db = db
         self.sources = SourceDirectory(db)
         self.suppressions = SuppressionSet(db)
-        self.writer = EventWriter(db, event_log(db, dedupe_window_seconds, dedupe_capacity))
+        self.writer = EventWriter(event_log(db, dedupe_window_seconds, dedupe_capacity))
         self.max_batch_messages = max_batch_messages
 
     def start(self) -> None:

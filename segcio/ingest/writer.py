@@ -20,7 +20,6 @@ from sqlalchemy import Connection, insert
 
 from segcio import metrics
 from segcio.ingest.eventlog import EventLog, EventRow
-from segcio.store import Database
 from segcio.store.counters import increment
 from segcio.store.tables.core import rejected_events
 
@@ -55,8 +54,7 @@ class WriteRequest:
 class EventWriter:
     """A thread that commits queued write requests in groups."""
 
-    def __init__(self, db: Database, event_log: EventLog) -> None:
-        self._db = db
+    def __init__(self, event_log: EventLog) -> None:
         self.event_log = event_log
         self._queue: queue.Queue[WriteRequest | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="segcio-ingest-writer", daemon=True)
@@ -100,18 +98,22 @@ class EventWriter:
             self._commit(group)
 
     def _commit(self, group: list[WriteRequest]) -> None:
+        started = time.perf_counter()
         try:
-            with self._db.begin() as conn:
+            with self.event_log.transaction() as conn:
                 counts = self._store(conn, group)
                 for scope, deltas in counts.items():
                     increment(conn, scope, deltas)
+                inserted = time.perf_counter()
         except Exception as exc:  # the clients get 503 and retry; nothing was acknowledged
             self.event_log.rolled_back()
             log.exception("ingest commit failed")
             for request in group:
                 request.future.set_exception(exc)
             return
+        committed = time.perf_counter()
         self.event_log.committed()
+        _observe(group, started, inserted, committed)
         for deltas in counts.values():
             metrics.ingest_messages.labels("accepted").inc(deltas["accepted"])
             metrics.ingest_messages.labels("deduplicated").inc(deltas["deduplicated"])
@@ -146,3 +148,10 @@ class EventWriter:
         if rejected:
             conn.execute(insert(rejected_events), rejected)
         return counts
+
+
+def _observe(group: list[WriteRequest], started: float, inserted: float, committed: float) -> None:
+    metrics.ingest_writer.labels("insert").observe(inserted - started)
+    metrics.ingest_writer.labels("commit").observe(committed - inserted)
+    metrics.ingest_writer.labels("checkpoint").observe(time.perf_counter() - committed)
+    metrics.ingest_group_events.observe(sum(len(request.rows) for request in group))

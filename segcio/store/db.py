@@ -61,6 +61,13 @@ class Database:
             finally:
                 conn.info.pop(_IMMEDIATE, None)
 
+    def writer_connection(self) -> Connection:
+        """A connection kept by one long-lived writer (the caller closes it); on SQLite its transactions
+        begin IMMEDIATE, as `begin()` does."""
+        conn = self.engine.connect()
+        conn.info[_IMMEDIATE] = True
+        return conn
+
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
