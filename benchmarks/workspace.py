@@ -8,6 +8,15 @@ SEGCIO_TEST_POSTGRES_URL is set, PostgreSQL.
 
     python benchmarks/workspace.py                 # SQLite (+ PostgreSQL) up to 1,000,000 people
     python benchmarks/workspace.py --people 100000 # a shorter run
+
+Growing the workspace to 1,000,000 people takes minutes. To time code changes at one size repeatedly, save the
+SQLite database as it is before each timed window, then time windows on copies of it:
+
+    python benchmarks/workspace.py --backend sqlite --save-db DIR   # also writes DIR/people-<N>.db (+ .mix)
+    python benchmarks/workspace.py --from-db DIR/people-1000000.db  # one timed window on a copy (in --tmp-dir)
+
+`--from-db` applies `--warmup` untimed batches first (the page caches of a full run are warm when it times), so
+its figures are close to, not the same as, those of a full run; compare runs of the same mode.
 """
 
 from __future__ import annotations
@@ -15,8 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import random
 import secrets
+import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -140,10 +152,68 @@ class Mix:
     def batch(self, size: int) -> list[dict[str, Any]]:
         return [self.op() for _ in range(size)]
 
+    def state(self) -> dict[str, Any]:
+        return {"rng": self.rng.getstate(), **{k: v for k, v in vars(self).items() if k != "rng"}}
 
-def run(db: Database, target: int, batch: int, new_share: float, analyze: bool = False) -> list[dict[str, Any]]:
+    @classmethod
+    def restored(cls, state: dict[str, Any]) -> Mix:
+        mix = cls(0, state["new_share"])
+        mix.rng.setstate(state["rng"])
+        for key in ("people", "anonymous", "event_seq"):
+            setattr(mix, key, state[key])
+        return mix
+
+
+def save_db(db: Database, workspace_id: int, mix: Mix, directory: Path, checkpoint: int) -> None:
+    """Copy the SQLite database (WAL checkpointed into it) and the generator's state for --from-db."""
+    path = Path(db.url.split("///", 1)[1])
+    with db.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"people-{checkpoint}.db"
+    with sqlite3.connect(path) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    target.with_suffix(".mix").write_bytes(pickle.dumps({"workspace_id": workspace_id, "mix": mix.state()}))
+
+
+def run_from(db: Database, saved: dict[str, Any], batch: int, warmup: int) -> list[dict[str, Any]]:
+    """One timed window on a saved database (see --from-db)."""
+    ws = Workspace(db, saved["workspace_id"])
+    tuning.tune_for_serving()
+    mix = Mix.restored(saved["mix"])
+    for _ in range(warmup):
+        ws.apply(mix.batch(batch))
+    return [timed_window(ws, mix, batch)]
+
+
+def timed_window(ws: Workspace, mix: Mix, batch: int) -> dict[str, Any]:
+    batches = [mix.batch(batch) for _ in range(WINDOW_OPS // batch)]
+    applied, started, cpu = 0, time.perf_counter(), time.process_time()
+    for ops in batches:
+        ws.apply(ops)
+        applied += len(ops)
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu
+    figure = {
+        "people": mix.people,
+        "ops": applied,
+        "seconds": round(seconds, 3),
+        "ops_per_s": round(applied / seconds),
+        # This process's CPU time (for SQLite it includes the database engine): a figure that a busy,
+        # shared machine distorts less than wall-clock time.
+        "ops_per_cpu_s": round(applied / cpu_seconds),
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+    print(json.dumps({"progress": figure}), file=sys.stderr, flush=True)
+    return figure
+
+
+def run(
+    db: Database, target: int, batch: int, new_share: float, analyze: bool = False, save_to: Path | None = None
+) -> list[dict[str, Any]]:
     with db.begin() as conn:
-        ws = Workspace(db, create_workspace(conn, "bench"))
+        workspace_id = create_workspace(conn, "bench")
+    ws = Workspace(db, workspace_id)
     # As `segcio serve` does once start-up is done (its router applies workspace operations in that process).
     tuning.tune_for_serving()
     mix = Mix(7, new_share)
@@ -155,30 +225,13 @@ def run(db: Database, target: int, batch: int, new_share: float, analyze: bool =
         while mix.people < checkpoint - WINDOW_OPS * new_share // 2:
             ws.apply(mix.batch(batch))
         fill += time.perf_counter() - started
+        if save_to is not None and db.is_sqlite:
+            save_db(db, workspace_id, mix, save_to, checkpoint)
         if analyze and db.is_postgres:
             # What autovacuum does on a server that has it on: planner statistics for the grown tables.
             with db.begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
-        batches = [mix.batch(batch) for _ in range(WINDOW_OPS // batch)]
-        applied, started, cpu = 0, time.perf_counter(), time.process_time()
-        for ops in batches:
-            ws.apply(ops)
-            applied += len(ops)
-        seconds = time.perf_counter() - started
-        cpu_seconds = time.process_time() - cpu
-        figures.append(
-            {
-                "people": mix.people,
-                "ops": applied,
-                "seconds": round(seconds, 3),
-                "ops_per_s": round(applied / seconds),
-                # This process's CPU time (for SQLite it includes the database engine): a figure that a busy,
-                # shared machine distorts less than wall-clock time.
-                "ops_per_cpu_s": round(applied / cpu_seconds),
-                "load_average": round(os.getloadavg()[0], 2),
-            }
-        )
-        print(json.dumps({"progress": figures[-1]}), file=sys.stderr, flush=True)
+        figures.append(timed_window(ws, mix, batch))
     return figures
 
 
@@ -191,12 +244,26 @@ def main() -> None:
     parser.add_argument(
         "--analyze", action="store_true", help="PostgreSQL: ANALYZE before each timed window (as autovacuum would)"
     )
+    parser.add_argument("--save-db", type=Path, help="SQLite: save the database before each timed window here")
+    parser.add_argument("--from-db", type=Path, help="SQLite: time one window on a copy of a --save-db database")
+    parser.add_argument("--warmup", type=int, default=10, help="--from-db: untimed batches before the window")
+    parser.add_argument("--tmp-dir", type=Path, help="where the benchmark's SQLite database lives (default: system)")
     args = parser.parse_args()
     out: dict[str, Any] = {"benchmark": "workspace apply", "batch": args.batch, "new_share": args.new_share}
-    if args.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
+    if args.from_db is not None:
+        saved = pickle.loads(args.from_db.with_suffix(".mix").read_bytes())
+        out["new_share"] = saved["mix"]["new_share"]
+        with tempfile.TemporaryDirectory(dir=args.tmp_dir) as tmp:
+            shutil.copyfile(args.from_db, Path(tmp) / "bench.db")
             db = open_database(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            out["sqlite"] = run(db, args.people, args.batch, args.new_share)
+            out["sqlite"] = run_from(db, saved, args.batch, args.warmup)
+            db.dispose()
+        print(json.dumps(out, indent=2))
+        return
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(dir=args.tmp_dir) as tmp:
+            db = open_database(f"sqlite:///{Path(tmp) / 'bench.db'}")
+            out["sqlite"] = run(db, args.people, args.batch, args.new_share, save_to=args.save_db)
             db.dispose()
     pg = os.environ.get("SEGCIO_TEST_POSTGRES_URL", "")
     if args.backend in ("postgres", "both") and pg:
