@@ -183,12 +183,16 @@ def _record_failure(unit: Unit, op: dict[str, Any], failure: OpFailure) -> None:
 
 
 def _prefetch(unit: Unit, operations: list[dict[str, Any]]) -> None:
-    """Load everything the batch will look up with a few bulk queries."""
+    """Load everything the batch will look up with a few bulk queries (one pass over the operations)."""
     ids: list[str] = []
     emails: list[str] = []
     pks: list[int] = []
     event_ids: list[str] = []
     anonymous_ids: list[str] = []
+    tokens: list[str] = []
+    related_refs: list[Any] = []  # person identifiers whose relationships the batch may change
+    object_refs: list[tuple[int, str]] = []
+    sinks = {"id": ids.append, "email": emails.append, "anonymous_id": anonymous_ids.append}
 
     def note(identifiers: Any) -> None:
         if not isinstance(identifiers, dict):
@@ -197,81 +201,67 @@ def _prefetch(unit: Unit, operations: list[dict[str, Any]]) -> None:
             if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
                 continue
             value = str(value)
-            if key == "id":
-                ids.append(value)
-            elif key == "email":
-                emails.append(value)
+            sink = sinks.get(key)
+            if sink is not None:
+                sink(value)
             elif key == "cio_id":
                 pk = person_pk_for(value[4:] if value.startswith("cio_") else value)
                 if pk is not None:
                     pks.append(pk)
-            elif key == "anonymous_id":
-                anonymous_ids.append(value)
+
+    def note_object(ref: Any) -> None:
+        if isinstance(ref, dict) and isinstance(ref.get("object_id"), str):
+            type_id = str(ref.get("object_type_id", "1"))
+            if type_id.isdigit():
+                object_refs.append((int(type_id), ref["object_id"]))
 
     for op in operations:
         if not isinstance(op, dict):
             continue
-        note(op.get("identifiers"))
-        if op.get("action") == "merge":
+        kind, action, identifiers = op.get("type"), op.get("action"), op.get("identifiers")
+        note(identifiers)
+        if action == "merge":
             note(op.get("primary"))
             note(op.get("secondary"))
-        attrs = op.get("attributes")
-        if op.get("type") == "person" and isinstance(attrs, dict):
-            if op.get("action") == "identify":
-                note({k: attrs.get(k) for k in ("id", "email", "anonymous_id") if k in attrs})
-            if op.get("action") in ("event", "page", "screen") and isinstance(op.get("id"), str):
+        elif action in ("event", "page", "screen"):
+            if isinstance(op.get("id"), str):
                 event_ids.append(op["id"])
-        elif op.get("action") in ("event", "page", "screen") and isinstance(op.get("id"), str):
-            event_ids.append(op["id"])
+        elif action in ("add_device", "delete_device"):
+            device = op.get("device")
+            if isinstance(device, dict):
+                tokens.append(str(device.get("token", device.get("id"))))
+        if kind == "person" and action == "identify":
+            attrs = op.get("attributes")
+            if isinstance(attrs, dict) and ("id" in attrs or "email" in attrs or "anonymous_id" in attrs):
+                note({k: attrs.get(k) for k in ("id", "email", "anonymous_id") if k in attrs})
+        elif kind == "object":
+            note_object(identifiers)
         relationships = op.get("cio_relationships")
-        for entry in relationships if isinstance(relationships, list) else ():
-            if isinstance(entry, dict):
-                note(entry.get("identifiers"))
+        if isinstance(relationships, list):
+            entries = [e.get("identifiers") for e in relationships if isinstance(e, dict)]
+            for entry in entries:
+                note(entry)
+            if relationships:
+                related_refs.extend([identifiers] if kind == "person" else entries)
+            if kind == "person":
+                for entry in entries:
+                    note_object(entry)
     unit.prefetch_people(ids, emails, pks)
-    tokens = [
-        str(op["device"].get("token", op["device"].get("id")))
-        for op in operations
-        if isinstance(op, dict)
-        and op.get("action") in ("add_device", "delete_device")
-        and isinstance(op.get("device"), dict)
-    ]
     if tokens:
         unit.devices.prefetch(tokens)
     related: list[int] = []
-    for op in operations:
-        if not isinstance(op, dict) or not op.get("cio_relationships") or not isinstance(op["cio_relationships"], list):
-            continue
-        refs = (
-            [op.get("identifiers")]
-            if op.get("type") == "person"
-            else [e.get("identifiers") for e in op["cio_relationships"] if isinstance(e, dict)]
-        )
-        for ref in refs:
-            if isinstance(ref, dict) and len(ref) == 1:
-                ((kind, value),) = ref.items()
-                if isinstance(value, str) and kind in ("id", "email", "cio_id"):
-                    found = unit.find(kind, value)
-                    if found is not None:
-                        related.append(found.pk)
+    for ref in related_refs:
+        if isinstance(ref, dict) and len(ref) == 1:
+            ((key, value),) = ref.items()
+            if isinstance(value, str) and key in ("id", "email", "cio_id"):
+                found = unit.find(key, value)
+                if found is not None:
+                    related.append(found.pk)
     if related:
         unit.prefetch_relationships(related)
-    object_refs: list[tuple[int, str]] = []
-    for op in operations:
-        if not isinstance(op, dict):
-            continue
-        refs = [op.get("identifiers")] if op.get("type") == "object" else []
-        if op.get("type") == "person" and isinstance(op.get("cio_relationships"), list):
-            refs += [e.get("identifiers") for e in op["cio_relationships"] if isinstance(e, dict)]
-        for ref in refs:
-            if isinstance(ref, dict) and isinstance(ref.get("object_id"), str):
-                type_id = str(ref.get("object_type_id", "1"))
-                if type_id.isdigit():
-                    object_refs.append((int(type_id), ref["object_id"]))
     if object_refs:
         objects.prefetch_objects(unit, object_refs)
-    unit.suppressed_ids.prefetch(ids)
-    if unit.settings.email_is_identifier:
-        unit.suppressed_emails.prefetch(fold_email(e) for e in emails)
+    unit.prefetch_suppressed(ids, [fold_email(e) for e in emails] if unit.settings.email_is_identifier else [])
     if event_ids:
         unit.seen_event_ids.prefetch(event_ids)
     if anonymous_ids:

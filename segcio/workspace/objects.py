@@ -155,12 +155,12 @@ def prefetch_objects(unit: Unit, refs: list[tuple[int, str]]) -> None:
         names = sorted(wanted)
         for start in range(0, len(names), 500):
             chunk = names[start : start + 500]
-            rows = unit.conn.execute(
-                select(ws_objects).where(
-                    ws_objects.c.workspace_id == unit.ws,
-                    ws_objects.c.type_id == type_id,
-                    ws_objects.c.object_id.in_(chunk),
-                )
+            rows = unit.rows_in(
+                "id, type_id, object_id, attributes, timestamps FROM ws_objects",
+                "object_id",
+                chunk,
+                "AND type_id = ?",
+                (type_id,),
             )
             for row in rows:
                 _remember(unit, _object_from_row(row))

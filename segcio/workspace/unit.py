@@ -21,9 +21,7 @@ from sqlalchemy import (
     delete,
     false,
     func,
-    insert,
     select,
-    text,
     update,
 )
 
@@ -43,32 +41,22 @@ from segcio.workspace.settings import WorkspaceSettings
 
 CHUNK = 500
 
+# Statements every batch runs, as driver-level SQL (`?` marks; `%s` on PostgreSQL, see Unit._sql).
+# Device updates set only the changing columns: SQLite rewrites the primary-key entry of every row whose key
+# columns an UPDATE sets.
 _UPDATE_DEVICE = (
-    update(ws_devices)
-    .where(ws_devices.c.workspace_id == bindparam("b_ws"), ws_devices.c.token == bindparam("b_token"))
-    .values({c: bindparam(c) for c in ("person_id", "platform", "last_used", "attributes", "updated_at")})
+    "UPDATE ws_devices SET person_id = ?, platform = ?, last_used = ?, attributes = ?, updated_at = ? "
+    "WHERE workspace_id = ? AND token = ?"
 )
 _UPDATE_RELATIONSHIP = (
-    update(ws_relationships)
-    .where(ws_relationships.c.person_id == bindparam("b_person"), ws_relationships.c.object_pk == bindparam("b_object"))
-    .values(attributes=bindparam("b_attributes"), updated_at=bindparam("b_now"))
+    "UPDATE ws_relationships SET attributes = ?, updated_at = ? WHERE person_id = ? AND object_pk = ?"
 )
 _INSERT_SQL: dict[tuple[str, tuple[str, ...], bool], str] = {}
 _MERGE_ANONYMOUS = (
-    update(ws_events)
-    .where(
-        ws_events.c.workspace_id == bindparam("b_ws"),
-        ws_events.c.anonymous_id == bindparam("b_anonymous_id"),
-        ws_events.c.person_id.is_(None),
-        ws_events.c.received_at >= bindparam("b_oldest"),
-    )
-    .values(person_id=bindparam("b_person"))
+    "UPDATE ws_events SET person_id = ? "
+    "WHERE workspace_id = ? AND anonymous_id = ? AND person_id IS NULL AND received_at >= ?"
 )
-_UPDATE_OBJECT = (
-    update(ws_objects)
-    .where(ws_objects.c.id == bindparam("b_pk"))
-    .values(attributes=bindparam("b_attributes"), timestamps=bindparam("b_timestamps"), updated_at=bindparam("b_now"))
-)
+_UPDATE_OBJECT = "UPDATE ws_objects SET attributes = ?, timestamps = ?, updated_at = ? WHERE id = ?"
 _CLEAR_IDENTIFIERS = update(ws_people).where(ws_people.c.id == bindparam("b_pk")).values(ext_id=None, email_key=None)
 
 
@@ -178,6 +166,10 @@ class LazyMap:
             self.values.update(self._load(chunk))
             self._looked.update(chunk)
 
+    def absent(self, keys: Iterable[str]) -> None:
+        """Known not to be stored (values set meanwhile stay)."""
+        self._looked.update(keys)
+
     def get(self, key: str) -> Any:
         if key not in self._looked:
             self.prefetch([key])
@@ -246,16 +238,17 @@ class Unit:
         # By primary key, SQLite must not pick an index because it starts with workspace_id: with several ids
         # it did, and scanned every person of the workspace (`+` keeps the term out of index selection).
         workspace = "+workspace_id" if column == "id" and not self.is_postgres else "workspace_id"
+        among, params = self._among(column, values)
         sql = (
             "SELECT id, ext_id, email, email_key, attributes, timestamps, created_at, updated_at FROM ws_people "
-            f"WHERE {workspace} = {mark} AND {column} IN ({', '.join([mark] * len(values))})"
+            f"WHERE {workspace} = {mark} AND {among}"
         )
         if self.is_postgres:
             # Lock in a stable order so concurrent batches sharing people wait instead of deadlocking.
             sql += " ORDER BY id FOR UPDATE"
         loads = jsonutil.loads
         for pk, ext_id, email, email_key, attributes, timestamps, created_at, updated_at in self.conn.exec_driver_sql(
-            sql, (self.ws, *values)
+            sql, (self.ws, *params)
         ):
             if pk in self.people:
                 continue  # memory is authoritative for people already loaded
@@ -334,17 +327,17 @@ class Unit:
         pool = self._free_pks.setdefault(table.name, [])
         if not pool:
             if self.is_postgres:
-                rows = self.conn.execute(
-                    text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, 256)")
+                rows = self.conn.exec_driver_sql(
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, 256)"
                 )
                 pool.extend(sorted((int(r[0]) for r in rows), reverse=True))
             else:
                 # BEGIN IMMEDIATE holds the write lock, so nobody else allocates meanwhile; AUTOINCREMENT's
                 # high-water mark means numbers (and so cio_ids) are never reused.
-                seq = self.conn.execute(
-                    text("SELECT seq FROM sqlite_sequence WHERE name = :name"), {"name": table.name}
+                seq = self.conn.exec_driver_sql(
+                    "SELECT seq FROM sqlite_sequence WHERE name = ?", (table.name,)
                 ).scalar()
-                high = self.conn.execute(select(func.max(table.c.id))).scalar()
+                high = self.conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar()
                 first = max(int(seq or 0), int(high or 0)) + 1
                 pool.extend(range(first + 4095, first - 1, -1))
         return pool.pop()
@@ -500,10 +493,13 @@ class Unit:
             self.events = []
             self.buffered_anonymous.clear()
         if self.new_anonymous_owners:
-            conn.execute(insert(ws_anonymous_ids), self.new_anonymous_owners)
+            self._insert_rows(ws_anonymous_ids, self.new_anonymous_owners)
             self.new_anonymous_owners = []
         if self.anonymous_merges:
-            conn.execute(_MERGE_ANONYMOUS, self.anonymous_merges)
+            conn.exec_driver_sql(
+                self._sql(_MERGE_ANONYMOUS),
+                [(m["b_person"], m["b_ws"], m["b_anonymous_id"], m["b_oldest"]) for m in self.anonymous_merges],
+            )
             self.anonymous_merges = []
         if self.activities:
             self._number(ws_activities, self.activities)
@@ -526,6 +522,10 @@ class Unit:
         for row, pk in zip(rows, ids, strict=True):
             row["id"] = pk
             row["bucket"] = pk // ID_BUCKET
+
+    def _sql(self, statement: str) -> str:
+        """A driver-level statement written with `?` marks, for this connection's driver."""
+        return statement.replace("?", "%s") if self.is_postgres else statement
 
     def _insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Many rows (same keys) in one driver-level executemany: the hot path skips per-row SQL compilation."""
@@ -555,21 +555,15 @@ class Unit:
             for token, d in dirty
         ]
         fresh = [row for row, (_, d) in zip(rows, dirty, strict=True) if d.new]
-        # Only the changing columns: keys named like columns (workspace_id, token) would be SET too, and SQLite
-        # rewrites the primary-key entry of every row whose key columns an UPDATE sets.
         known = [
-            {
-                "b_ws": self.ws,
-                "b_token": row["token"],
-                **{c: row[c] for c in ("person_id", "platform", "last_used", "attributes", "updated_at")},
-            }
-            for row, (_, d) in zip(rows, dirty, strict=True)
+            (row["person_id"], row["platform"], row["last_used"], row["attributes"], row["updated_at"], self.ws, token)
+            for row, (token, d) in zip(rows, dirty, strict=True)
             if not d.new
         ]
         if fresh:
-            self.conn.execute(insert(ws_devices), fresh)
+            self._insert_rows(ws_devices, fresh)
         if known:
-            self.conn.execute(_UPDATE_DEVICE, known)
+            self.conn.exec_driver_sql(self._sql(_UPDATE_DEVICE), known)
         for _, d in dirty:
             d.dirty = d.new = False
 
@@ -597,17 +591,9 @@ class Unit:
         dirty = [o for o in self.objects_by_pk.values() if o.dirty]
         if not dirty:
             return
-        self.conn.execute(
-            _UPDATE_OBJECT,
-            [
-                {
-                    "b_pk": o.pk,
-                    "b_attributes": jsonutil.dumps(o.attrs),
-                    "b_timestamps": jsonutil.dumps(o.times),
-                    "b_now": self.now,
-                }
-                for o in dirty
-            ],
+        self.conn.exec_driver_sql(
+            self._sql(_UPDATE_OBJECT),
+            [(jsonutil.dumps(o.attrs), jsonutil.dumps(o.times), self.now, o.pk) for o in dirty],
         )
         for o in dirty:
             o.dirty = False
@@ -632,15 +618,11 @@ class Unit:
             for key, r in dirty
             if r.new
         ]
-        known = [
-            {"b_person": key[0], "b_object": key[1], "b_attributes": jsonutil.dumps(r.attrs), "b_now": self.now}
-            for key, r in dirty
-            if not r.new
-        ]
+        known = [(jsonutil.dumps(r.attrs), self.now, key[0], key[1]) for key, r in dirty if not r.new]
         if fresh:
-            self.conn.execute(insert(ws_relationships), fresh)
+            self._insert_rows(ws_relationships, fresh)
         if known:
-            self.conn.execute(_UPDATE_RELATIONSHIP, known)
+            self.conn.exec_driver_sql(self._sql(_UPDATE_RELATIONSHIP), known)
         for _, r in dirty:
             r.dirty = r.new = False
 
@@ -654,15 +636,14 @@ class Unit:
         wanted = [pk for pk in set(person_pks) if pk not in self._relationships_loaded_for]
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
-            rows = self.conn.execute(
-                select(ws_relationships.c.person_id, ws_relationships.c.object_pk, ws_relationships.c.attributes).where(
-                    ws_relationships.c.person_id.in_(chunk)
-                )
+            among, params = self._among("person_id", chunk)
+            rows = self.conn.exec_driver_sql(
+                f"SELECT person_id, object_pk, attributes FROM ws_relationships WHERE {among}", tuple(params)
             )
-            for r in rows:
-                key = (int(r.person_id), int(r.object_pk))
+            for person_id, object_pk, attributes in rows:
+                key = (int(person_id), int(object_pk))
                 if key not in self.relationships:
-                    self.relationships[key] = RelationshipState(jsonutil.loads(r.attributes), new=False)
+                    self.relationships[key] = RelationshipState(jsonutil.loads(attributes), new=False)
             self._relationships_loaded_for.update(chunk)
 
     def relationship(self, person_pk: int, object_pk: int) -> RelationshipState | None:
@@ -675,40 +656,69 @@ class Unit:
 
     # -- bulk loaders --------------------------------------------------------------------------------------
 
-    def _rows_in(self, select_from: str, column: str, keys: list[Any], extra: str = "") -> Any:
-        """`SELECT <select_from> WHERE workspace_id = ? AND <column> IN (keys) <extra>` at the driver level (these
-        lookups run for every batch; skipping SQL compilation of a changing IN list pays)."""
+    def _among(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+        """`<column> IN (values)` as SQL and its parameters.
+
+        SQLite gets the values as one JSON array (`IN (SELECT value FROM json_each(?))`): the statement's text
+        then does not change with the number of values, so the driver's statement cache answers it instead of
+        SQLite compiling a new statement of up to 500 parameters for every batch. json_each cuts a text at an
+        escaped NUL character, so such values (never seen in practice) are bound one by one."""
+        if not self.is_postgres:
+            packed = jsonutil.dumps(values)
+            if "\\u0000" not in packed:
+                return f"{column} IN (SELECT value FROM json_each(?))", [packed]
         mark = "%s" if self.is_postgres else "?"
-        marks = ", ".join([mark] * len(keys))
-        sql = f"SELECT {select_from} WHERE workspace_id = {mark} AND {column} IN ({marks}) {extra}"
-        return self.conn.exec_driver_sql(sql, (self.ws, *keys))
+        return f"{column} IN ({', '.join([mark] * len(values))})", values
+
+    def rows_in(
+        self, select_from: str, column: str, keys: list[Any], extra: str = "", extra_params: tuple[Any, ...] = ()
+    ) -> Any:
+        """`SELECT <select_from> WHERE workspace_id = ? AND <column> IN (keys) <extra>` at the driver level (these
+        lookups run for every batch; skipping SQL compilation of a changing IN list pays). `extra` is written
+        with `?` marks for `extra_params`."""
+        mark = "%s" if self.is_postgres else "?"
+        among, params = self._among(column, keys)
+        sql = f"SELECT {select_from} WHERE workspace_id = {mark} AND {among} {self._sql(extra)}"
+        return self.conn.exec_driver_sql(sql, (self.ws, *params, *extra_params))
 
     def _load_devices(self, keys: list[str]) -> dict[str, Any]:
-        rows = self._rows_in("token, person_id, platform, last_used, attributes FROM ws_devices", "token", keys)
+        rows = self.rows_in("token, person_id, platform, last_used, attributes FROM ws_devices", "token", keys)
         return {
             token: DeviceState(int(person), platform, last_used, jsonutil.loads(attributes), new=False)
             for token, person, platform, last_used, attributes in rows
         }
 
     def _load_event_ids(self, keys: list[str]) -> dict[str, Any]:
-        return {r[0]: True for r in self._rows_in("event_id FROM ws_events", "event_id", keys)}
+        return {r[0]: True for r in self.rows_in("event_id FROM ws_events", "event_id", keys)}
 
     def _load_suppressed(self, kind: str, keys: list[str]) -> dict[str, Any]:
         # `kind` is "id" or "email" (never user input).
-        rows = self._rows_in("value, group_key FROM ws_suppressions", "value", keys, f"AND kind = '{kind}'")
+        rows = self.rows_in("value, group_key FROM ws_suppressions", "value", keys, f"AND kind = '{kind}'")
         return {r[0]: r[1] for r in rows}
 
     def _load_anonymous_owner(self, keys: list[str]) -> dict[str, Any]:
-        rows = self._rows_in("anonymous_id, person_id, consumed_at FROM ws_anonymous_ids", "anonymous_id", keys)
+        rows = self.rows_in("anonymous_id, person_id, consumed_at FROM ws_anonymous_ids", "anonymous_id", keys)
         return {r[0]: (int(r[1]), float(r[2])) for r in rows}
 
     def _load_unmerged_anonymous(self, keys: list[str]) -> dict[str, Any]:
-        rows = self._rows_in("DISTINCT anonymous_id FROM ws_events", "anonymous_id", keys, "AND person_id IS NULL")
+        rows = self.rows_in("DISTINCT anonymous_id FROM ws_events", "anonymous_id", keys, "AND person_id IS NULL")
         return {r[0]: True for r in rows}
 
     def _load_pending_anonymous(self, keys: list[str]) -> dict[str, Any]:
-        rows = self._rows_in("DISTINCT anonymous_id FROM ws_pending_relationships", "anonymous_id", keys)
+        rows = self.rows_in("DISTINCT anonymous_id FROM ws_pending_relationships", "anonymous_id", keys)
         return {r[0]: True for r in rows}
+
+    def prefetch_suppressed(self, ids: list[str], email_keys: list[str]) -> None:
+        """Load which of these ids and (folded) emails are suppressed. Most workspaces suppress nobody: one
+        indexed probe then answers for all of them instead of two lookups of every identifier of the batch."""
+        mark = "%s" if self.is_postgres else "?"
+        probe = f"SELECT 1 FROM ws_suppressions WHERE workspace_id = {mark} LIMIT 1"
+        if self.conn.exec_driver_sql(probe, (self.ws,)).first() is None:
+            self.suppressed_ids.absent(ids)
+            self.suppressed_emails.absent(email_keys)
+            return
+        self.suppressed_ids.prefetch(ids)
+        self.suppressed_emails.prefetch(email_keys)
 
     def is_suppressed(self, kind: str, value: str) -> bool:
         if kind == "id":
