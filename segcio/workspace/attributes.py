@@ -110,11 +110,14 @@ def apply_attributes(
     for name, raw in updates.items():
         if name in skip:
             continue
-        problem = name_problem(name, reserved)
-        if problem is not None:
-            outcome.failures.append((f"{prefix}.{name}", problem))
-            continue
-        if is_removal(raw):
+        # The checks are spelled out for the common case (a short name, a short string): this runs for every
+        # attribute of every operation.
+        if not name or len(name) * 4 > MAX_NAME_BYTES or name in reserved:
+            problem = name_problem(name, reserved)
+            if problem is not None:
+                outcome.failures.append((f"{prefix}.{name}", problem))
+                continue
+        if raw is None or raw == "":  # is_removal
             if name in current:
                 del current[name]
                 times.pop(name, None)
@@ -125,7 +128,7 @@ def apply_attributes(
             value = is_unsubscribed(raw)
         elif name == "created_at":
             value = to_unix_seconds(raw)
-        if value_size(value) > MAX_VALUE_BYTES:
+        if not (type(value) is str and len(value) * 4 <= MAX_VALUE_BYTES) and value_size(value) > MAX_VALUE_BYTES:
             outcome.failures.append((f"{prefix}.{name}", f"value is larger than {MAX_VALUE_BYTES} bytes; shorten it"))
             continue
         if name not in current:

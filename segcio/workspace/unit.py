@@ -56,6 +56,10 @@ _MERGE_ANONYMOUS = (
     "UPDATE ws_events SET person_id = ? "
     "WHERE workspace_id = ? AND anonymous_id = ? AND person_id IS NULL AND received_at >= ?"
 )
+_INSERT_ACTIVITY = (
+    "INSERT INTO ws_activities (id, bucket, workspace_id, person_id, object_pk, type, name, timestamp, source, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _UPDATE_OBJECT = "UPDATE ws_objects SET attributes = ?, timestamps = ?, updated_at = ? WHERE id = ?"
 _CLEAR_IDENTIFIERS = update(ws_people).where(ws_people.c.id == bindparam("b_pk")).values(ext_id=None, email_key=None)
 
@@ -207,7 +211,8 @@ class Unit:
         self._free_pks: dict[str, list[int]] = {}
         self.events: list[dict[str, Any]] = []
         self.buffered_anonymous: set[str] = set()
-        self.activities: list[dict[str, Any]] = []
+        # (workspace_id, person_id, object_pk, type, name, timestamp, source, data), as _INSERT_ACTIVITY takes them
+        self.activities: list[tuple[Any, ...]] = []
         # Anonymous ids taken by a person in this batch, and anonymous events to move to them (written by flush).
         self.new_anonymous_owners: list[dict[str, Any]] = []
         self.anonymous_merges: list[dict[str, Any]] = []
@@ -249,7 +254,7 @@ class Unit:
         loads = jsonutil.loads
         for pk, ext_id, email, email_key, attributes, timestamps, created_at, updated_at in self.conn.exec_driver_sql(
             sql, (self.ws, *params)
-        ):
+        ).all():
             if pk in self.people:
                 continue  # memory is authoritative for people already loaded
             self.people[pk] = PersonState(
@@ -398,16 +403,16 @@ class Unit:
         timestamp: float | None = None,
     ) -> None:
         self.activities.append(
-            {
-                "workspace_id": self.ws,
-                "person_id": person_pk,
-                "object_pk": object_pk,
-                "type": kind,
-                "name": name,
-                "timestamp": self.now if timestamp is None else timestamp,
-                "source": self.source,
-                "data": jsonutil.dumps(data or {}),
-            }
+            (
+                self.ws,
+                person_pk,
+                object_pk,
+                kind,
+                name,
+                self.now if timestamp is None else timestamp,
+                self.source,
+                jsonutil.dumps(data or {}),
+            )
         )
 
     def add_event(self, row: dict[str, Any]) -> None:
@@ -488,7 +493,9 @@ class Unit:
         self._flush_relationships()
         self._flush_objects()
         if self.events:
-            self._number(ws_events, self.events)
+            for row, pk in zip(self.events, self._log_ids(ws_events, len(self.events)), strict=True):
+                row["id"] = pk
+                row["bucket"] = pk // ID_BUCKET
             self._insert_rows(ws_events, self.events)
             self.events = []
             self.buffered_anonymous.clear()
@@ -502,26 +509,26 @@ class Unit:
             )
             self.anonymous_merges = []
         if self.activities:
-            self._number(ws_activities, self.activities)
-            self._insert_rows(ws_activities, self.activities)
+            ids = self._log_ids(ws_activities, len(self.activities))
+            self.conn.exec_driver_sql(
+                self._sql(_INSERT_ACTIVITY),
+                [(pk, pk // ID_BUCKET, *row) for pk, row in zip(ids, self.activities, strict=True)],
+            )
             self.activities = []
 
-    def _number(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Give log rows their ids (increasing in row order) and id buckets before they are inserted."""
+    def _log_ids(self, table: Table, count: int) -> list[int]:
+        """Ids for `count` new rows of a log table (ws_events, ws_activities), increasing: given to the rows in
+        order, with their id buckets, before they are inserted."""
         if self.is_postgres:
-            ids = sorted(
+            return sorted(
                 int(r[0])
                 for r in self.conn.exec_driver_sql(
-                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, {len(rows)})"
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, {count})"
                 )
             )
-        else:
-            # The transaction holds SQLite's write lock (as for allocate_pk): nobody else inserts meanwhile.
-            first = int(self.conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar() or 0) + 1
-            ids = list(range(first, first + len(rows)))
-        for row, pk in zip(rows, ids, strict=True):
-            row["id"] = pk
-            row["bucket"] = pk // ID_BUCKET
+        # The transaction holds SQLite's write lock (as for allocate_pk): nobody else inserts meanwhile.
+        first = int(self.conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar() or 0) + 1
+        return list(range(first, first + count))
 
     def _sql(self, statement: str) -> str:
         """A driver-level statement written with `?` marks, for this connection's driver."""
@@ -679,7 +686,7 @@ class Unit:
         mark = "%s" if self.is_postgres else "?"
         among, params = self._among(column, keys)
         sql = f"SELECT {select_from} WHERE workspace_id = {mark} AND {among} {self._sql(extra)}"
-        return self.conn.exec_driver_sql(sql, (self.ws, *params, *extra_params))
+        return self.conn.exec_driver_sql(sql, (self.ws, *params, *extra_params)).all()
 
     def _load_devices(self, keys: list[str]) -> dict[str, Any]:
         rows = self.rows_in("token, person_id, platform, last_used, attributes FROM ws_devices", "token", keys)
