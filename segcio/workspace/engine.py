@@ -198,9 +198,12 @@ def _prefetch(unit: Unit, operations: list[dict[str, Any]]) -> None:
         if not isinstance(identifiers, dict):
             return
         for key, value in identifiers.items():
-            if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+            if type(value) is not str:
+                if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+                    continue
+                value = str(value)
+            elif not value:
                 continue
-            value = str(value)
             sink = sinks.get(key)
             if sink is not None:
                 sink(value)
