@@ -208,7 +208,8 @@ class Unit:
         self._looked_ids: set[str] = set()
         self._looked_emails: set[str] = set()
         self._looked_pks: set[int] = set()
-        self._free_pks: dict[str, list[int]] = {}
+        self._free_pks: dict[str, list[int]] = {}  # PostgreSQL: numbers taken from the sequence, not used yet
+        self._next_pks: dict[str, int] = {}  # SQLite: the next number to give
         self.events: list[dict[str, Any]] = []
         self.buffered_anonymous: set[str] = set()
         # (workspace_id, person_id, object_pk, type, name, timestamp, source, data), as _INSERT_ACTIVITY takes them
@@ -329,23 +330,23 @@ class Unit:
     def allocate_pk(self, table: Table) -> int:
         """A new, never reused number for a row of `table` (ws_people or ws_objects), known before the row is
         written so that the insert can wait for the batched flush."""
-        pool = self._free_pks.setdefault(table.name, [])
-        if not pool:
-            if self.is_postgres:
+        if self.is_postgres:
+            pool = self._free_pks.setdefault(table.name, [])
+            if not pool:
                 rows = self.conn.exec_driver_sql(
                     f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, 256)"
                 )
                 pool.extend(sorted((int(r[0]) for r in rows), reverse=True))
-            else:
-                # BEGIN IMMEDIATE holds the write lock, so nobody else allocates meanwhile; AUTOINCREMENT's
-                # high-water mark means numbers (and so cio_ids) are never reused.
-                seq = self.conn.exec_driver_sql(
-                    "SELECT seq FROM sqlite_sequence WHERE name = ?", (table.name,)
-                ).scalar()
-                high = self.conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar()
-                first = max(int(seq or 0), int(high or 0)) + 1
-                pool.extend(range(first + 4095, first - 1, -1))
-        return pool.pop()
+            return pool.pop()
+        following = self._next_pks.get(table.name)
+        if following is None:
+            # BEGIN IMMEDIATE holds the write lock, so nobody else allocates meanwhile; AUTOINCREMENT's
+            # high-water mark means numbers (and so cio_ids) are never reused.
+            seq = self.conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (table.name,)).scalar()
+            high = self.conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar()
+            following = max(int(seq or 0), int(high or 0)) + 1
+        self._next_pks[table.name] = following + 1
+        return following
 
     def create_person(self, ext_id: str | None, email: str | None) -> PersonState:
         pk = self.allocate_pk(ws_people)
