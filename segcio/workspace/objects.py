@@ -162,8 +162,9 @@ def prefetch_objects(unit: Unit, refs: list[tuple[int, str]]) -> None:
                 "AND type_id = ?",
                 (type_id,),
             )
-            for row in rows:
-                _remember(unit, _object_from_row(row))
+            loads = jsonutil.loads
+            for pk, type_id_, object_id, attributes, timestamps in rows:
+                _remember(unit, ObjectState(int(pk), int(type_id_), object_id, loads(attributes), loads(timestamps)))
             unit.absent_objects.update((type_id, ref) for ref in chunk if (type_id, ref) not in unit.objects_by_ref)
 
 

@@ -8,7 +8,8 @@ they run. On PostgreSQL the loaded people rows are locked (`FOR UPDATE`) for the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 
 from segcio import jsonutil
 from segcio.store.tables.workspace import (
@@ -197,6 +199,12 @@ class Unit:
         self, conn: Connection, workspace_id: int, settings: WorkspaceSettings, now: float, source: str
     ) -> None:
         self.conn = conn
+        # SQLite: the statements every batch runs go to the driver's connection directly (inside the transaction
+        # `conn` began); SQLAlchemy's execution layer cost more than many of them. PostgreSQL keeps it: its
+        # errors (deadlocks, serialisation failures) must reach the retry loop as SQLAlchemy's.
+        self._sqlite: sqlite3.Connection | None = None
+        if conn.dialect.name != "postgresql":
+            self._sqlite = conn.connection.driver_connection
         self.ws = workspace_id
         self.settings = settings
         self.now = now
@@ -253,9 +261,9 @@ class Unit:
             # Lock in a stable order so concurrent batches sharing people wait instead of deadlocking.
             sql += " ORDER BY id FOR UPDATE"
         loads = jsonutil.loads
-        for pk, ext_id, email, email_key, attributes, timestamps, created_at, updated_at in self.conn.exec_driver_sql(
+        for pk, ext_id, email, email_key, attributes, timestamps, created_at, updated_at in self._rows(
             sql, (self.ws, *params)
-        ).all():
+        ):
             if pk in self.people:
                 continue  # memory is authoritative for people already loaded
             self.people[pk] = PersonState(
@@ -342,8 +350,8 @@ class Unit:
         if following is None:
             # BEGIN IMMEDIATE holds the write lock, so nobody else allocates meanwhile; AUTOINCREMENT's
             # high-water mark means numbers (and so cio_ids) are never reused.
-            seq = self.conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (table.name,)).scalar()
-            high = self.conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar()
+            seq = self._value("SELECT seq FROM sqlite_sequence WHERE name = ?", (table.name,))
+            high = self._value(f"SELECT max(id) FROM {table.name}")
             following = max(int(seq or 0), int(high or 0)) + 1
         self._next_pks[table.name] = following + 1
         return following
@@ -447,7 +455,7 @@ class Unit:
             # they changed.
             renamed = [p for p in changed if p.ext_id != p.db_ext_id or p.email_key != p.db_email_key]
             if renamed:
-                conn.exec_driver_sql(
+                self._write(
                     f"UPDATE ws_people SET ext_id = {mark}, email = {mark}, email_key = {mark}, attributes = {mark}, "
                     f"timestamps = {mark}, updated_at = {mark} WHERE id = {mark}",
                     [
@@ -456,7 +464,7 @@ class Unit:
                     ],
                 )
             if len(renamed) < len(changed):
-                conn.exec_driver_sql(
+                self._write(
                     f"UPDATE ws_people SET email = {mark}, attributes = {mark}, timestamps = {mark}, "
                     f"updated_at = {mark} WHERE id = {mark}",
                     [
@@ -504,14 +512,14 @@ class Unit:
             self._insert_rows(ws_anonymous_ids, self.new_anonymous_owners)
             self.new_anonymous_owners = []
         if self.anonymous_merges:
-            conn.exec_driver_sql(
+            self._write(
                 self._sql(_MERGE_ANONYMOUS),
                 [(m["b_person"], m["b_ws"], m["b_anonymous_id"], m["b_oldest"]) for m in self.anonymous_merges],
             )
             self.anonymous_merges = []
         if self.activities:
             ids = self._log_ids(ws_activities, len(self.activities))
-            self.conn.exec_driver_sql(
+            self._write(
                 self._sql(_INSERT_ACTIVITY),
                 [(pk, pk // ID_BUCKET, *row) for pk, row in zip(ids, self.activities, strict=True)],
             )
@@ -528,8 +536,32 @@ class Unit:
                 )
             )
         # The transaction holds SQLite's write lock (as for allocate_pk): nobody else inserts meanwhile.
-        first = int(self.conn.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar() or 0) + 1
+        first = int(self._value(f"SELECT max(id) FROM {table.name}") or 0) + 1
         return list(range(first, first + count))
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Every row of a driver-level query (`sql` written for this connection's driver)."""
+        if self._sqlite is None:
+            return list(self.conn.exec_driver_sql(sql, tuple(params)).all())
+        try:
+            return self._sqlite.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc  # as SQLAlchemy raises it
+
+    def _value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of a driver-level query's first row (None without rows)."""
+        rows = self._rows(sql, params)
+        return rows[0][0] if rows else None
+
+    def _write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """A driver-level statement run once for each of `rows` (parameters)."""
+        if self._sqlite is None:
+            self.conn.exec_driver_sql(sql, list(rows))
+            return
+        try:
+            self._sqlite.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, rows, exc, sqlite3.Error, ismulti=True) from exc
 
     def _sql(self, statement: str) -> str:
         """A driver-level statement written with `?` marks, for this connection's driver."""
@@ -544,7 +576,7 @@ class Unit:
             marks = ", ".join(["%s" if self.is_postgres else "?"] * len(columns))
             sql = _INSERT_SQL[key] = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
         values = itemgetter(*columns)
-        self.conn.exec_driver_sql(sql, [values(row) for row in rows])
+        self._write(sql, [values(row) for row in rows])
 
     def _flush_devices(self) -> None:
         dirty = [(token, d) for token, d in self.devices.values.items() if d.dirty]
@@ -571,7 +603,7 @@ class Unit:
         if fresh:
             self._insert_rows(ws_devices, fresh)
         if known:
-            self.conn.exec_driver_sql(self._sql(_UPDATE_DEVICE), known)
+            self._write(self._sql(_UPDATE_DEVICE), known)
         for _, d in dirty:
             d.dirty = d.new = False
 
@@ -599,7 +631,7 @@ class Unit:
         dirty = [o for o in self.objects_by_pk.values() if o.dirty]
         if not dirty:
             return
-        self.conn.exec_driver_sql(
+        self._write(
             self._sql(_UPDATE_OBJECT),
             [(jsonutil.dumps(o.attrs), jsonutil.dumps(o.times), self.now, o.pk) for o in dirty],
         )
@@ -630,7 +662,7 @@ class Unit:
         if fresh:
             self._insert_rows(ws_relationships, fresh)
         if known:
-            self.conn.exec_driver_sql(self._sql(_UPDATE_RELATIONSHIP), known)
+            self._write(self._sql(_UPDATE_RELATIONSHIP), known)
         for _, r in dirty:
             r.dirty = r.new = False
 
@@ -645,9 +677,7 @@ class Unit:
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
             among, params = self._among("person_id", chunk)
-            rows = self.conn.exec_driver_sql(
-                f"SELECT person_id, object_pk, attributes FROM ws_relationships WHERE {among}", tuple(params)
-            )
+            rows = self._rows(f"SELECT person_id, object_pk, attributes FROM ws_relationships WHERE {among}", params)
             for person_id, object_pk, attributes in rows:
                 key = (int(person_id), int(object_pk))
                 if key not in self.relationships:
@@ -687,7 +717,7 @@ class Unit:
         mark = "%s" if self.is_postgres else "?"
         among, params = self._among(column, keys)
         sql = f"SELECT {select_from} WHERE workspace_id = {mark} AND {among} {self._sql(extra)}"
-        return self.conn.exec_driver_sql(sql, (self.ws, *params, *extra_params)).all()
+        return self._rows(sql, (self.ws, *params, *extra_params))
 
     def _load_devices(self, keys: list[str]) -> dict[str, Any]:
         rows = self.rows_in("token, person_id, platform, last_used, attributes FROM ws_devices", "token", keys)
@@ -721,7 +751,7 @@ class Unit:
         indexed probe then answers for all of them instead of two lookups of every identifier of the batch."""
         mark = "%s" if self.is_postgres else "?"
         probe = f"SELECT 1 FROM ws_suppressions WHERE workspace_id = {mark} LIMIT 1"
-        if self.conn.exec_driver_sql(probe, (self.ws,)).first() is None:
+        if not self._rows(probe, (self.ws,)):
             self.suppressed_ids.absent(ids)
             self.suppressed_emails.absent(email_keys)
             return
