@@ -255,6 +255,9 @@ def main() -> None:
         out["new_share"] = saved["mix"]["new_share"]
         with tempfile.TemporaryDirectory(dir=args.tmp_dir) as tmp:
             shutil.copyfile(args.from_db, Path(tmp) / "bench.db")
+            # Write the copy out first: the window's first checkpoint would otherwise fsync the whole file.
+            with open(Path(tmp) / "bench.db", "rb+") as copied:
+                os.fsync(copied.fileno())
             db = open_database(f"sqlite:///{Path(tmp) / 'bench.db'}")
             out["sqlite"] = run_from(db, saved, args.batch, args.warmup)
             db.dispose()
