@@ -36,6 +36,7 @@ EventRow = tuple[int, str, str, str | None, str | None, int, float, str]
 # statement grows with its rows, so a few fixed sizes keep that cache to about a megabyte where one statement
 # per group size filled hundreds.
 ROWS_PER_STATEMENT = 512
+WRITER_CACHE_KIB = 2048
 
 
 class EventLog(Protocol):
@@ -110,6 +111,9 @@ class SqliteEventLog:
         # A multi-row INSERT keeps a statement journal (the pages it changed, to undo it alone on a constraint
         # error); on disk, that is a temporary file written during every group.
         self._conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        # The appender touches the log's last pages and its index's 64 insertion points; the 16 MB page cache of
+        # a pooled connection would fill with pages it never reads again.
+        self._conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
         path = _database_path(self._db)
         if path is not None:
             self._conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
@@ -126,10 +130,15 @@ class SqliteEventLog:
     def append(self, conn: Connection, rows: list[EventRow]) -> int:
         self.recent.expire(time.time())
         fresh = []
-        known, pending, pending_set = self.recent.keys, self._pending, self._pending_set
+        known, pending, pending_set = self.recent.key_sets(), self._pending, self._pending_set
         for row in rows:
             key = hash((row[0], row[1]))  # message_key(), inlined: this loop runs for every event
-            if key not in known and key not in pending_set:
+            if key in pending_set:
+                continue
+            for keys in known:
+                if key in keys:
+                    break
+            else:
                 pending_set.add(key)
                 pending.append(key)
                 fresh.append(row)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from segcio.ingest.dedupe import RecentMessageIds, message_key
+from segcio.ingest.dedupe import GENERATIONS, RecentMessageIds, message_key
 from segcio.ingest.service import IngestService
 from segcio.store import open_database
 from tests.ingest.conftest import make_ingest
@@ -40,6 +40,27 @@ def test_the_memory_bound_forgets_the_oldest_first_and_says_so() -> None:
     assert message_key(1, "a") not in recent and message_key(1, "d") in recent
     assert recent.forgotten_at == 10.0
     assert recent.effective_window(now=25.0) == 15.0  # what /metrics reports as the window actually kept
+
+
+def test_under_steady_ingestion_the_memory_holds_at_most_its_capacity_in_a_few_sets() -> None:
+    recent = RecentMessageIds(window_seconds=3600, capacity=800)
+    for commit in range(100):  # 10,000 ids, 100 per commit
+        recent.remember(array("q", range(commit * 100, commit * 100 + 100)), stored_at=float(commit))
+        assert len(recent) <= 800
+        assert len(recent.generations) <= GENERATIONS + 1
+    assert all(key in recent for key in (9_200, 9_999))  # the newest 800 are kept
+    assert not any(key in recent for key in (0, 9_199))  # the oldest went, a whole set at a time
+    assert recent.forgotten_at is not None and recent.effective_window(now=100.0) < 3600
+
+
+def test_an_id_is_forgotten_at_most_an_eighth_of_the_window_late() -> None:
+    recent = RecentMessageIds(window_seconds=80, capacity=1000)
+    recent.remember(keys("a"), stored_at=0.0)
+    recent.remember(keys("b"), stored_at=9.0)  # within an eighth of the window: the set of "a"
+    recent.expire(now=85.0)
+    assert message_key(1, "a") in recent  # 85 s old, kept with "b"
+    recent.expire(now=89.5)
+    assert message_key(1, "a") not in recent and message_key(1, "b") not in recent
 
 
 def test_a_message_resent_after_a_restart_is_still_stored_once(tmp_path: Path) -> None:
