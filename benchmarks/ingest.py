@@ -15,6 +15,7 @@ import os
 import random
 import re
 import selectors
+import shutil
 import socket
 import statistics
 import subprocess
@@ -325,6 +326,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
+        shutil.rmtree(data_dir, ignore_errors=True)  # a run stores gigabytes of events
     latencies = sorted(x for r in results for x in r["latencies"])
     requests = sum(r["requests"] for r in results)
     print(
