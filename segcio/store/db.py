@@ -51,6 +51,9 @@ class Database:
                 poolclass=pool.QueuePool,
                 pool_size=pool_size,
                 max_overflow=20,
+                # The most recently returned connection first: each keeps its own page cache (16 MB), and handing
+                # the pooled connections out in turn filled every one of them (see docs/benchmarks.md, ingest).
+                pool_use_lifo=True,
                 connect_args={"check_same_thread": False, "timeout": 60},
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
