@@ -23,7 +23,7 @@ class Settings:
     # Admin password for the web UI; generated and printed once at first start when empty.
     admin_password: str = ""
     dedupe_window_seconds: int = 24 * 3600
-    # SQLite: how many message ids ingestion remembers for dedupe (about 85 MB per million); the oldest are
+    # SQLite: how many message ids ingestion remembers for dedupe (about 100 MB per million); the oldest are
     # forgotten first when the window holds more.
     dedupe_memory_ids: int = 1_000_000
     max_batch_messages: int = 2500
