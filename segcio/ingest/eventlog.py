@@ -114,7 +114,7 @@ class SqliteEventLog:
         # The appender touches the log's last pages and its index's 64 insertion points; the 16 MB page cache of
         # a pooled connection would fill with pages it never reads again.
         self._conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
-        path = _database_path(self._db)
+        path = self._db.sqlite_path
         if path is not None:
             self._conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
             self._checkpointer = WalCheckpointer(path)
@@ -205,7 +205,7 @@ def _multi_row_insert(rows: int) -> str:
 def _lock_appender(db: Database) -> IO[bytes] | None:
     """Hold `<database>.ingest-lock` while this process appends; a second appender is refused, since it could
     not know which message ids the first one stored."""
-    path = _database_path(db)
+    path = db.sqlite_path
     if path is None:  # an in-memory database belongs to this process alone
         return None
     handle = open(Path(f"{path}.ingest-lock"), "wb")  # noqa: SIM115  (held open until close())
@@ -222,8 +222,3 @@ def _lock_appender(db: Database) -> IO[bytes] | None:
     handle.flush()
     return handle
 
-
-def _database_path(db: Database) -> str | None:
-    """The SQLite database's file, None for an in-memory one."""
-    path = db.url.split("///", 1)[1] if "///" in db.url else ""
-    return None if path in ("", ":memory:") else path

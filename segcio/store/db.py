@@ -42,10 +42,12 @@ class Database:
         self.url = _normalise_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         self.is_postgres = self.url.startswith("postgresql")
+        # The SQLite database's file; None for PostgreSQL and for an in-memory database.
+        path = self.url.split("///", 1)[1] if self.is_sqlite and "///" in self.url else ""
+        self.sqlite_path: str | None = path if path not in ("", ":memory:") else None
         if self.is_sqlite:
-            path = self.url.split("///", 1)[1] if "///" in self.url else ""
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if self.sqlite_path is not None:
+                Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(
                 self.url,
                 poolclass=pool.QueuePool,
