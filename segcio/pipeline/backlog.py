@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import operator
 import time
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, func, select
 
 from segcio.ingest.writer import PARTITIONS
 from segcio.store import Database
@@ -31,8 +33,13 @@ def event_backlog(conn: Connection) -> int:
         )
     }
     lowest = [min(positions.get((d, p), 0) for d in enabled) for p in range(PARTITIONS)]
-    behind = or_(*(and_(events.c.partition == p, events.c.seq > low) for p, low in enumerate(lowest)))
-    return int(conn.execute(select(func.count()).select_from(events).where(behind)).scalar_one())
+    # One count per partition, added up. A single count over "partition = p AND seq > low OR ..." makes SQLite
+    # gather the row ids of every matching event in memory first (70 MB for 3 million) and runs 10x slower.
+    per_partition = [
+        select(func.count()).select_from(events).where(events.c.partition == p, events.c.seq > low).scalar_subquery()
+        for p, low in enumerate(lowest)
+    ]
+    return int(conn.execute(select(functools.reduce(operator.add, per_partition))).scalar_one())
 
 
 class Backpressure:
