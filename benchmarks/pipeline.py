@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -166,6 +167,36 @@ def postgres(events: int, url: str, workers: int) -> dict[str, Any]:
             conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
+def catchup(events: int, limit_seconds: float) -> dict[str, Any]:
+    """Ingest with routing off until a backlog of `events` waits, then start routing: how fast it drains."""
+    data_dir = Path(tempfile.mkdtemp())
+    serve = Serve(data_dir, serve_args=("--no-workers",))
+    try:
+        _post_all(serve.url, _bodies(events, serve.info["write_key"]))
+    finally:
+        serve.stop()
+    serve = Serve(data_dir)
+    try:
+        waiting = serve.backlog()
+        started = time.perf_counter()
+        deadline = started + limit_seconds
+        left = waiting
+        while left and time.perf_counter() < deadline:
+            time.sleep(0.5)
+            left = serve.backlog()
+        elapsed = time.perf_counter() - started
+        return {
+            "scenario": "catchup",
+            "backlog_at_start": waiting,
+            "backlog_at_end": left,
+            "seconds": round(elapsed, 1),
+            "events_per_s_applied": round((waiting - left) / elapsed),
+        }
+    finally:
+        serve.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def remote(events: int) -> dict[str, Any]:
     """Route to a second segcio acting as Customer.io, and count the requests it received."""
     target = Serve(Path(tempfile.mkdtemp()))
@@ -261,6 +292,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("SEGCIO_TEST_POSTGRES_URL", ""))
     parser.add_argument("--soak-seconds", type=float, default=600)
     parser.add_argument("--soak-rate", type=float, default=2000, help="events/s during the soak")
+    parser.add_argument("--catchup-seconds", type=float, default=300, help="longest wait for the catch-up")
     parser.add_argument("--only", default="")
     args = parser.parse_args()
     runs = {
@@ -269,6 +301,7 @@ def main() -> None:
         "local-postgres-3": lambda: postgres(args.events, args.postgres, 3),
         "remote": lambda: remote(min(args.events, 20_000)),
         "soak": lambda: soak(args.soak_seconds, args.soak_rate),
+        "catchup": lambda: catchup(args.events, args.catchup_seconds),
     }
     for name, run in runs.items():
         if args.only and name != args.only:

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, or_, select, update
+from sqlalchemy import Connection, delete, select, union_all, update
 
 from segcio import jsonutil
 from segcio.delivery.log import prune as prune_log
@@ -91,33 +91,53 @@ class Router:
             if not positions:
                 self.held = {h for h in self.held if h[0] != destination.id}
                 return 0
-            batch = self._read(conn, destination, positions)
-            if not batch:
+            batch, read_up_to = self._read(conn, destination, positions)
+            if not read_up_to:
                 return 0
             for item in batch:
                 item.processed = self._process(destination, item.message)
-            if destination.is_local:
-                deliver_local(conn, self.db, destination, batch)
-            else:
-                deliver_remote(conn, destination, batch)
-            leases.advance(conn, destination.id, _last_positions(batch))
+            if batch:
+                if destination.is_local:
+                    deliver_local(conn, self.db, destination, batch)
+                else:
+                    deliver_remote(conn, destination, batch)
+            leases.advance(conn, destination.id, read_up_to)
             self._steps += 1
             if self._steps % PRUNE_EVERY == 0:
                 prune_log(conn, destination.id, DELIVERY_LOG_KEEP)
-        return len(batch)
+        return len(batch) or 1  # passing over other sources' events is progress too: not idle
 
-    def _read(self, conn: Connection, destination: Destination, positions: dict[int, int]) -> list[LoggedEvent]:
-        # Per partition "after its own position", so a lagging partition never hides behind the others.
-        behind = or_(*(and_(events.c.partition == p, events.c.seq > pos) for p, pos in positions.items()))
-        rows = conn.execute(
-            select(events.c.seq, events.c.partition, events.c.body)
-            .where(events.c.source_id == destination.source_id, behind)
+    def _read(
+        self, conn: Connection, destination: Destination, positions: dict[int, int]
+    ) -> tuple[list[LoggedEvent], dict[int, int]]:
+        """The next events of the destination's source, and the position each partition was read up to (events of
+        other sources in between are passed over)."""
+        # Per partition "after its own position", so a lagging partition never hides behind the others. The
+        # READ_LIMIT lowest seqs are picked from each partition's first READ_LIMIT entries of the (partition, seq)
+        # index: one "partition = p AND seq > x OR ..." condition made SQLite collect and sort every row id of the
+        # backlog for each read, and catching up on 200,000 events went at 900 events/s.
+        firsts = [
+            select(events.c.seq)
+            .where(events.c.partition == p, events.c.seq > pos)
             .order_by(events.c.seq)
             .limit(READ_LIMIT)
-        ).all()
-        return [
-            LoggedEvent(seq=int(row.seq), partition=row.partition, message=jsonutil.loads(row.body)) for row in rows
+            .subquery()
+            for p, pos in positions.items()
         ]
+        candidates = union_all(*(select(first.c.seq) for first in firsts)).subquery()
+        lowest = select(candidates.c.seq).order_by(candidates.c.seq).limit(READ_LIMIT)
+        rows = conn.execute(
+            select(events.c.seq, events.c.partition, events.c.source_id, events.c.body)
+            .where(events.c.seq.in_(lowest))
+            .order_by(events.c.seq)
+        ).all()
+        read_up_to = {row.partition: int(row.seq) for row in rows}  # ascending seq: the last one stays
+        batch = [
+            LoggedEvent(seq=int(row.seq), partition=row.partition, message=jsonutil.loads(row.body))
+            for row in rows
+            if row.source_id == destination.source_id
+        ]
+        return batch, read_up_to
 
     @staticmethod
     def _process(destination: Destination, message: dict[str, Any]) -> Processed:
@@ -126,10 +146,3 @@ class Router:
         except Exception as exc:  # a destination bug must not stop the log: record it on the event
             log.exception("destination %s failed on an event", destination.id)
             return Processed(errors=[f"internal error: {exc}"])
-
-
-def _last_positions(batch: list[LoggedEvent]) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for item in batch:
-        out[item.partition] = max(out.get(item.partition, 0), item.seq)
-    return out

@@ -1,0 +1,138 @@
+"""How the router reads the log: the next events of each held partition, other sources' events passed over."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+
+from segcio.bootstrap import ensure_defaults
+from segcio.ingest.service import IngestService
+from segcio.pipeline import router as router_module
+from segcio.pipeline.router import Router
+from segcio.store import Database, open_database
+from segcio.store.tables.core import events, sources
+from segcio.store.tables.routing import cursors
+from segcio.store.tables.workspace import ws_people
+
+
+def _ingest(db: Database, source_id: int, user_ids: list[str]) -> None:
+    service = IngestService(db)
+    service.start()
+    try:
+        batch = [
+            {"type": "identify", "userId": user, "traits": {"plan": "pro"}, "messageId": str(uuid.uuid4())}
+            for user in user_ids
+        ]
+        asyncio.run(
+            service.write(service.prepare(source_id, {"batch": batch}, batch=True, route_type=None, peer_ip=None))
+        )
+    finally:
+        service.stop()
+
+
+def _route_until_idle(router: Router) -> int:
+    steps = 0
+    while router.step():
+        steps += 1
+        assert steps < 1000, "the router never went idle"
+    return steps
+
+
+def test_events_of_other_sources_are_passed_over_and_the_cursors_move_past_them(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(router_module, "READ_LIMIT", 5)
+    ensure_defaults(db)  # source 1 and its local destination
+    with db.begin() as conn:
+        other = conn.execute(
+            insert(sources).values(name="other", write_key="other-key", created_at=0.0)
+        ).inserted_primary_key[0]
+    # Whole reads hold nothing for source 1's destination before its own events come.
+    _ingest(db, other, [f"other-{i}" for i in range(23)])
+    _ingest(db, 1, ["mine-1", "mine-2", "mine-3"])
+
+    _route_until_idle(Router(db))
+
+    with db.connect() as conn:
+        people = {row.ext_id for row in conn.execute(select(ws_people.c.ext_id))}
+        last_by_partition: dict[int, int] = {}
+        for row in conn.execute(select(events.c.partition, events.c.seq)):
+            last_by_partition[row.partition] = max(last_by_partition.get(row.partition, 0), int(row.seq))
+        positions = {
+            row.partition: int(row.position)
+            for row in conn.execute(
+                select(cursors.c.partition, cursors.c.position).where(cursors.c.destination_id == 1)
+            )
+        }
+    assert people == {"mine-1", "mine-2", "mine-3"}
+    for partition, last in last_by_partition.items():
+        assert positions[partition] == last, f"partition {partition} stopped at {positions[partition]} of {last}"
+
+
+def test_a_partition_with_a_long_backlog_does_not_delay_the_others_reads(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each read takes the lowest seqs past each partition's own position: a partition far behind is read from
+    its position while the others continue from theirs."""
+    monkeypatch.setattr(router_module, "READ_LIMIT", 4)
+    ensure_defaults(db)
+    _ingest(db, 1, [f"user-{i}" for i in range(40)])
+    router = Router(db)
+    router.step()  # creates the cursors and takes every partition
+    with db.begin() as conn:
+        seqs = sorted(int(s) for (s,) in conn.execute(select(events.c.seq)))
+        # Every partition is done except the one of the very first event.
+        first_partition = conn.execute(select(events.c.partition).where(events.c.seq == seqs[0])).scalar_one()
+        conn.execute(cursors.update().where(cursors.c.destination_id == 1).values(position=seqs[-1]))
+        conn.execute(
+            cursors.update()
+            .where(cursors.c.destination_id == 1, cursors.c.partition == first_partition)
+            .values(position=0)
+        )
+        positions = {
+            row.partition: int(row.position)
+            for row in conn.execute(
+                select(cursors.c.partition, cursors.c.position).where(cursors.c.destination_id == 1)
+            )
+        }
+        destination = router.destinations[0]
+        batch, read_up_to = router._read(conn, destination, positions)
+        expected = [
+            int(s)
+            for (s,) in conn.execute(
+                select(events.c.seq).where(events.c.partition == first_partition).order_by(events.c.seq).limit(4)
+            )
+        ]
+    assert [item.seq for item in batch] == expected
+    assert read_up_to == {first_partition: expected[-1]}
+
+
+def test_sqlite_reads_from_the_partition_index_without_gathering_the_backlog(tmp_path: Path) -> None:
+    """One "partition = p AND seq > x OR ..." condition made SQLite collect and sort the row ids of the whole
+    backlog (a MULTI-INDEX OR) for every read of 250 events."""
+    db = open_database(f"sqlite:///{tmp_path / 'segcio.db'}")
+    try:
+        ensure_defaults(db)
+        _ingest(db, 1, [f"user-{i}" for i in range(10)])
+        router = Router(db)
+        router.step()
+        with db.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            statements: list[str] = []
+            raw.set_trace_callback(statements.append)
+            positions = {p: 0 for p in range(64)}
+            batch, _ = router._read(conn, router.destinations[0], positions)
+            raw.set_trace_callback(None)
+            read = next(s for s in statements if "UNION ALL" in s)
+            plan = [str(row[-1]) for row in raw.execute(f"EXPLAIN QUERY PLAN {read}")]
+        assert len(batch) == 10
+        assert not any("MULTI-INDEX OR" in step for step in plan), plan
+        assert not any(step.startswith("SCAN events") for step in plan), plan
+        assert sum("USING COVERING INDEX ix_events_partition_seq" in step for step in plan) == 64, plan
+    finally:
+        db.dispose()
