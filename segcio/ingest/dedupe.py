@@ -17,8 +17,8 @@ from sqlalchemy import Connection, func, select
 
 from segcio.store.tables.core import events
 
-# About 70 MB per million remembered ids in their sets and integers; about 100 MB of the process's memory under
-# steady ingestion (see docs/benchmarks.md, ingest).
+# About 70 MB per million remembered ids in their sets and integers, as measured in the process under steady
+# ingestion (see docs/benchmarks.md, ingest).
 DEFAULT_CAPACITY = 1_000_000
 # The memory is kept in this many sets, oldest first, and forgotten a whole set at a time. One set with ids
 # removed as they aged held its removed slots until it was rebuilt, twice its size, and the memory grew by tens of
