@@ -25,6 +25,11 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.pgschema import private_schema
 
 EVENTS_PER_REQUEST = 100
 # Replaced in each request by a token of its own, so every event sent is new (none is deduplicated).
@@ -260,9 +265,17 @@ def main() -> None:
     parser.add_argument("--database", default="")
     parser.add_argument("--processes", type=int, default=1, help="segcio serve --processes")
     args = parser.parse_args()
+    if args.database.startswith("postgresql"):
+        with private_schema(args.database) as url:
+            result = measure(args, url)
+    else:
+        result = measure(args, args.database)
+    print(json.dumps(result))
 
+
+def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="segcio-bench-"))
-    db_args = ["--database", args.database] if args.database else []
+    db_args = ["--database", database] if database else []
     info = json.loads(
         subprocess.run(
             [sys.executable, "-m", "segcio", "info", "--json", "--data-dir", str(data_dir), *db_args],
@@ -329,27 +342,23 @@ def main() -> None:
         shutil.rmtree(data_dir, ignore_errors=True)  # a run stores gigabytes of events
     latencies = sorted(x for r in results for x in r["latencies"])
     requests = sum(r["requests"] for r in results)
-    print(
-        json.dumps(
-            {
-                "benchmark": "ingest",
-                "database": args.database.split("@")[-1] if args.database else "sqlite",
-                "seconds": args.seconds,
-                "clients": args.clients * args.concurrency,
-                "requests": requests,
-                "errors": sum(r["errors"] for r in results),
-                "events_per_s": round(requests * EVENTS_PER_REQUEST / args.seconds),
-                "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
-                "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
-                "server_processes": args.processes,
-                "server_cpu_seconds": round(cpu_used, 2),
-                "events_per_server_cpu_second": round(requests * EVENTS_PER_REQUEST / cpu_used) if cpu_used else None,
-                "client_cpu_seconds": round(sum(r["cpu"] for r in results), 2),
-                "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
-                "writer": writer,
-            }
-        )
-    )
+    return {
+        "benchmark": "ingest",
+        "database": args.database.split("@")[-1] if args.database else "sqlite",
+        "seconds": args.seconds,
+        "clients": args.clients * args.concurrency,
+        "requests": requests,
+        "errors": sum(r["errors"] for r in results),
+        "events_per_s": round(requests * EVENTS_PER_REQUEST / args.seconds),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
+        "server_processes": args.processes,
+        "server_cpu_seconds": round(cpu_used, 2),
+        "events_per_server_cpu_second": round(requests * EVENTS_PER_REQUEST / cpu_used) if cpu_used else None,
+        "client_cpu_seconds": round(sum(r["cpu"] for r in results), 2),
+        "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
+        "writer": writer,
+    }
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.ingest import realistic_event, tree_rss_mb  # noqa: E402
+from benchmarks.pgschema import private_schema  # noqa: E402
 
 
 def _free_port() -> int:
@@ -139,32 +140,24 @@ def local_sqlite(events: int) -> dict[str, Any]:
 
 
 def postgres(events: int, url: str, workers: int) -> dict[str, Any]:
-    import sqlalchemy as sa
-
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    scoped = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    serve = Serve(Path(tempfile.mkdtemp()), "--database", scoped, serve_args=("--no-workers",))
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "segcio", "worker", "--database", scoped],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(workers)
-    ]
-    try:
-        return end_to_end(f"local-postgres-{workers}-workers", events, serve)
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(30)
-        serve.stop()
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    with private_schema(url) as scoped:
+        serve = Serve(Path(tempfile.mkdtemp()), "--database", scoped, serve_args=("--no-workers",))
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "segcio", "worker", "--database", scoped],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(workers)
+        ]
+        try:
+            return end_to_end(f"local-postgres-{workers}-workers", events, serve)
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.wait(30)
+            serve.stop()
 
 
 def catchup(events: int, limit_seconds: float) -> dict[str, Any]:

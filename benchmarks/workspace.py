@@ -26,7 +26,6 @@ import json
 import os
 import pickle
 import random
-import secrets
 import shutil
 import sqlite3
 import sys
@@ -34,12 +33,10 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
-
-import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.pgschema import private_schema
 from segcio import tuning
 from segcio.bootstrap import create_workspace
 from segcio.store import Database, open_database
@@ -270,19 +267,10 @@ def main() -> None:
             db.dispose()
     pg = os.environ.get("SEGCIO_TEST_POSTGRES_URL", "")
     if args.backend in ("postgres", "both") and pg:
-        schema = "bench_" + secrets.token_hex(4)
-        admin = sa.create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1))
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        try:
-            sep = "&" if "?" in pg else "?"
-            db = open_database(f"{pg}{sep}options={quote(f'-csearch_path={schema}')}")
+        with private_schema(pg) as url:
+            db = open_database(url)
             out["postgres"] = run(db, args.people, args.batch, args.new_share, args.analyze)
             db.dispose()
-        finally:
-            with admin.begin() as conn:
-                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-            admin.dispose()
     print(json.dumps(out, indent=2))
 
 
