@@ -53,6 +53,7 @@ class Backpressure:
         self._max = max_backlog
         self.backlog = 0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def refresh(self) -> int:
         """Events not yet routed by every destination, plus requests still waiting in the remote outbox."""
@@ -67,21 +68,26 @@ class Backpressure:
         """Seconds a client should wait, when the log is over its bound; None otherwise."""
         return 5 if self.backlog > self._max else None
 
-    async def _loop(self) -> None:
-        while True:
+    async def _loop(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
             started = time.monotonic()
             try:
                 await asyncio.to_thread(self.refresh)
             except Exception:
                 log.exception("backlog refresh failed")
             # Counting a long backlog takes a while: keep the counting under about 5% of one core.
-            await asyncio.sleep(max(self.INTERVAL, (time.monotonic() - started) * self.COST_RATIO))
+            pause = max(self.INTERVAL, (time.monotonic() - started) * self.COST_RATIO)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), pause)
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._stopping = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._loop(self._stopping))
 
     async def stop(self) -> None:
+        """Stop after the count in progress, if any: cancelling would leave its thread running, and the thread
+        would return its connection to a pool the caller is about to close."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            await self._task
+            self._task = None
