@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.dialects import postgresql
 
 from segcio import metrics
@@ -57,6 +57,18 @@ class EventLog(Protocol):
     def close(self) -> None: ...
 
 
+# Any fixed number, the same in every process that appends to a PostgreSQL log.
+APPEND_LOCK_KEY = 7_210_331_457
+
+
+def lock_appends(conn: Connection) -> None:
+    """Hold the log's append lock until the caller's transaction ends (PostgreSQL; SQLite has one writer at a time
+    anyway). Transactions then commit in the order they drew their sequence numbers: without it, a router that read
+    up to seq N could later see a smaller seq appear, from a transaction that committed after it, and skip it."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+
+
 def event_log(db: Database, dedupe_window_seconds: float, dedupe_capacity: int = DEFAULT_CAPACITY) -> EventLog:
     if db.is_sqlite:
         return SqliteEventLog(db, RecentMessageIds(dedupe_window_seconds, dedupe_capacity))
@@ -78,6 +90,7 @@ class IndexedEventLog:
         return self._db.begin()
 
     def append(self, conn: Connection, rows: list[EventRow]) -> int:
+        lock_appends(conn)
         return len(conn.execute(self._insert, [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows]).all())
 
     def committed(self) -> None:
@@ -221,4 +234,3 @@ def _lock_appender(db: Database) -> IO[bytes] | None:
     handle.write(str(os.getpid()).encode())
     handle.flush()
     return handle
-

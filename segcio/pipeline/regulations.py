@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from segcio import jsonutil
+from segcio.ingest.eventlog import lock_appends
 from segcio.ingest.writer import partition_of
 from segcio.spec.timestamps import format_iso
 from segcio.store import Database
@@ -144,6 +145,7 @@ def _fan_out(conn: Connection, regulation_id: int, ids: list[str], source_id: in
                 }
             )
     if rows:
+        lock_appends(conn)
         conn.execute(insert(events), rows)
 
 
