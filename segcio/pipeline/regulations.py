@@ -126,7 +126,7 @@ def _fan_out(conn: Connection, regulation_id: int, ids: list[str], source_id: in
             message = {
                 "type": "delete",
                 "userId": user_id,
-                "messageId": f"delete-reg-{regulation_id}::{user_id}",
+                "messageId": _delete_message_id(regulation_id, user_id),
                 "timestamp": stamp,
                 "receivedAt": stamp,
                 "channel": "server",
@@ -154,7 +154,7 @@ def get(db: Database, regulation_id: int) -> Regulation:
         row = conn.execute(select(regulations).where(regulations.c.id == regulation_id)).first()
         if row is None:
             raise RegulationError(f"Unknown regulation {regulation_id}.")
-        if row.status == "RUNNING" and _delivered(conn, row.id):
+        if row.status == "RUNNING" and _delivered(conn, row.id, jsonutil.loads(row.subject_ids)):
             conn.execute(
                 regulations.update()
                 .where(regulations.c.id == row.id)
@@ -172,11 +172,16 @@ def get(db: Database, regulation_id: int) -> Regulation:
     )
 
 
-def _delivered(conn: Connection, regulation_id: int) -> bool:
+def _delete_message_id(regulation_id: int, user_id: str) -> str:
+    return f"delete-reg-{regulation_id}::{user_id}"
+
+
+def _delivered(conn: Connection, regulation_id: int, user_ids: list[str]) -> bool:
     """Every enabled destination of the affected sources has routed the regulation's delete messages."""
     pending = conn.execute(
         select(events.c.seq, events.c.partition, events.c.source_id).where(
-            events.c.type == "delete", events.c.message_id.like(f"delete-reg-{regulation_id}::%")
+            events.c.type == "delete",
+            events.c.message_id.in_([_delete_message_id(regulation_id, user_id) for user_id in user_ids]),
         )
     ).all()
     for seq, partition, source_id in pending:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from segcio import jsonutil
 from segcio.bootstrap import ensure_defaults
 from segcio.pipeline import regulations
-from segcio.store import Database
+from segcio.store import Database, open_database
 from segcio.store.tables.core import events
 
 
@@ -56,3 +58,22 @@ def test_suppress_with_delete_does_both(db: Database) -> None:
 def test_invalid_regulations_name_the_field(db: Database, payload: object, message: str) -> None:
     with pytest.raises(regulations.RegulationError, match=message):
         regulations.create(db, payload)
+
+
+def test_the_status_check_finds_its_delete_events_by_index_not_by_reading_the_log(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'segcio.db'}")
+    try:
+        ensure_defaults(db)
+        regulation = regulations.create(db, body("DELETE_ONLY", "u1", "u2"))
+        with db.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            statements: list[str] = []
+            raw.set_trace_callback(statements.append)
+            assert regulations._delivered(conn, regulation.id, ["u1", "u2"]) is False  # nothing routed yet
+            raw.set_trace_callback(None)
+            lookup = next(s for s in statements if "delete-reg-" in s)
+            plan = " ".join(str(row[-1]) for row in raw.execute(f"EXPLAIN QUERY PLAN {lookup}"))
+        assert "USING INDEX ix_events_regulation_deletes" in plan, plan
+    finally:
+        db.dispose()

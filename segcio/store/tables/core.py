@@ -63,6 +63,14 @@ events = Table(
 # remembers the ids itself (segcio/ingest/dedupe.py), sparing a page write at a random place per event.
 Index("ux_events_source_message", events.c.source_id, events.c.message_id, unique=True).ddl_if(dialect="postgresql")
 Index("ix_events_partition_seq", events.c.partition, events.c.seq)
+# A regulation finds the delete events it appended by their message ids. Partial: only those few events are in it,
+# so ingestion writes nothing more for ordinary events.
+Index(
+    "ix_events_regulation_deletes",
+    events.c.message_id,
+    sqlite_where=events.c.type == "delete",
+    postgresql_where=events.c.type == "delete",
+)
 
 rejected_events = Table(
     "rejected_events",
