@@ -23,9 +23,12 @@ class Settings:
     # Admin password for the web UI; generated and printed once at first start when empty.
     admin_password: str = ""
     dedupe_window_seconds: int = 24 * 3600
-    # SQLite: how many message ids ingestion remembers for dedupe (about 100 MB per million); the oldest are
+    # SQLite: how many message ids ingestion remembers for dedupe (about 70 MB per million); the oldest are
     # forgotten first when the window holds more.
     dedupe_memory_ids: int = 1_000_000
+    # Events every enabled destination has routed, and rejected messages, are deleted after this many hours
+    # (0: kept forever); never before dedupe_window_seconds.
+    event_log_retention_hours: int = 7 * 24
     max_batch_messages: int = 2500
     # Ingestion answers 429 once this many events are waiting for delivery (disk-backed log bound).
     max_backlog: int = 5_000_000

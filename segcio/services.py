@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from segcio.ingest.service import IngestService
 from segcio.pipeline.backlog import Backpressure
+from segcio.pipeline.retention import retention_seconds
 from segcio.pipeline.senders import SenderSupervisor
 from segcio.pipeline.worker import RoutingWorker
 from segcio.runtime import Runtime
@@ -23,8 +24,12 @@ async def start(runtime: Runtime) -> None:
         create(runtime)
     runtime.services["ingest"].start()
     runtime.services["backpressure"].start()
-    if runtime.settings.run_workers:
-        worker = RoutingWorker(runtime.db)
+    settings = runtime.settings
+    if settings.run_workers:
+        worker = RoutingWorker(
+            runtime.db,
+            keep_seconds=retention_seconds(settings.event_log_retention_hours, settings.dedupe_window_seconds),
+        )
         worker.start()
         runtime.services["router"] = worker
         senders = SenderSupervisor(runtime.db)

@@ -19,11 +19,11 @@ from segcio.store.tables.routing import cursors
 log = logging.getLogger(__name__)
 
 
-def event_backlog(conn: Connection) -> int:
-    """Events that at least one enabled destination has not processed yet."""
+def routed_positions(conn: Connection) -> list[int] | None:
+    """Per partition, the position every enabled destination has routed up to; None when none is enabled."""
     enabled = [row.id for row in conn.execute(select(destinations.c.id).where(destinations.c.enabled.is_(True)))]
     if not enabled:
-        return 0
+        return None
     positions: dict[tuple[int, int], int] = {
         (row.destination_id, row.partition): int(row.position)
         for row in conn.execute(
@@ -32,7 +32,14 @@ def event_backlog(conn: Connection) -> int:
             )
         )
     }
-    lowest = [min(positions.get((d, p), 0) for d in enabled) for p in range(PARTITIONS)]
+    return [min(positions.get((d, p), 0) for d in enabled) for p in range(PARTITIONS)]
+
+
+def event_backlog(conn: Connection) -> int:
+    """Events that at least one enabled destination has not processed yet."""
+    lowest = routed_positions(conn)
+    if lowest is None:
+        return 0
     # One count per partition, added up. A single count over "partition = p AND seq > low OR ..." makes SQLite
     # gather the row ids of every matching event in memory first (70 MB for 3 million) and runs 10x slower.
     per_partition = [

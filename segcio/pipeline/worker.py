@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from segcio.pipeline.retention import Pruner
 from segcio.pipeline.router import Router
 from segcio.store import Database
 
@@ -15,8 +16,9 @@ class RoutingWorker:
     IDLE_SLEEP = 0.05
     ERROR_SLEEP = 1.0
 
-    def __init__(self, db: Database, owner: str | None = None) -> None:
+    def __init__(self, db: Database, owner: str | None = None, keep_seconds: float | None = None) -> None:
         self.router = Router(db, owner)
+        self.pruner = Pruner(db, keep_seconds)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="segcio-router", daemon=True)
 
@@ -47,5 +49,6 @@ class RoutingWorker:
                 log.exception("routing step failed; retrying")
                 self._stop.wait(self.ERROR_SLEEP)
                 continue
+            self.pruner.maybe_prune()
             if routed == 0:
                 self._stop.wait(self.IDLE_SLEEP)

@@ -1,0 +1,131 @@
+"""Event log retention: old events that every enabled destination has routed are deleted, and old rejections.
+
+The log is append-only, so its oldest events come first in seq order: a sweep reads the log from its start in
+chunks and ends at the first chunk that reaches the cutoff. An event some enabled destination has not routed yet is
+kept, however old (nothing accepted is lost); with no destination enabled, age alone decides. A pass reads at most
+CHUNKS_PER_PASS chunks and the next pass resumes after it, so a long sweep never holds the worker for long.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, select, text
+
+from segcio import metrics
+from segcio.pipeline.backlog import routed_positions
+from segcio.store import Database
+from segcio.store.tables.core import events, rejected_events
+
+log = logging.getLogger(__name__)
+
+CHUNK = 5000  # rows per delete transaction: short, so that ingestion never waits long for SQLite's write lock
+CHUNKS_PER_PASS = 50
+# Any fixed number: on PostgreSQL one worker prunes at a time (the others skip the pass).
+PRUNE_LOCK_KEY = 7_210_331_458
+
+
+@dataclass
+class PruneResult:
+    events: int = 0
+    rejected: int = 0
+    resume_after: int | None = None  # the pass stopped at its chunk limit: the next one starts after this seq
+
+
+def retention_seconds(retention_hours: int, dedupe_window_seconds: int) -> float | None:
+    """How long events are kept (None: forever). Never shorter than the dedupe window, which reads the log."""
+    if retention_hours <= 0:
+        return None
+    return float(max(retention_hours * 3600, dedupe_window_seconds))
+
+
+def prune(db: Database, keep_seconds: float, now: float | None = None, start_after: int = 0) -> PruneResult:
+    """One pass: delete events and rejections received more than `keep_seconds` ago (events only once routed)."""
+    cutoff = (time.time() if now is None else now) - keep_seconds
+    result = PruneResult()
+    after = start_after
+    for _ in range(CHUNKS_PER_PASS):
+        with db.begin() as conn:
+            if not _prune_lock(conn):
+                return result
+            routed = routed_positions(conn)
+            rows = conn.execute(
+                select(events.c.seq, events.c.partition, events.c.received_at)
+                .where(events.c.seq > after)
+                .order_by(events.c.seq)
+                .limit(CHUNK)
+            ).all()
+            doomed = [
+                row.seq
+                for row in rows
+                if row.received_at < cutoff and (routed is None or row.seq <= routed[row.partition])
+            ]
+            if doomed:
+                conn.execute(delete(events).where(events.c.seq.in_(doomed)))
+            result.events += len(doomed)
+        if len(rows) < CHUNK or rows[-1].received_at >= cutoff:
+            break
+        after = rows[-1].seq
+    else:
+        result.resume_after = after
+    result.rejected = _prune_rejected(db, cutoff)
+    metrics.log_pruned.labels("events").inc(result.events)
+    metrics.log_pruned.labels("rejected").inc(result.rejected)
+    if result.events or result.rejected:
+        log.info("event log retention: deleted %d events and %d rejections", result.events, result.rejected)
+    return result
+
+
+def _prune_rejected(db: Database, cutoff: float) -> int:
+    deleted = 0
+    for _ in range(CHUNKS_PER_PASS):
+        with db.begin() as conn:
+            ids = (
+                conn.execute(select(rejected_events.c.id).where(rejected_events.c.received_at < cutoff).limit(CHUNK))
+                .scalars()
+                .all()
+            )
+            if ids:
+                conn.execute(delete(rejected_events).where(rejected_events.c.id.in_(ids)))
+        deleted += len(ids)
+        if len(ids) < CHUNK:
+            break
+    return deleted
+
+
+def _prune_lock(conn: Connection) -> bool:
+    if conn.dialect.name != "postgresql":
+        return True  # SQLite: one process routes
+    return bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": PRUNE_LOCK_KEY}).scalar())
+
+
+class Pruner:
+    """Runs a pass every INTERVAL seconds, for the routing worker; while passes delete whole chunks, every SOON
+    seconds."""
+
+    INTERVAL = 60.0
+    SOON = 1.0
+
+    def __init__(self, db: Database, keep_seconds: float | None) -> None:
+        self._db = db
+        self._keep = keep_seconds
+        self._next = 0.0
+        self._resume_after = 0
+
+    def maybe_prune(self, now: float | None = None) -> PruneResult | None:
+        now = time.monotonic() if now is None else now
+        if self._keep is None or now < self._next:
+            return None
+        try:
+            result = prune(self._db, self._keep, start_after=self._resume_after)
+        except Exception:
+            log.exception("event log retention pass failed; retrying later")
+            self._next = now + self.INTERVAL
+            return None
+        self._resume_after = result.resume_after or 0
+        # A sweep through events nobody may delete yet (a destination far behind) goes on at the usual pace.
+        busy = result.resume_after is not None and result.events > 0
+        self._next = now + (self.SOON if busy else self.INTERVAL)
+        return result

@@ -1,0 +1,144 @@
+"""Event log retention: old events go once every enabled destination has routed them; old rejections go."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import insert, select, text, update
+
+from segcio.bootstrap import ensure_defaults
+from segcio.pipeline import retention
+from segcio.pipeline.leases import advance, ensure_cursors
+from segcio.pipeline.retention import Pruner, prune, retention_seconds
+from segcio.store import Database, open_database
+from segcio.store.tables.core import destinations, events, rejected_events
+
+NOW = 1_800_000_000.0
+DAY = 86400.0
+WEEK = 7 * DAY
+
+
+def _append(db: Database, rows: list[tuple[int, float]]) -> list[int]:
+    """Events (partition, received_at) in this order; returns their seqs."""
+    with db.begin() as conn:
+        conn.execute(
+            insert(events),
+            [
+                {
+                    "source_id": 1,
+                    "message_id": f"m{i}",
+                    "type": "track",
+                    "user_id": "u",
+                    "anonymous_id": None,
+                    "partition": partition,
+                    "received_at": received_at,
+                    "body": "{}",
+                }
+                for i, (partition, received_at) in enumerate(rows)
+            ],
+        )
+        return [int(s) for (s,) in conn.execute(select(events.c.seq).order_by(events.c.seq))]
+
+
+def _left(db: Database) -> list[int]:
+    with db.connect() as conn:
+        return [int(s) for (s,) in conn.execute(select(events.c.seq).order_by(events.c.seq))]
+
+
+def test_old_routed_events_go_old_unrouted_and_recent_ones_stay(db: Database) -> None:
+    ensure_defaults(db)
+    old, recent = NOW - 10 * DAY, NOW - DAY
+    seqs = _append(db, [(0, old), (1, old), (0, old), (1, old), (0, recent), (1, recent)])
+    with db.begin() as conn:
+        ensure_cursors(conn, [1])
+        # Partition 0 is routed to its end; partition 1 only up to its first event.
+        advance(conn, 1, {0: seqs[4], 1: seqs[1]})
+
+    result = prune(db, WEEK, now=NOW)
+
+    assert result.events == 3  # seqs[0], seqs[2] (partition 0) and seqs[1] (routed in partition 1)
+    assert _left(db) == [seqs[3], seqs[4], seqs[5]]
+    assert result.resume_after is None
+
+
+def test_with_no_destination_enabled_age_alone_decides(db: Database) -> None:
+    ensure_defaults(db)
+    with db.begin() as conn:
+        conn.execute(update(destinations).values(enabled=False))
+    seqs = _append(db, [(3, NOW - 9 * DAY), (4, NOW - 8 * DAY), (3, NOW - 2 * DAY)])
+    assert prune(db, WEEK, now=NOW).events == 2
+    assert _left(db) == [seqs[2]]
+
+
+def test_a_long_sweep_is_split_into_passes_that_resume(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retention, "CHUNK", 2)
+    monkeypatch.setattr(retention, "CHUNKS_PER_PASS", 2)
+    ensure_defaults(db)
+    with db.begin() as conn:
+        conn.execute(update(destinations).values(enabled=False))
+    seqs = _append(db, [(0, NOW - 30 * DAY)] * 9 + [(0, NOW)])
+
+    first = prune(db, WEEK, now=NOW)
+    assert first.events == 4 and first.resume_after == seqs[3]
+    second = prune(db, WEEK, now=NOW, start_after=first.resume_after)
+    assert second.events == 4 and second.resume_after == seqs[7]
+    third = prune(db, WEEK, now=NOW, start_after=second.resume_after)
+    assert third.events == 1 and third.resume_after is None
+    assert _left(db) == [seqs[9]]
+
+
+def test_old_rejections_go(db: Database) -> None:
+    ensure_defaults(db)
+    with db.begin() as conn:
+        conn.execute(
+            insert(rejected_events),
+            [
+                {"source_id": 1, "received_at": at, "code": "missing_event", "reason": "r", "body": "{}"}
+                for at in (NOW - 8 * DAY, NOW - 9 * DAY, NOW - 3 * DAY)
+            ],
+        )
+    assert prune(db, WEEK, now=NOW).rejected == 2
+    with db.connect() as conn:
+        assert conn.execute(select(rejected_events.c.received_at)).scalars().all() == [NOW - 3 * DAY]
+
+
+def test_the_pruner_runs_a_pass_per_interval_and_sooner_while_chunks_are_full(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retention, "CHUNK", 2)
+    monkeypatch.setattr(retention, "CHUNKS_PER_PASS", 1)
+    ensure_defaults(db)
+    with db.begin() as conn:
+        conn.execute(update(destinations).values(enabled=False))
+    _append(db, [(0, 1.0)] * 5)  # received long ago: older than any retention
+    pruner = Pruner(db, WEEK)
+
+    first = pruner.maybe_prune(now=100.0)
+    assert first is not None and first.events == 2
+    assert pruner.maybe_prune(now=100.5) is None  # the next pass is due SOON (1 s) after a full chunk
+    second = pruner.maybe_prune(now=101.0)
+    assert second is not None and second.events == 2
+    pruner.maybe_prune(now=102.0)
+    assert _left(db) == []
+    assert pruner.maybe_prune(now=103.0) is None  # nothing more: the next pass comes an INTERVAL later
+    assert pruner.maybe_prune(now=102.0 + Pruner.INTERVAL) is not None
+
+
+def test_retention_is_never_shorter_than_the_dedupe_window() -> None:
+    assert retention_seconds(0, 86400) is None
+    assert retention_seconds(1, 86400) == 86400
+    assert retention_seconds(48, 86400) == 48 * 3600
+
+
+def test_on_postgresql_one_worker_prunes_at_a_time(postgres_url: str) -> None:
+    db = open_database(postgres_url)
+    try:
+        ensure_defaults(db)
+        with db.begin() as conn:
+            conn.execute(update(destinations).values(enabled=False))
+        _append(db, [(0, NOW - 30 * DAY)] * 3)
+        with db.begin() as other:  # another worker in the middle of a pass
+            other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": retention.PRUNE_LOCK_KEY})
+            assert prune(db, WEEK, now=NOW).events == 0
+        assert prune(db, WEEK, now=NOW).events == 3
+    finally:
+        db.dispose()
