@@ -22,7 +22,7 @@ from segcio.store.tables.core import events, rejected_events
 log = logging.getLogger(__name__)
 
 CHUNK = 5000  # rows per delete transaction: short, so that ingestion never waits long for SQLite's write lock
-CHUNKS_PER_PASS = 50
+CHUNKS_PER_PASS = 10  # a pass of up to 50,000 rows holds the routing worker for about 0.3 s
 # Any fixed number: on PostgreSQL one worker prunes at a time (the others skip the pass).
 PRUNE_LOCK_KEY = 7_210_331_458
 
