@@ -1,4 +1,5 @@
-"""Event log retention: old events that every enabled destination has routed are deleted, and old rejections.
+"""Retention: old events that every enabled destination has routed are deleted, old rejections too, and the
+workspaces' anonymous events past their retention.
 
 The log is append-only, so its oldest events come first in seq order: a sweep reads the log from its start in
 chunks and ends at the first chunk that reaches the cutoff. An event some enabled destination has not routed yet is
@@ -17,7 +18,8 @@ from sqlalchemy import Connection, delete, select, text
 from segcio import metrics
 from segcio.pipeline.backlog import routed_positions
 from segcio.store import Database
-from segcio.store.tables.core import events, rejected_events
+from segcio.store.tables.core import events, rejected_events, workspaces
+from segcio.workspace.engine import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -101,21 +103,48 @@ def _prune_lock(conn: Connection) -> bool:
     return bool(conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": PRUNE_LOCK_KEY}).scalar())
 
 
+def expire_anonymous(db: Database, now: float | None = None) -> tuple[int, int]:
+    """Every workspace's anonymous events and held group calls past `anonymous_retention_days` (they can no longer
+    join a person), in transactions of at most CHUNK rows of each; (events, held) counts."""
+    with db.connect() as conn:
+        workspace_ids = conn.execute(select(workspaces.c.id)).scalars().all()
+    events_deleted = held_deleted = 0
+    for workspace_id in workspace_ids:
+        workspace = Workspace(db, workspace_id)
+        for _ in range(CHUNKS_PER_PASS):
+            deleted_events, deleted_held = workspace.expire_anonymous(now=now, limit=CHUNK)
+            events_deleted += deleted_events
+            held_deleted += deleted_held
+            if deleted_events < CHUNK and deleted_held < CHUNK:
+                break
+    metrics.log_pruned.labels("anonymous_events").inc(events_deleted)
+    metrics.log_pruned.labels("held_relationships").inc(held_deleted)
+    return events_deleted, held_deleted
+
+
 class Pruner:
-    """Runs a pass every INTERVAL seconds, for the routing worker; while passes delete whole chunks, every SOON
-    seconds."""
+    """For the routing worker: a retention pass every INTERVAL seconds (every SOON seconds while passes delete whole
+    chunks), and the workspaces' anonymous expiry every ANONYMOUS_INTERVAL seconds."""
 
     INTERVAL = 60.0
     SOON = 1.0
+    ANONYMOUS_INTERVAL = 3600.0
 
     def __init__(self, db: Database, keep_seconds: float | None) -> None:
         self._db = db
         self._keep = keep_seconds
         self._next = 0.0
+        self._next_anonymous = 0.0
         self._resume_after = 0
 
     def maybe_prune(self, now: float | None = None) -> PruneResult | None:
         now = time.monotonic() if now is None else now
+        if now >= self._next_anonymous:
+            self._next_anonymous = now + self.ANONYMOUS_INTERVAL
+            try:
+                expire_anonymous(self._db)
+            except Exception:
+                log.exception("anonymous expiry failed; retrying later")
         if self._keep is None or now < self._next:
             return None
         try:

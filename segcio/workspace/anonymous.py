@@ -84,17 +84,24 @@ def apply_held(unit: Unit, person: PersonState, anonymous_id: str) -> None:
             )
 
 
-def expire_anonymous(unit: Unit) -> tuple[int, int]:
-    """Delete anonymous events and held group calls older than the retention period; (events, held) counts."""
+def expire_anonymous(unit: Unit, limit: int | None = None) -> tuple[int, int]:
+    """Delete anonymous events and held group calls older than the retention period, at most `limit` of each;
+    (events, held) counts."""
     oldest = unit.now - unit.settings.anonymous_retention_days * 86400
-    events = unit.conn.execute(
-        delete(ws_events).where(
-            ws_events.c.workspace_id == unit.ws, ws_events.c.person_id.is_(None), ws_events.c.received_at < oldest
-        )
-    ).rowcount
+    # anonymous_id IS NOT NULL (true of every anonymous event) lets the partial index of anonymous ids find them.
+    expired_events = select(ws_events.c.id).where(
+        ws_events.c.workspace_id == unit.ws,
+        ws_events.c.anonymous_id.isnot(None),
+        ws_events.c.person_id.is_(None),
+        ws_events.c.received_at < oldest,
+    )
+    expired_held = select(ws_pending_relationships.c.id).where(
+        ws_pending_relationships.c.workspace_id == unit.ws, ws_pending_relationships.c.received_at < oldest
+    )
+    if limit is not None:
+        expired_events, expired_held = expired_events.limit(limit), expired_held.limit(limit)
+    events = unit.conn.execute(delete(ws_events).where(ws_events.c.id.in_(expired_events))).rowcount
     held = unit.conn.execute(
-        delete(ws_pending_relationships).where(
-            ws_pending_relationships.c.workspace_id == unit.ws, ws_pending_relationships.c.received_at < oldest
-        )
+        delete(ws_pending_relationships).where(ws_pending_relationships.c.id.in_(expired_held))
     ).rowcount
     return int(events), int(held)

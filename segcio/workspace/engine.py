@@ -112,11 +112,12 @@ class Workspace:
                     raise
         raise AssertionError("unreachable")
 
-    def expire_anonymous(self, *, now: float | None = None) -> tuple[int, int]:
-        """Delete anonymous events and held group calls older than the retention period."""
+    def expire_anonymous(self, *, now: float | None = None, limit: int | None = None) -> tuple[int, int]:
+        """Delete anonymous events and held group calls older than the retention period (at most `limit` of each,
+        in one transaction)."""
         with self.db.begin() as conn:
             unit = Unit(conn, self.workspace_id, load_settings(conn, self.workspace_id), now or time.time(), "system")
-            return anonymous.expire_anonymous(unit)
+            return anonymous.expire_anonymous(unit, limit)
 
     def _apply_in(
         self, conn: Connection, operations: list[dict[str, Any]], moment: float, source: str

@@ -11,6 +11,7 @@ from segcio.pipeline.leases import advance, ensure_cursors
 from segcio.pipeline.retention import Pruner, prune, retention_seconds
 from segcio.store import Database, open_database
 from segcio.store.tables.core import destinations, events, rejected_events
+from segcio.store.tables.workspace import ws_events
 
 NOW = 1_800_000_000.0
 DAY = 86400.0
@@ -142,3 +143,52 @@ def test_on_postgresql_one_worker_prunes_at_a_time(postgres_url: str) -> None:
         assert prune(db, WEEK, now=NOW).events == 3
     finally:
         db.dispose()
+
+
+def test_the_pruner_expires_anonymous_events_hourly_even_without_log_retention(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retention, "CHUNK", 2)  # several transactions for one workspace
+    defaults = ensure_defaults(db)
+    with db.begin() as conn:
+        conn.execute(
+            insert(ws_events),
+            [
+                {
+                    "workspace_id": defaults.workspace_id,
+                    "person_id": None,
+                    "anonymous_id": "a1",
+                    "event_id": f"e{i}",
+                    "type": "event",
+                    "name": "old",
+                    "timestamp": 1.0,
+                    "received_at": 1.0,  # far past any anonymous_retention_days
+                    "data": "{}",
+                    "bucket": 0,
+                }
+                for i in range(5)
+            ],
+        )
+    pruner = Pruner(db, None)  # event log kept forever
+    assert pruner.maybe_prune(now=10.0) is None
+    with db.connect() as conn:
+        assert conn.execute(select(ws_events.c.id)).all() == []
+    with db.begin() as conn:
+        conn.execute(
+            insert(ws_events).values(
+                workspace_id=defaults.workspace_id,
+                anonymous_id="a2",
+                event_id="x",
+                type="event",
+                name="old",
+                timestamp=1.0,
+                received_at=1.0,
+                data="{}",
+            )
+        )
+    pruner.maybe_prune(now=20.0)  # within the hour: not yet
+    with db.connect() as conn:
+        assert len(conn.execute(select(ws_events.c.id)).all()) == 1
+    pruner.maybe_prune(now=10.0 + Pruner.ANONYMOUS_INTERVAL)
+    with db.connect() as conn:
+        assert conn.execute(select(ws_events.c.id)).all() == []

@@ -204,6 +204,17 @@ def test_anonymous_events_older_than_retention_are_not_merged_and_expire(ws: Wor
     assert queries.anonymous_events(ws.db, ws.workspace_id, "a1") == []
 
 
+def test_anonymous_expiry_deletes_at_most_its_limit_per_call(ws: Workspace) -> None:
+    for name in ("one", "two", "three"):
+        apply1(ws, event({"anonymous_id": "a1"}, name), now=NOW)
+    apply1(ws, event({"anonymous_id": "a2"}, "recent"), now=NOW + 30 * 86400)
+    later = NOW + 31 * 86400
+    assert ws.expire_anonymous(now=later, limit=2) == (2, 0)
+    assert ws.expire_anonymous(now=later, limit=2) == (1, 0)
+    assert ws.expire_anonymous(now=later, limit=2) == (0, 0)
+    assert [e.name for e in queries.anonymous_events(ws.db, ws.workspace_id, "a2")] == ["recent"]
+
+
 # -- devices ----------------------------------------------------------------------------------------------------
 
 
