@@ -132,11 +132,13 @@ def end_to_end(name: str, events: int, serve: Serve) -> dict[str, Any]:
 
 
 def local_sqlite(events: int) -> dict[str, Any]:
-    serve = Serve(Path(tempfile.mkdtemp()))
+    data_dir = Path(tempfile.mkdtemp())
+    serve = Serve(data_dir)
     try:
         return end_to_end("local-sqlite", events, serve)
     finally:
         serve.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def postgres(events: int, url: str, workers: int) -> dict[str, Any]:
@@ -244,7 +246,8 @@ def _metric_sum(text: str, name: str) -> float:
 
 def soak(seconds: float, rate: float) -> dict[str, Any]:
     """Sustained load at `rate` events/s (below what the pipeline applies, so the backlog stays bounded)."""
-    serve = Serve(Path(tempfile.mkdtemp()))
+    data_dir = Path(tempfile.mkdtemp())
+    serve = Serve(data_dir)
     bodies = _bodies(20_000, serve.info["write_key"])
     samples: list[tuple[float, float]] = []
     stop = time.monotonic() + seconds
@@ -266,7 +269,11 @@ def soak(seconds: float, rate: float) -> dict[str, Any]:
         _until_drained(serve)
     finally:
         serve.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
     rss = [r for _, r in samples]
+    per_10_minutes: dict[int, float] = {}
+    for t, r in samples:
+        per_10_minutes[int(t // 600)] = max(per_10_minutes.get(int(t // 600), 0.0), r)
     first = [r for t, r in samples if t <= 60] or rss[:1]
     last = [r for t, r in samples if t >= samples[-1][0] - 60] or rss[-1:]
     return {
@@ -276,6 +283,7 @@ def soak(seconds: float, rate: float) -> dict[str, Any]:
         "rss_mb_max": round(max(rss), 1),
         "rss_mb_first_minute": round(max(first), 1),
         "rss_mb_last_minute": round(max(last), 1),
+        "rss_mb_max_per_10_minutes": [round(r, 1) for _, r in sorted(per_10_minutes.items())],
     }
 
 
