@@ -132,7 +132,7 @@ class Pruner:
 
     def __init__(self, db: Database, keep_seconds: float | None) -> None:
         self._db = db
-        self._keep = keep_seconds
+        self.keep_seconds = keep_seconds
         self._next = 0.0
         self._next_anonymous = 0.0
         self._resume_after = 0
@@ -145,10 +145,10 @@ class Pruner:
                 expire_anonymous(self._db)
             except Exception:
                 log.exception("anonymous expiry failed; retrying later")
-        if self._keep is None or now < self._next:
+        if self.keep_seconds is None or now < self._next:
             return None
         try:
-            result = prune(self._db, self._keep, start_after=self._resume_after)
+            result = prune(self._db, self.keep_seconds, start_after=self._resume_after)
         except Exception:
             log.exception("event log retention pass failed; retrying later")
             self._next = now + self.INTERVAL

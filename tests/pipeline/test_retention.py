@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, text, update
 
+from segcio.app import create_app
 from segcio.bootstrap import ensure_defaults
+from segcio.config import load_settings
 from segcio.pipeline import retention
 from segcio.pipeline.leases import advance, ensure_cursors
 from segcio.pipeline.retention import Pruner, prune, retention_seconds
@@ -192,3 +197,13 @@ def test_the_pruner_expires_anonymous_events_hourly_even_without_log_retention(
     pruner.maybe_prune(now=10.0 + Pruner.ANONYMOUS_INTERVAL)
     with db.connect() as conn:
         assert conn.execute(select(ws_events.c.id)).all() == []
+
+
+@pytest.mark.parametrize(("hours", "kept"), [("48", 48 * 3600.0), ("0", None)])
+def test_serve_prunes_with_the_configured_retention(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hours: str, kept: float | None
+) -> None:
+    monkeypatch.setenv("SEGCIO_EVENT_LOG_RETENTION_HOURS", hours)
+    app = create_app(load_settings(None, data_dir=tmp_path))
+    with TestClient(app):
+        assert app.state.runtime.services["router"].pruner.keep_seconds == kept
