@@ -11,33 +11,13 @@ from segcio.bootstrap import ensure_defaults
 from segcio.pipeline.backlog import event_backlog
 from segcio.pipeline.leases import advance, ensure_cursors
 from segcio.store import Database, open_database
-from segcio.store.tables.core import destinations, events
-
-
-def _log_events(db: Database, partitions: list[int]) -> list[int]:
-    """Append one event per entry (in that partition); returns their seqs in order."""
-    with db.begin() as conn:
-        rows = [
-            {
-                "source_id": 1,
-                "message_id": f"m{i}",
-                "type": "track",
-                "user_id": "u",
-                "anonymous_id": None,
-                "partition": partition,
-                "received_at": time.time(),
-                "body": "{}",
-            }
-            for i, partition in enumerate(partitions)
-        ]
-        conn.execute(insert(events), rows)
-    with db.connect() as conn:
-        return [row.seq for row in conn.execute(events.select().order_by(events.c.seq))]
+from segcio.store.tables.core import destinations
+from tests.pipeline.log_helpers import append_events
 
 
 def test_each_partition_counts_after_the_slowest_enabled_destination(db: Database) -> None:
     ensure_defaults(db)
-    seqs = _log_events(db, [0, 0, 0, 1, 1, 5, 5, 5, 5])
+    seqs = append_events(db, [(p, time.time()) for p in (0, 0, 0, 1, 1, 5, 5, 5, 5)])
     with db.begin() as conn:
         second = conn.execute(
             insert(destinations).values(source_id=1, kind="customerio-actions", name="second", created_at=0.0)
@@ -63,7 +43,7 @@ def test_sqlite_counts_without_gathering_every_row_id(tmp_path: Path) -> None:
     db = open_database(f"sqlite:///{tmp_path / 'segcio.db'}")
     try:
         ensure_defaults(db)
-        _log_events(db, [0, 1, 2])
+        append_events(db, [(p, time.time()) for p in (0, 1, 2)])
         with db.connect() as conn:
             raw = conn.connection.driver_connection
             statements: list[str] = []

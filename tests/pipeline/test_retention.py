@@ -15,45 +15,19 @@ from segcio.pipeline import retention
 from segcio.pipeline.leases import advance, ensure_cursors
 from segcio.pipeline.retention import Pruner, prune, retention_seconds
 from segcio.store import Database, open_database
-from segcio.store.tables.core import destinations, events, rejected_events
+from segcio.store.tables.core import destinations, rejected_events
 from segcio.store.tables.workspace import ws_events
+from tests.pipeline.log_helpers import append_events, logged_seqs
 
 NOW = 1_800_000_000.0
 DAY = 86400.0
 WEEK = 7 * DAY
 
 
-def _append(db: Database, rows: list[tuple[int, float]]) -> list[int]:
-    """Events (partition, received_at) in this order; returns their seqs."""
-    with db.begin() as conn:
-        conn.execute(
-            insert(events),
-            [
-                {
-                    "source_id": 1,
-                    "message_id": f"m{i}",
-                    "type": "track",
-                    "user_id": "u",
-                    "anonymous_id": None,
-                    "partition": partition,
-                    "received_at": received_at,
-                    "body": "{}",
-                }
-                for i, (partition, received_at) in enumerate(rows)
-            ],
-        )
-        return [int(s) for (s,) in conn.execute(select(events.c.seq).order_by(events.c.seq))]
-
-
-def _left(db: Database) -> list[int]:
-    with db.connect() as conn:
-        return [int(s) for (s,) in conn.execute(select(events.c.seq).order_by(events.c.seq))]
-
-
 def test_old_routed_events_go_old_unrouted_and_recent_ones_stay(db: Database) -> None:
     ensure_defaults(db)
     old, recent = NOW - 10 * DAY, NOW - DAY
-    seqs = _append(db, [(0, old), (1, old), (0, old), (1, old), (0, recent), (1, recent)])
+    seqs = append_events(db, [(0, old), (1, old), (0, old), (1, old), (0, recent), (1, recent)])
     with db.begin() as conn:
         ensure_cursors(conn, [1])
         # Partition 0 is routed to its end; partition 1 only up to its first event.
@@ -62,7 +36,7 @@ def test_old_routed_events_go_old_unrouted_and_recent_ones_stay(db: Database) ->
     result = prune(db, WEEK, now=NOW)
 
     assert result.events == 3  # seqs[0], seqs[2] (partition 0) and seqs[1] (routed in partition 1)
-    assert _left(db) == [seqs[3], seqs[4], seqs[5]]
+    assert logged_seqs(db) == [seqs[3], seqs[4], seqs[5]]
     assert result.resume_after is None
 
 
@@ -70,9 +44,9 @@ def test_with_no_destination_enabled_age_alone_decides(db: Database) -> None:
     ensure_defaults(db)
     with db.begin() as conn:
         conn.execute(update(destinations).values(enabled=False))
-    seqs = _append(db, [(3, NOW - 9 * DAY), (4, NOW - 8 * DAY), (3, NOW - 2 * DAY)])
+    seqs = append_events(db, [(3, NOW - 9 * DAY), (4, NOW - 8 * DAY), (3, NOW - 2 * DAY)])
     assert prune(db, WEEK, now=NOW).events == 2
-    assert _left(db) == [seqs[2]]
+    assert logged_seqs(db) == [seqs[2]]
 
 
 def test_a_long_sweep_is_split_into_passes_that_resume(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,7 +55,7 @@ def test_a_long_sweep_is_split_into_passes_that_resume(db: Database, monkeypatch
     ensure_defaults(db)
     with db.begin() as conn:
         conn.execute(update(destinations).values(enabled=False))
-    seqs = _append(db, [(0, NOW - 30 * DAY)] * 9 + [(0, NOW)])
+    seqs = append_events(db, [(0, NOW - 30 * DAY)] * 9 + [(0, NOW)])
 
     first = prune(db, WEEK, now=NOW)
     assert first.events == 4 and first.resume_after == seqs[3]
@@ -89,7 +63,7 @@ def test_a_long_sweep_is_split_into_passes_that_resume(db: Database, monkeypatch
     assert second.events == 4 and second.resume_after == seqs[7]
     third = prune(db, WEEK, now=NOW, start_after=second.resume_after)
     assert third.events == 1 and third.resume_after is None
-    assert _left(db) == [seqs[9]]
+    assert logged_seqs(db) == [seqs[9]]
 
 
 def test_old_rejections_go(db: Database) -> None:
@@ -115,7 +89,7 @@ def test_the_pruner_runs_a_pass_per_interval_and_sooner_while_chunks_are_full(
     ensure_defaults(db)
     with db.begin() as conn:
         conn.execute(update(destinations).values(enabled=False))
-    _append(db, [(0, 1.0)] * 5)  # received long ago: older than any retention
+    append_events(db, [(0, 1.0)] * 5)  # received long ago: older than any retention
     pruner = Pruner(db, WEEK)
 
     first = pruner.maybe_prune(now=100.0)
@@ -124,7 +98,7 @@ def test_the_pruner_runs_a_pass_per_interval_and_sooner_while_chunks_are_full(
     second = pruner.maybe_prune(now=101.0)
     assert second is not None and second.events == 2
     pruner.maybe_prune(now=102.0)
-    assert _left(db) == []
+    assert logged_seqs(db) == []
     assert pruner.maybe_prune(now=103.0) is None  # nothing more: the next pass comes an INTERVAL later
     assert pruner.maybe_prune(now=102.0 + Pruner.INTERVAL) is not None
 
@@ -141,7 +115,7 @@ def test_on_postgresql_one_worker_prunes_at_a_time(postgres_url: str) -> None:
         ensure_defaults(db)
         with db.begin() as conn:
             conn.execute(update(destinations).values(enabled=False))
-        _append(db, [(0, NOW - 30 * DAY)] * 3)
+        append_events(db, [(0, NOW - 30 * DAY)] * 3)
         with db.begin() as other:  # another worker in the middle of a pass
             other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": retention.PRUNE_LOCK_KEY})
             assert prune(db, WEEK, now=NOW).events == 0

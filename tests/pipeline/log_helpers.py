@@ -1,0 +1,35 @@
+"""Filling the event log directly, for tests of what reads it."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+
+from segcio.store import Database
+from segcio.store.tables.core import events
+
+
+def append_events(db: Database, rows: list[tuple[int, float]]) -> list[int]:
+    """One event of source 1 per (partition, received_at), in this order; returns every seq in the log, in order."""
+    with db.begin() as conn:
+        conn.execute(
+            insert(events),
+            [
+                {
+                    "source_id": 1,
+                    "message_id": f"m{i}",
+                    "type": "track",
+                    "user_id": "u",
+                    "anonymous_id": None,
+                    "partition": partition,
+                    "received_at": at,
+                    "body": "{}",
+                }
+                for i, (partition, at) in enumerate(rows)
+            ],
+        )
+    return logged_seqs(db)
+
+
+def logged_seqs(db: Database) -> list[int]:
+    with db.connect() as conn:
+        return [int(s) for (s,) in conn.execute(select(events.c.seq).order_by(events.c.seq))]
