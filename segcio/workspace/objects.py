@@ -105,10 +105,9 @@ def ensure_type(unit: Unit, type_id: int) -> None:
 # -- objects --------------------------------------------------------------------------------------------------
 
 
-def _object_from_row(row: Any) -> ObjectState:
-    return ObjectState(
-        int(row.id), int(row.type_id), row.object_id, jsonutil.loads(row.attributes), jsonutil.loads(row.timestamps)
-    )
+def _object_state(pk: int, type_id: int, object_id: str, attributes: str, timestamps: str) -> ObjectState:
+    """An object as stored: its JSON columns decoded."""
+    return ObjectState(int(pk), int(type_id), object_id, jsonutil.loads(attributes), jsonutil.loads(timestamps))
 
 
 def object_reference(identifiers: Any, field: str = "identifiers") -> tuple[int | None, str]:
@@ -142,7 +141,7 @@ def find_object(unit: Unit, type_id: int | None, ref: str) -> ObjectState | None
         row = unit.conn.execute(_SELECT_OBJECT, {"ws": unit.ws, "type_id": type_id, "object_id": ref}).first()
     if row is None:
         return None
-    return _remember(unit, _object_from_row(row))
+    return _remember(unit, _object_state(row.id, row.type_id, row.object_id, row.attributes, row.timestamps))
 
 
 def prefetch_objects(unit: Unit, refs: list[tuple[int, str]]) -> None:
@@ -162,9 +161,8 @@ def prefetch_objects(unit: Unit, refs: list[tuple[int, str]]) -> None:
                 "AND type_id = ?",
                 (type_id,),
             )
-            loads = jsonutil.loads
-            for pk, type_id_, object_id, attributes, timestamps in rows:
-                _remember(unit, ObjectState(int(pk), int(type_id_), object_id, loads(attributes), loads(timestamps)))
+            for row in rows:
+                _remember(unit, _object_state(*row))
             unit.absent_objects.update((type_id, ref) for ref in chunk if (type_id, ref) not in unit.objects_by_ref)
 
 
