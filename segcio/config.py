@@ -49,6 +49,14 @@ class Settings:
         return f"sqlite:///{(self.data_dir / 'segcio.db').resolve()}"
 
     @property
+    def event_log_keep_seconds(self) -> float | None:
+        """How long routed events are kept (None: forever); never shorter than the dedupe window, which reads the
+        log."""
+        if self.event_log_retention_hours <= 0:
+            return None
+        return float(max(self.event_log_retention_hours * 3600, self.dedupe_window_seconds))
+
+    @property
     def url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from segcio.ingest.service import IngestService
 from segcio.pipeline.backlog import Backpressure
-from segcio.pipeline.retention import retention_seconds
 from segcio.pipeline.senders import SenderSupervisor
 from segcio.pipeline.worker import RoutingWorker
 from segcio.runtime import Runtime
@@ -26,10 +25,7 @@ async def start(runtime: Runtime) -> None:
     runtime.services["backpressure"].start()
     settings = runtime.settings
     if settings.run_workers:
-        worker = RoutingWorker(
-            runtime.db,
-            keep_seconds=retention_seconds(settings.event_log_retention_hours, settings.dedupe_window_seconds),
-        )
+        worker = RoutingWorker(runtime.db, keep_seconds=settings.event_log_keep_seconds)
         worker.start()
         runtime.services["router"] = worker
         senders = SenderSupervisor(runtime.db)

@@ -26,14 +26,12 @@ def worker(
     """Run a routing/delivery worker without HTTP; several may share one PostgreSQL database."""
     from segcio import tuning
     from segcio.config import load_settings
-    from segcio.pipeline.retention import retention_seconds
     from segcio.pipeline.senders import SenderSupervisor
     from segcio.pipeline.worker import RoutingWorker
 
     settings = load_settings(None, data_dir=data_dir, database=database)
     db = open_cli_database(data_dir, database)
-    keep = retention_seconds(settings.event_log_retention_hours, settings.dedupe_window_seconds)
-    routing, senders = RoutingWorker(db, name, keep), SenderSupervisor(db)
+    routing, senders = RoutingWorker(db, name, settings.event_log_keep_seconds), SenderSupervisor(db)
     tuning.tune_for_serving()
     signal.signal(signal.SIGTERM, lambda *_: routing.request_stop())
     typer.echo(f"worker {routing.router.owner} running; Ctrl-C to stop", err=True)

@@ -36,13 +36,6 @@ class PruneResult:
     resume_after: int | None = None  # the pass stopped at its chunk limit: the next one starts after this seq
 
 
-def retention_seconds(retention_hours: int, dedupe_window_seconds: int) -> float | None:
-    """How long events are kept (None: forever). Never shorter than the dedupe window, which reads the log."""
-    if retention_hours <= 0:
-        return None
-    return float(max(retention_hours * 3600, dedupe_window_seconds))
-
-
 def prune(db: Database, keep_seconds: float, now: float | None = None, start_after: int = 0) -> PruneResult:
     """One pass: delete events and rejections received more than `keep_seconds` ago (events only once routed)."""
     cutoff = (time.time() if now is None else now) - keep_seconds

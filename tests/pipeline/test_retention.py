@@ -10,10 +10,10 @@ from sqlalchemy import insert, select, text, update
 
 from segcio.app import create_app
 from segcio.bootstrap import ensure_defaults
-from segcio.config import load_settings
+from segcio.config import Settings, load_settings
 from segcio.pipeline import retention
 from segcio.pipeline.leases import advance, ensure_cursors
-from segcio.pipeline.retention import Pruner, prune, retention_seconds
+from segcio.pipeline.retention import Pruner, prune
 from segcio.store import Database, open_database
 from segcio.store.tables.core import destinations, rejected_events
 from segcio.store.tables.workspace import ws_events
@@ -104,9 +104,12 @@ def test_the_pruner_runs_a_pass_per_interval_and_sooner_while_chunks_are_full(
 
 
 def test_retention_is_never_shorter_than_the_dedupe_window() -> None:
-    assert retention_seconds(0, 86400) is None
-    assert retention_seconds(1, 86400) == 86400
-    assert retention_seconds(48, 86400) == 48 * 3600
+    def keep(hours: int, window: int) -> float | None:
+        return Settings(event_log_retention_hours=hours, dedupe_window_seconds=window).event_log_keep_seconds
+
+    assert keep(0, 86400) is None
+    assert keep(1, 86400) == 86400
+    assert keep(48, 86400) == 48 * 3600
 
 
 def test_on_postgresql_one_worker_prunes_at_a_time(postgres_url: str) -> None:
