@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from segcio import logs, observability, services, tuning
+from segcio import datadir, logs, observability, services, tuning
 from segcio.bootstrap import ensure_defaults
 from segcio.config import Settings, load_settings
 from segcio.destinations import admin_api
@@ -20,7 +20,8 @@ from segcio.workspace import app_api, track_api
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logs.configure(settings.log_level, settings.log_format)
+    datadir.make_private(settings.data_dir)
     db = open_database(settings.database_url)
     return Runtime(settings=settings, db=db, defaults=ensure_defaults(db))
 

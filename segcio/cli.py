@@ -136,10 +136,11 @@ def info(
 @db_app.command("upgrade")
 def db_upgrade(data_dir: DataDir = None, database: DatabaseUrl = None, config: ConfigFile = None) -> None:
     """Apply the schema migrations."""
+    from segcio.datadir import make_private
     from segcio.store import open_database
 
     settings = settings_from(data_dir, database, config)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private(settings.data_dir)
     open_database(settings.database_url).dispose()
     console.print("schema is up to date")
 
