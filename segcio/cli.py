@@ -64,17 +64,18 @@ def serve(
     d = runtime.defaults
     console.print(f"[bold]segcio[/bold] listening on {settings.url}")
     console.print(f"  database          {_redact(settings.database_url)}")
-    console.print(f"  write key         {d.write_key}")
-    console.print(f"  site id           {d.site_id}")
-    console.print(f"  Track API key     {d.api_key}")
-    console.print(f"  App API key       {d.app_api_key}")
-    console.print(f"  admin token       {d.admin_token}")
+    # Each credential is printed once, by the start that created it (logs are often kept and shared).
+    for name, label in CREDENTIAL_LABELS.items():
+        if name in d.created:
+            console.print(f"  {label:17} {getattr(d, name)}   (created now; shown again by `segcio info`)")
     console.print(f"  UI                {settings.url}/ui/")
     from segcio.web.security import ensure_admin_password
 
     password = ensure_admin_password(runtime.db, settings)
     if password is not None:
         console.print(f"  UI admin password {password}   (shown once; set SEGCIO_ADMIN_PASSWORD to choose your own)")
+    if not d.created:
+        console.print("  credentials       `segcio info` (write key, API keys, admin token)")
     if settings.processes > 1:
         runtime.db.dispose()
         os.environ.update(export_environment(settings))
@@ -95,6 +96,15 @@ def serve(
         log_level=settings.log_level,
         access_log=False,
     )
+
+
+CREDENTIAL_LABELS = {
+    "write_key": "write key",
+    "site_id": "site id",
+    "api_key": "Track API key",
+    "app_api_key": "App API key",
+    "admin_token": "admin token",
+}
 
 
 def _redact(url: str) -> str:
