@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -35,7 +35,7 @@ class Defaults:
     destination_id: int
     admin_token: str
     # The credentials (field names) this start created: printed this once, later only by `segcio info`.
-    created: tuple[str, ...] = ()
+    created: tuple[str, ...] = field(default=(), compare=False)
 
 
 def create_workspace(conn: Connection, name: str) -> int:
