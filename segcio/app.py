@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from segcio import datadir, logs, observability, services, tuning
 from segcio.bootstrap import ensure_defaults
+from segcio.client_address import trusted_networks
 from segcio.config import Settings, load_settings
 from segcio.destinations import admin_api
 from segcio.ingest import routes as ingest_routes
@@ -28,6 +29,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     logs.configure(settings.log_level, settings.log_format)
+    trusted_networks(settings.trusted_proxies)  # a wrong setting stops the start, with its fix
     rt = runtime or build_runtime(settings)
     services.create(rt)
 

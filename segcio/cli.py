@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from segcio.client_address import trusted_networks
 from segcio.config import Settings, export_environment, load_settings
 from segcio.delivery import cli as delivery_cli
 from segcio.destinations import cli as destinations_cli
@@ -60,6 +61,10 @@ def serve(
             "appends to the event log and remembers its message ids. Leave --processes at 1.",
             param_hint="--processes",
         )
+    try:
+        trusted_networks(settings.trusted_proxies)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc).removeprefix("trusted_proxies: "), param_hint="trusted_proxies") from None
     runtime = build_runtime(settings)
     d = runtime.defaults
     console.print(f"[bold]segcio[/bold] listening on {settings.url}")
@@ -87,6 +92,8 @@ def serve(
             port=settings.port,
             log_level=settings.log_level,
             access_log=False,
+            # segcio reads forwarded headers itself, from `trusted_proxies` only.
+            proxy_headers=False,
         )
         return
     uvicorn.run(
@@ -95,6 +102,7 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
+        proxy_headers=False,
     )
 
 

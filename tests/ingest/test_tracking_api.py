@@ -242,11 +242,12 @@ def test_timestamp_defaults_to_receipt(ingest_sqlite: Ingest) -> None:
     assert stored["timestamp"] == stored["receivedAt"] == stored["originalTimestamp"]
 
 
-def test_context_ip_from_the_peer_or_forwarded_for(ingest_sqlite: Ingest) -> None:
+def test_context_ip_from_the_peer_unless_the_client_sent_one(ingest_sqlite: Ingest) -> None:
+    """The peer is no trusted proxy (none is configured): its X-Forwarded-For is ignored (see test_client_address)."""
     ingest_sqlite.post("/v1/identify", identify("a"), headers={"X-Forwarded-For": "203.0.113.9, 10.0.0.1"})
     ingest_sqlite.post("/v1/identify", identify("b", context={"ip": "198.51.100.1"}))
     a, b = ingest_sqlite.stored()
-    assert a["context"]["ip"] == "203.0.113.9"
+    assert a["context"]["ip"] == "testclient"
     assert b["context"]["ip"] == "198.51.100.1"
 
 

@@ -9,6 +9,7 @@ import secrets
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from segcio.client_address import client_address
 from segcio.runtime import Runtime, get_runtime
 from segcio.web import session_store
 from segcio.web.render import redirect, render
@@ -42,7 +43,7 @@ async def login(
     check_csrf(session, token if isinstance(token, str) else None)
     password = form.get("password")
     target = _safe_next(str(form.get("next") or ""))
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request) or "unknown"
     wait = throttle.wait_seconds(client)
     if wait:
         message = f"Too many wrong passwords: try again in {wait} seconds."
