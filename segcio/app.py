@@ -16,6 +16,7 @@ from segcio.ingest import routes as ingest_routes
 from segcio.pipeline import http as pipeline_http
 from segcio.runtime import Runtime
 from segcio.store import open_database
+from segcio.web import admin_view
 from segcio.web import routes as web_routes
 from segcio.workspace import app_api, track_api
 
@@ -42,7 +43,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         finally:
             await services.stop(rt)
 
-    app = FastAPI(title="segcio", version="0.1.0", lifespan=lifespan, docs_url="/admin/docs", redoc_url=None)
+    # The docs are served by segcio.web.admin_view, behind the admin credential.
+    app = FastAPI(title="segcio", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = rt
     app.add_middleware(ingest_routes.BatchFastPath)
     app.include_router(observability.router)
@@ -53,6 +55,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(track_api.router)
     app.include_router(admin_api.router)
     app.include_router(web_routes.router)
+    app.include_router(admin_view.router)
     return app
 
 

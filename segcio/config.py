@@ -40,6 +40,10 @@ class Settings:
     # Proxies whose forwarded headers (Forwarded, X-Forwarded-For, X-Real-IP) name the client: addresses or networks
     # separated by commas. Empty: none, the TCP peer is the client (login throttle, context.ip).
     trusted_proxies: str = ""
+    # /metrics without the admin credential (for a Prometheus scraper that cannot send `Authorization: Bearer`).
+    metrics_public: bool = False
+    # /openapi.json and /admin/docs without the admin credential.
+    api_docs_public: bool = False
     log_level: str = "info"
     # "text" or "json" (one object per line).
     log_format: str = "text"

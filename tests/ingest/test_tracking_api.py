@@ -300,6 +300,7 @@ def test_healthz_reports_the_backlog_and_metrics_count_outcomes(ingest_sqlite: I
     ingest_sqlite.post("/v1/batch", {"batch": [identify("a"), {"type": "track", "userId": "a"}]})
     health = ingest_sqlite.client.get("/healthz").json()
     assert health == {"status": "ok", "backlog": 1}
-    text = ingest_sqlite.client.get("/metrics").text
+    admin = {"Authorization": f"Bearer {ingest_sqlite.runtime.defaults.admin_token}"}
+    text = ingest_sqlite.client.get("/metrics", headers=admin).text
     assert 'segcio_ingest_rejected_total{reason="missing_event"}' in text
     assert "segcio_ingest_request_seconds_bucket" in text
