@@ -29,7 +29,7 @@ def trusted_networks(setting: str) -> tuple[Network, ...]:
         except ValueError:
             raise ValueError(
                 f"trusted_proxies: '{item.strip()}' is not an IP address or network; write addresses or networks "
-                "separated by commas, e.g. trusted_proxies = \"127.0.0.1, 10.0.0.0/8\" (empty: trust none)."
+                'separated by commas, e.g. trusted_proxies = "127.0.0.1, 10.0.0.0/8" (empty: trust none).'
             ) from None
     return tuple(networks)
 

@@ -35,6 +35,7 @@ def admin_view(opened_by: Literal["api_docs_public", "metrics_public"]) -> Calla
 
     return check
 
+
 router = APIRouter(include_in_schema=False, dependencies=[Depends(admin_view("api_docs_public"))])
 
 

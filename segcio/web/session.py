@@ -18,6 +18,7 @@ from segcio.auth import same
 from segcio.runtime import Runtime, get_runtime
 from segcio.store.tables.core import install_settings
 from segcio.web import session_store
+from segcio.web.security import end_sessions_if_configured_password_changed
 
 COOKIE = "segcio_ui"
 MAX_AGE = session_store.LIFETIME_SECONDS
@@ -64,8 +65,6 @@ def _serializer(request: Request, runtime: Runtime) -> URLSafeTimedSerializer:
         cached = getattr(request.app.state, "ui_serializer", None)
         if isinstance(cached, URLSafeTimedSerializer):
             return cached
-        from segcio.web.security import end_sessions_if_configured_password_changed
-
         # Before this process trusts any session: those opened with a since-replaced configured password end.
         end_sessions_if_configured_password_changed(runtime.db, runtime.settings)
         with runtime.db.connect() as conn:
@@ -87,7 +86,9 @@ def load_session(request: Request, runtime: Runtime = Depends(get_runtime)) -> S
     if raw:
         try:
             data = _serializer(request, runtime).loads(raw, max_age=MAX_AGE)
-            session = Session(csrf=str(data["csrf"]), session_id=str(data.get("sid") or ""), notice=str(data["notice"]))
+            session = Session(
+                csrf=str(data["csrf"]), session_id=str(data.get("sid") or ""), notice=str(data.get("notice", ""))
+            )
         except (BadSignature, KeyError, TypeError):
             pass
     if session.session_id and not session_store.is_open(runtime.db, session.session_id):
