@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
+from segcio.store import Database
+from segcio.store.tables.core import ui_sessions
+from segcio.web import session_store
 from segcio.web.session import COOKIE
 from tests.conftest import Server, start_server
 from tests.web.conftest import ADMIN_PASSWORD, CSRF_RE, make_ui
@@ -103,3 +108,13 @@ def test_logout_ends_the_session_on_both_backends(database_url: str, tmp_path: P
         ui.client.cookies.clear()
         ui.client.cookies.set(COOKIE, copied)
         assert ui.client.get("/ui/", follow_redirects=False).status_code == 303
+
+
+def test_a_session_ends_after_its_lifetime_and_expired_rows_are_removed(db: Database) -> None:
+    session_id = session_store.open_session(db, now=1000.0)
+    assert session_store.is_open(db, session_id, now=1000.0 + session_store.LIFETIME_SECONDS - 1)
+    assert not session_store.is_open(db, session_id, now=1000.0 + session_store.LIFETIME_SECONDS)
+    later = session_store.open_session(db, now=1000.0 + session_store.LIFETIME_SECONDS)
+    with db.connect() as conn:
+        stored = conn.execute(select(ui_sessions.c.id_hash)).scalars().all()
+    assert stored == [hashlib.sha256(later.encode()).hexdigest()]  # the expired one is gone; ids are not stored
