@@ -228,10 +228,10 @@ def tree_rss_mb(pid: int) -> float:
     return total
 
 
-def writer_totals(port: int) -> dict[str, float]:
+def writer_totals(port: int, admin_token: str) -> dict[str, float]:
     """Sums and counts of the server's group-commit histograms, from /metrics."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", "/metrics")
+    conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {admin_token}"})
     text = conn.getresponse().read().decode()
     totals: dict[str, float] = {}
     pattern = r'^segcio_ingest_(writer_seconds|group_events)_(sum|count)(?:\{phase="(\w+)"\})? (\S+)$'
@@ -326,13 +326,14 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
         while time.time() < start_at:
             time.sleep(0.01)
         cpu_before = tree_cpu_seconds(server.pid)
-        writer_before = writer_totals(port)
+        writer_before = writer_totals(port, info["admin_token"])
         while time.time() < start_at + args.seconds:
             time.sleep(1)
             if time.time() > start_at:
                 rss_samples.append(tree_rss_mb(server.pid))
         cpu_used = tree_cpu_seconds(server.pid) - cpu_before
-        writer = writer_summary(writer_before, writer_totals(port), args.seconds) if args.processes == 1 else {}
+        writer_after = writer_totals(port, info["admin_token"])
+        writer = writer_summary(writer_before, writer_after, args.seconds) if args.processes == 1 else {}
         results = [queue.get() for _ in procs]
         for p in procs:
             p.join()

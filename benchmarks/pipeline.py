@@ -220,8 +220,9 @@ def remote(events: int) -> dict[str, Any]:
         _post_all(source.url, bodies)
         _until_drained(source)
         elapsed = time.perf_counter() - started
-        requests = _metric_sum(httpx.get(source.url + "/metrics").text, "segcio_delivery_requests_total")
-        sent_items = int(_metric_sum(httpx.get(source.url + "/metrics").text, "segcio_delivery_items_delivered_total"))
+        metrics = httpx.get(source.url + "/metrics", headers={"Authorization": f"Bearer {source.info['admin_token']}"})
+        requests = _metric_sum(metrics.text, "segcio_delivery_requests_total")
+        sent_items = int(_metric_sum(metrics.text, "segcio_delivery_items_delivered_total"))
     finally:
         source.stop()
         target.stop()

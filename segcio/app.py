@@ -7,26 +7,30 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from segcio import logs, observability, services, tuning
+from segcio import datadir, logs, observability, services, tuning
 from segcio.bootstrap import ensure_defaults
+from segcio.client_address import trusted_networks
 from segcio.config import Settings, load_settings
 from segcio.destinations import admin_api
 from segcio.ingest import routes as ingest_routes
 from segcio.pipeline import http as pipeline_http
 from segcio.runtime import Runtime
 from segcio.store import open_database
+from segcio.web import admin_view
 from segcio.web import routes as web_routes
 from segcio.workspace import app_api, track_api
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logs.configure(settings.log_level, settings.log_format)
+    datadir.make_private(settings.data_dir)
     db = open_database(settings.database_url)
     return Runtime(settings=settings, db=db, defaults=ensure_defaults(db))
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     logs.configure(settings.log_level, settings.log_format)
+    trusted_networks(settings.trusted_proxies)  # a wrong setting stops the start, with its fix
     rt = runtime or build_runtime(settings)
     services.create(rt)
 
@@ -39,7 +43,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         finally:
             await services.stop(rt)
 
-    app = FastAPI(title="segcio", version="0.1.0", lifespan=lifespan, docs_url="/admin/docs", redoc_url=None)
+    # The docs are served by segcio.web.admin_view, behind the admin credential.
+    app = FastAPI(title="segcio", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = rt
     app.add_middleware(ingest_routes.BatchFastPath)
     app.include_router(observability.router)
@@ -50,6 +55,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(track_api.router)
     app.include_router(admin_api.router)
     app.include_router(web_routes.router)
+    app.include_router(admin_view.router)
     return app
 
 

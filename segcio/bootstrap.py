@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -34,6 +34,8 @@ class Defaults:
     write_key: str
     destination_id: int
     admin_token: str
+    # The credentials (field names) this start created: printed this once, later only by `segcio info`.
+    created: tuple[str, ...] = field(default=(), compare=False)
 
 
 def create_workspace(conn: Connection, name: str) -> int:
@@ -95,16 +97,21 @@ def ensure_setting(conn: Connection, key: str, make: Any) -> str:
 
 def ensure_defaults(db: Database) -> Defaults:
     """Create the defaults once (idempotent); return them."""
+    created: list[str] = []
     with db.begin() as conn:
+        if get_setting(conn, "admin_token") is None:
+            created.append("admin_token")
         admin_token = ensure_setting(conn, "admin_token", lambda: secrets.token_urlsafe(24))
         ensure_setting(conn, "secret_key", lambda: secrets.token_urlsafe(32))
         ws = conn.execute(select(workspaces).order_by(workspaces.c.id).limit(1)).first()
         if ws is None:
             create_workspace(conn, "Default workspace")
+            created.extend(("site_id", "api_key", "app_api_key"))
             ws = conn.execute(select(workspaces).order_by(workspaces.c.id).limit(1)).one()
         src = conn.execute(select(sources).order_by(sources.c.id).limit(1)).first()
         if src is None:
             create_source(conn, "Default source")
+            created.append("write_key")
             src = conn.execute(select(sources).order_by(sources.c.id).limit(1)).one()
         dest = conn.execute(
             select(destinations).where(destinations.c.source_id == src.id).order_by(destinations.c.id).limit(1)
@@ -129,4 +136,5 @@ def ensure_defaults(db: Database) -> Defaults:
         write_key=src.write_key,
         destination_id=dest_id,
         admin_token=admin_token,
+        created=tuple(created),
     )

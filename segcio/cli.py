@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from segcio.client_address import trusted_networks
 from segcio.config import Settings, export_environment, load_settings
 from segcio.delivery import cli as delivery_cli
 from segcio.destinations import cli as destinations_cli
@@ -60,21 +61,26 @@ def serve(
             "appends to the event log and remembers its message ids. Leave --processes at 1.",
             param_hint="--processes",
         )
+    try:
+        trusted_networks(settings.trusted_proxies)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc).removeprefix("trusted_proxies: "), param_hint="trusted_proxies") from None
     runtime = build_runtime(settings)
     d = runtime.defaults
     console.print(f"[bold]segcio[/bold] listening on {settings.url}")
     console.print(f"  database          {_redact(settings.database_url)}")
-    console.print(f"  write key         {d.write_key}")
-    console.print(f"  site id           {d.site_id}")
-    console.print(f"  Track API key     {d.api_key}")
-    console.print(f"  App API key       {d.app_api_key}")
-    console.print(f"  admin token       {d.admin_token}")
+    # Each credential is printed once, by the start that created it (logs are often kept and shared).
+    for name, label in CREDENTIAL_LABELS.items():
+        if name in d.created:
+            console.print(f"  {label:17} {getattr(d, name)}   (created now; shown again by `segcio info`)")
     console.print(f"  UI                {settings.url}/ui/")
     from segcio.web.security import ensure_admin_password
 
     password = ensure_admin_password(runtime.db, settings)
     if password is not None:
         console.print(f"  UI admin password {password}   (shown once; set SEGCIO_ADMIN_PASSWORD to choose your own)")
+    if not d.created:
+        console.print("  credentials       `segcio info` (write key, API keys, admin token)")
     if settings.processes > 1:
         runtime.db.dispose()
         os.environ.update(export_environment(settings))
@@ -86,6 +92,8 @@ def serve(
             port=settings.port,
             log_level=settings.log_level,
             access_log=False,
+            # segcio reads forwarded headers itself, from `trusted_proxies` only.
+            proxy_headers=False,
         )
         return
     uvicorn.run(
@@ -94,7 +102,17 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
+        proxy_headers=False,
     )
+
+
+CREDENTIAL_LABELS = {
+    "write_key": "write key",
+    "site_id": "site id",
+    "api_key": "Track API key",
+    "app_api_key": "App API key",
+    "admin_token": "admin token",
+}
 
 
 def _redact(url: str) -> str:
@@ -136,10 +154,11 @@ def info(
 @db_app.command("upgrade")
 def db_upgrade(data_dir: DataDir = None, database: DatabaseUrl = None, config: ConfigFile = None) -> None:
     """Apply the schema migrations."""
+    from segcio.datadir import make_private
     from segcio.store import open_database
 
     settings = settings_from(data_dir, database, config)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private(settings.data_dir)
     open_database(settings.database_url).dispose()
     console.print("schema is up to date")
 

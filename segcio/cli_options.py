@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from segcio.config import load_settings
+from segcio.datadir import make_private
 from segcio.store import Database, open_database
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
@@ -15,7 +16,7 @@ DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database UR
 
 
 def open_cli_database(data_dir: Path | None, database: str | None) -> Database:
-    """The database the settings name (data dir created if needed), migrated to the newest schema."""
+    """The database the settings name (data dir created private if needed), migrated to the newest schema."""
     settings = load_settings(None, data_dir=data_dir, database=database)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private(settings.data_dir)
     return open_database(settings.database_url)

@@ -37,6 +37,13 @@ class Settings:
     # HTTP server processes sharing the port; PostgreSQL only (on SQLite one process appends to the event log).
     processes: int = 1
     anonymous_retention_days: int = 30
+    # Proxies whose forwarded headers (Forwarded, X-Forwarded-For, X-Real-IP) name the client: addresses or networks
+    # separated by commas. Empty: none, the TCP peer is the client (login throttle, context.ip).
+    trusted_proxies: str = ""
+    # /metrics without the admin credential (for a Prometheus scraper that cannot send `Authorization: Bearer`).
+    metrics_public: bool = False
+    # /openapi.json and /admin/docs without the admin credential.
+    api_docs_public: bool = False
     log_level: str = "info"
     # "text" or "json" (one object per line).
     log_format: str = "text"

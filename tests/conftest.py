@@ -69,6 +69,18 @@ def db(database_url: str) -> Iterator[Database]:
         database.dispose()
 
 
+def read_info(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """`segcio info --json` for these CLI arguments."""
+    done = subprocess.run(
+        [sys.executable, "-m", "segcio", "info", "--json", *args],
+        check=True,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+    )
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -101,16 +113,19 @@ class Server:
 
 
 def start_server(
-    data_dir: Path, database: str = "", extra_args: list[str] | None = None, env: dict[str, str] | None = None
+    data_dir: Path,
+    database: str = "",
+    extra_args: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    first: str = "info",
 ) -> Server:
-    """Start `segcio serve` on a free port and wait until /healthz answers."""
+    """Start `segcio serve` on a free port and wait until /healthz answers.
+
+    `first="info"` creates the credentials with `segcio info` before; `first="serve"` lets the server create them.
+    """
     port = free_port()
     args = ["--data-dir", str(data_dir)] + (["--database", database] if database else [])
-    info = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "segcio", "info", "--json", *args], check=True, capture_output=True
-        ).stdout
-    )
+    info = read_info(args, env) if first == "info" else {}
     log = data_dir / f"serve-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
@@ -132,6 +147,7 @@ def start_server(
     else:
         process.kill()
         raise RuntimeError(f"segcio serve did not start: {log.read_text()}")
+    info = info or read_info(args, env)
     info["url"] = url
     return Server(url=url, data_dir=data_dir, database=database, info=info, process=process, log=log)
 

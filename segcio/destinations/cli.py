@@ -124,12 +124,9 @@ SubscriptionRef = Annotated[str, typer.Argument(help="Subscription id or name.")
 def _connection(data_dir: Path | None, database: str | None) -> Iterator[tuple[Connection, int]]:
     """A transaction on the configured database, and the default destination's id."""
     from segcio.bootstrap import ensure_defaults
-    from segcio.cli import settings_from
-    from segcio.store import open_database
+    from segcio.cli_options import open_cli_database
 
-    settings = settings_from(data_dir, database, None)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = open_database(settings.database_url)
+    db = open_cli_database(data_dir, database)
     try:
         default_destination = ensure_defaults(db).destination_id
         with db.begin() as conn:

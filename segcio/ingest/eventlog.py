@@ -26,6 +26,7 @@ from segcio import metrics
 from segcio.ingest.dedupe import DEFAULT_CAPACITY, RecentMessageIds
 from segcio.store import Database
 from segcio.store.checkpoint import WalCheckpointer
+from segcio.store.db import open_private
 from segcio.store.tables.core import events
 
 EVENT_COLUMNS = ("source_id", "message_id", "type", "user_id", "anonymous_id", "partition", "received_at", "body")
@@ -221,7 +222,7 @@ def _lock_appender(db: Database) -> IO[bytes] | None:
     path = db.sqlite_path
     if path is None:  # an in-memory database belongs to this process alone
         return None
-    handle = open(Path(f"{path}.ingest-lock"), "wb")  # noqa: SIM115  (held open until close())
+    handle = open_private(Path(f"{path}.ingest-lock"))  # held open until close()
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

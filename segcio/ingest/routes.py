@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from segcio import metrics
+from segcio.client_address import client_address as peer_ip
 from segcio.ingest.body import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, BadRequest, decode, parse_json
 from segcio.ingest.service import IngestService
 
@@ -57,13 +58,6 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
 def service(request: Request) -> IngestService:
     svc: IngestService = request.app.state.runtime.services["ingest"]
     return svc
-
-
-def peer_ip(request: Request) -> str | None:
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
-    return request.client.host if request.client else None
 
 
 async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Response:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, pool
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The database holds every credential: only the user running segcio may read it.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 def _null(value: None) -> None:
@@ -47,7 +51,9 @@ class Database:
         self.sqlite_path: str | None = path if path not in ("", ":memory:") else None
         if self.is_sqlite:
             if self.sqlite_path is not None:
-                Path(self.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+                Path(self.sqlite_path).parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+                # Created before SQLite does (it would use 0644): its -wal and -shm files get the database's mode.
+                create_private_file(Path(self.sqlite_path))
             self.engine: Engine = create_engine(
                 self.url,
                 poolclass=pool.QueuePool,
@@ -97,6 +103,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def create_private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 unless it exists."""
+    os.close(os.open(path, os.O_CREAT | os.O_RDONLY, PRIVATE_FILE_MODE))
+
+
+def open_private(path: Path) -> IO[bytes]:
+    """`path` opened for writing (truncated), created with mode 0600."""
+    return os.fdopen(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_FILE_MODE), "wb")
 
 
 SQLITE_SOFT_HEAP_LIMIT_MB = 64

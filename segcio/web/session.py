@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -16,21 +17,28 @@ from starlette.responses import Response
 from segcio.auth import same
 from segcio.runtime import Runtime, get_runtime
 from segcio.store.tables.core import install_settings
+from segcio.web import session_store
+from segcio.web.security import end_sessions_if_configured_password_changed
 
 COOKIE = "segcio_ui"
-MAX_AGE = 12 * 3600
+MAX_AGE = session_store.LIFETIME_SECONDS
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
 
 @dataclass
 class Session:
-    """What the cookie holds: the CSRF token, whether the visitor logged in, one pending notice."""
+    """What the cookie holds: the CSRF token, the id of a logged-in session (checked against `ui_sessions`), one
+    pending notice."""
 
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    admin: bool = False
+    session_id: str = ""
     notice: str = ""
     changed: bool = False
+
+    @property
+    def admin(self) -> bool:
+        return bool(self.session_id)
 
     def flash(self, message: str) -> None:
         self.notice = message
@@ -43,18 +51,29 @@ class Session:
         return message
 
     def as_dict(self) -> dict[str, Any]:
-        return {"csrf": self.csrf, "admin": self.admin, "notice": self.notice}
+        return {"csrf": self.csrf, "sid": self.session_id, "notice": self.notice}
+
+
+_first_use = threading.Lock()
 
 
 def _serializer(request: Request, runtime: Runtime) -> URLSafeTimedSerializer:
     cached = getattr(request.app.state, "ui_serializer", None)
     if isinstance(cached, URLSafeTimedSerializer):
         return cached
-    with runtime.db.connect() as conn:
-        secret = conn.execute(select(install_settings.c.value).where(install_settings.c.key == "secret_key")).scalar()
-    serializer = URLSafeTimedSerializer(secret or runtime.defaults.admin_token, salt="segcio.ui.session")
-    request.app.state.ui_serializer = serializer
-    return serializer
+    with _first_use:
+        cached = getattr(request.app.state, "ui_serializer", None)
+        if isinstance(cached, URLSafeTimedSerializer):
+            return cached
+        # Before this process trusts any session: those opened with a since-replaced configured password end.
+        end_sessions_if_configured_password_changed(runtime.db, runtime.settings)
+        with runtime.db.connect() as conn:
+            secret = conn.execute(
+                select(install_settings.c.value).where(install_settings.c.key == "secret_key")
+            ).scalar()
+        serializer = URLSafeTimedSerializer(secret or runtime.defaults.admin_token, salt="segcio.ui.session")
+        request.app.state.ui_serializer = serializer
+        return serializer
 
 
 def load_session(request: Request, runtime: Runtime = Depends(get_runtime)) -> Session:
@@ -67,9 +86,14 @@ def load_session(request: Request, runtime: Runtime = Depends(get_runtime)) -> S
     if raw:
         try:
             data = _serializer(request, runtime).loads(raw, max_age=MAX_AGE)
-            session = Session(csrf=str(data["csrf"]), admin=bool(data.get("admin")), notice=str(data.get("notice", "")))
+            session = Session(
+                csrf=str(data["csrf"]), session_id=str(data.get("sid") or ""), notice=str(data.get("notice", ""))
+            )
         except (BadSignature, KeyError, TypeError):
             pass
+    if session.session_id and not session_store.is_open(runtime.db, session.session_id):
+        session.session_id = ""  # logged out, password changed or expired: an anonymous visitor again
+        session.changed = True
     request.scope["segcio.ui.session"] = session
     return session
 

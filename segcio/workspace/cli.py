@@ -37,12 +37,9 @@ class OnOff(StrEnum):
 
 @contextmanager
 def _database(data_dir: Path | None, database: str | None) -> Iterator[Database]:
-    from segcio.cli import settings_from
-    from segcio.store import open_database
+    from segcio.cli_options import open_cli_database
 
-    settings = settings_from(data_dir, database, None)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = open_database(settings.database_url)
+    db = open_cli_database(data_dir, database)
     try:
         yield db
     finally:

@@ -42,3 +42,20 @@ def test_postgres_url_and_environment_round_trip(monkeypatch: pytest.MonkeyPatch
     rebuilt = load_settings()
     assert rebuilt.database_url == "postgresql://u@h/db"
     assert (rebuilt.port, rebuilt.processes, rebuilt.run_workers) == (9000, 3, False)
+
+
+def test_a_trusted_proxy_that_is_no_address_stops_serve_with_the_fix(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "segcio", "serve", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SEGCIO_TRUSTED_PROXIES": "127.0.0.1, proxy.local"},
+        timeout=60,
+    )
+    message = " ".join(done.stderr.replace("│", " ").split())
+    assert done.returncode == 2
+    assert "trusted_proxies: 'proxy.local' is not an IP address or network" in message

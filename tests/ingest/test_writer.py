@@ -59,9 +59,10 @@ def metric_sums(text: str) -> dict[str, float]:
 
 
 def test_metrics_show_each_group_commit_and_where_the_writer_spent_it(ingest: Ingest) -> None:
-    before = metric_sums(ingest.client.get("/metrics").text)
+    admin = {"Authorization": f"Bearer {ingest.runtime.defaults.admin_token}"}
+    before = metric_sums(ingest.client.get("/metrics", headers=admin).text)
     assert ingest.post("/v1/batch", {"batch": [identify("a"), identify("b"), identify("c")]}).status_code == 200
-    after = metric_sums(ingest.client.get("/metrics").text)
+    after = metric_sums(ingest.client.get("/metrics", headers=admin).text)
     delta = {key: after[key] - before.get(key, 0.0) for key in after}
     assert delta["segcio_ingest_group_events_count:"] == 1
     assert delta["segcio_ingest_group_events_sum:"] == 3

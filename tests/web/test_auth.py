@@ -11,8 +11,8 @@ from segcio.config import Settings
 from segcio.store import Database
 from segcio.web.routes import PAGES
 from segcio.web.security import check_admin_password, ensure_admin_password, hash_password, verify_password
-from tests.conftest import Server
-from tests.web.conftest import CSRF_RE, UI
+from tests.conftest import Server, start_server
+from tests.web.conftest import ADMIN_PASSWORD, CSRF_RE, UI
 
 PUBLIC = {"/ui/login", "/ui/static/{name}"}
 
@@ -165,3 +165,37 @@ def test_a_form_posted_after_logout_returns_to_its_page_after_login(ui: UI) -> N
         "/ui/sources/1/rotate", headers={"referer": "http://testserver/ui/sources"}, follow_redirects=False
     )
     assert response.headers["location"] == "/ui/login?next=/ui/sources"
+
+
+def wrong_passwords_then_right(url: str, forwarded_for: list[str], password: str = ADMIN_PASSWORD) -> int:
+    """Five wrong passwords, then the right one, each sent with the next X-Forwarded-For; the last status."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=10) as client:
+        token = CSRF_RE.search(client.get("/ui/login").text).group(1)  # type: ignore[union-attr]
+        statuses = []
+        for n, address in enumerate(forwarded_for):
+            guess = password if n == len(forwarded_for) - 1 else "wrong"
+            response = client.post(
+                "/ui/login",
+                data={"csrf_token": token, "password": guess},
+                headers={"X-Forwarded-For": address},
+            )
+            statuses.append(response.status_code)
+    assert statuses[:-1] == [401] * (len(forwarded_for) - 1), statuses
+    return statuses[-1]
+
+
+def test_a_rotating_forwarded_for_does_not_escape_the_login_throttle(ui_server: Server) -> None:
+    addresses = [f"203.0.113.{n}" for n in range(6)]
+    assert wrong_passwords_then_right(ui_server.url, addresses) == 429
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_per_forwarded_client(tmp_path: Path) -> None:
+    env = {"SEGCIO_ADMIN_PASSWORD": ADMIN_PASSWORD, "SEGCIO_TRUSTED_PROXIES": "127.0.0.1"}
+    server = start_server(tmp_path / "data", env=env)
+    try:
+        assert wrong_passwords_then_right(server.url, [f"203.0.113.{n}" for n in range(6)]) == 303
+        assert wrong_passwords_then_right(server.url, ["198.51.100.1"] * 6) == 429
+    finally:
+        server.stop()

@@ -101,3 +101,13 @@ install_settings = Table(
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Logged-in UI sessions: the SHA-256 of the random id the session cookie carries. Deleting a row ends that session
+# (logout, password change), whatever copies of the cookie exist.
+ui_sessions = Table(
+    "ui_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
