@@ -120,6 +120,23 @@ def test_events_after_a_regulation_deleted_the_newest_ones_are_routed(
     _assert_numbered_above(log_db, kept, issued)
 
 
+def test_a_forwarded_deletion_after_the_newest_events_were_deleted_reaches_the_workspace(
+    stack: Stack, log_db: Database
+) -> None:
+    """The regulations' own appender (the delete events of DELETE_ONLY) numbers above every seq issued too."""
+    stack.segment.identify("gone", {"email": "gone@example.com"})
+    _fill_log_ending_with(stack, "gone")
+    issued = logged_seqs(log_db)
+    _regulate(stack, "DELETE_INTERNAL", "gone")
+    kept = logged_seqs(log_db)
+
+    _regulate(stack, "DELETE_ONLY", "gone")
+    stack.settle()
+
+    assert stack.customer("gone") is None  # the delete event was routed: the person is removed
+    _assert_numbered_above(log_db, kept, issued)
+
+
 def test_events_after_retention_emptied_the_log_are_routed(stack: Stack, log_db: Database) -> None:
     _fill_log_ending_with(stack, "old")
     issued = logged_seqs(log_db)
