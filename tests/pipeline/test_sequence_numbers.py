@@ -58,7 +58,9 @@ def stack(database_url: str, tmp_path: Path) -> Iterator[Stack]:
 
 
 def _post_batch(stack: Stack, batch: list[dict[str, Any]]) -> None:
-    response = httpx.post(stack.server.url + "/v1/batch", json={"batch": batch}, auth=(stack.server.write_key, ""))
+    response = httpx.post(
+        stack.server.url + "/v1/batch", json={"batch": batch}, auth=(stack.server.write_key, ""), timeout=60
+    )
     assert response.status_code == 200, response.text
 
 
@@ -88,7 +90,9 @@ def _missing(stack: Stack, users: list[str]) -> list[str]:
     """The users not in the workspace with the email of their new identify."""
     emails = {}
     for start in range(0, len(users), 100):
-        response = stack.app.post("/v1/customers/attributes", json={"ids": users[start : start + 100]})
+        # A generous timeout: 100 people read on a machine busy with other tests can take more than httpx's 5 s.
+        ids = users[start : start + 100]
+        response = stack.app.post("/v1/customers/attributes", json={"ids": ids}, timeout=60)
         assert response.status_code == 200, response.text
         for item in response.json()["customers"]:
             emails[item["customer"]["identifiers"]["id"]] = item["customer"]["identifiers"].get("email")
