@@ -8,7 +8,7 @@ from segcio.store import Database
 from segcio.store.tables.core import events
 
 
-def append_events(db: Database, rows: list[tuple[int, float]]) -> list[int]:
+def append_events(db: Database, rows: list[tuple[int, float]], message_prefix: str = "m") -> list[int]:
     """One event of source 1 per (partition, received_at), in this order; returns every seq in the log, in order."""
     with db.begin() as conn:
         conn.execute(
@@ -16,7 +16,7 @@ def append_events(db: Database, rows: list[tuple[int, float]]) -> list[int]:
             [
                 {
                     "source_id": 1,
-                    "message_id": f"m{i}",
+                    "message_id": f"{message_prefix}{i}",
                     "type": "track",
                     "user_id": "u",
                     "anonymous_id": None,

@@ -45,7 +45,9 @@ destinations = Table(
 )
 
 # The durable, append-only event log. `seq` gives the total order; `partition` (hash of the person key)
-# lets several workers share the log while one person's events stay with one worker at a time.
+# lets several workers share the log while one person's events stay with one worker at a time. A seq is never
+# issued twice, whatever retention or a regulation deletes (SQLite AUTOINCREMENT, PostgreSQL sequence): routers'
+# cursors are seq numbers, and a reused one would fall behind them and never be routed.
 events = Table(
     "events",
     metadata,
@@ -58,6 +60,7 @@ events = Table(
     Column("partition", Integer, nullable=False),
     Column("received_at", Float, nullable=False),
     Column("body", Text, nullable=False),
+    sqlite_autoincrement=True,
 )
 # The dedupe authority on PostgreSQL, where several processes append; on SQLite one process appends and
 # remembers the ids itself (segcio/ingest/dedupe.py), sparing a page write at a random place per event.
