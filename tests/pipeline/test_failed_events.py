@@ -163,7 +163,7 @@ def test_the_ui_lists_failed_events_escaped_and_replays_them(shared_stack: Stack
     wait_until(lambda: poison["messageId"] in _failed_by_message(stack), "the poison is parked")
     parked = _failed_by_message(stack)[poison["messageId"]]
 
-    with httpx.Client(base_url=stack.server.url) as browser:
+    with httpx.Client(base_url=stack.server.url, follow_redirects=True) as browser:
         assert browser.get("/ui/deliveries?destination=1", follow_redirects=False).status_code in (302, 303)
         token = CSRF_RE.search(browser.get("/ui/login").text)
         assert token is not None
