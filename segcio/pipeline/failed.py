@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.exc import StatementError
 
 from segcio import jsonutil
 from segcio.store.tables.routing import failed_events
@@ -39,8 +40,11 @@ class FailedEvent:
 
 
 def describe(exc: BaseException) -> str:
-    """`Class: message`, made storable: no NUL, no lone surrogate, bounded length, no traceback."""
-    message = str(exc)
+    """`Class: message` on one line, made storable: no NUL, no lone surrogate, bounded length, no traceback. A
+    database error is named by the driver's own error (not the statement and parameters around it)."""
+    if isinstance(exc, StatementError) and isinstance(exc.orig, BaseException):
+        exc = exc.orig
+    message = " | ".join(line.strip() for line in str(exc).splitlines() if line.strip())
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     text = storable(text)
     return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1] + "…"
