@@ -92,6 +92,16 @@ def resolve(conn: Connection, failed_id: int) -> bool:
     return bool(conn.execute(delete(failed_events).where(failed_events.c.id == failed_id)).rowcount)
 
 
+def forget_people(conn: Connection, person_keys: list[str]) -> None:
+    """A deletion regulation: these people's failed events go (a replay must not bring a deleted person back)."""
+    conn.execute(delete(failed_events).where(failed_events.c.person_key.in_(person_keys)))
+
+
+def forget_destination(conn: Connection, destination_id: int) -> None:
+    """A destination removed: its failed events go with its routing state."""
+    conn.execute(delete(failed_events).where(failed_events.c.destination_id == destination_id))
+
+
 def get(conn: Connection, failed_id: int, *, for_update: bool = False) -> FailedEvent | None:
     query = select(failed_events).where(failed_events.c.id == failed_id)
     row = conn.execute(query.with_for_update() if for_update else query).first()

@@ -182,3 +182,15 @@ def test_the_ui_lists_failed_events_escaped_and_replays_them(shared_stack: Stack
         assert replayed.status_code == 200
         assert re.search(r"0 event\(s\) replayed, 1 still failed", replayed.text), replayed.text[:2000]
     assert _failed_by_message(stack)[poison["messageId"]]["attempts"] == 2
+
+
+def test_a_deletion_regulation_removes_the_persons_failed_events(shared_stack: Stack) -> None:
+    """A replay must not bring a deleted person's data back."""
+    stack, run = shared_stack, uuid.uuid4().hex[:8]
+    poison = _poison(f"forgotten-{run}")
+    _post(stack, [poison])
+    wait_until(lambda: poison["messageId"] in _failed_by_message(stack), "the poison is parked")
+
+    regulation = {"regulationType": "DELETE_ONLY", "subjectType": "USER_ID", "subjectIds": [f"forgotten-{run}"]}
+    assert stack.admin.post("/regulations", json=regulation).status_code == 200
+    assert poison["messageId"] not in _failed_by_message(stack)
