@@ -1,6 +1,6 @@
 """Tables of the routing area: destination cursors and leases, regulations and suppressions, failed events."""
 
-from sqlalchemy import BigInteger, Column, Float, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text
 
 from segcio.store.metadata import metadata
 from segcio.store.tables.core import BigId
@@ -63,5 +63,6 @@ failed_events = Table(
     Column("attempts", Integer, nullable=False),
     Column("failed_at", Float, nullable=False),
     Column("last_attempt_at", Float, nullable=False),
-    UniqueConstraint("destination_id", "event_seq", name="uq_failed_events_destination_seq"),
 )
+# Not unique: the cursor passes an event once, and a constraint here would turn any surprise into a stalled router.
+Index("ix_failed_events_destination_seq", failed_events.c.destination_id, failed_events.c.event_seq)

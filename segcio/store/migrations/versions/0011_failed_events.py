@@ -28,8 +28,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("failed_at", sa.Float(), nullable=False),
         sa.Column("last_attempt_at", sa.Float(), nullable=False),
-        sa.UniqueConstraint("destination_id", "event_seq", name="uq_failed_events_destination_seq"),
     )
+    op.create_index("ix_failed_events_destination_seq", "failed_events", ["destination_id", "event_seq"])
 
 
 def downgrade() -> None:
