@@ -63,22 +63,24 @@ def deliver_isolated(
             with conn.begin_nested():
                 deliver(conn, db, destination, ready)
         except Exception as exc:
-            if transient_failure(exc) or len(ready) == 1:
-                _raise_or_mark(exc, ready[0])
+            if transient_failure(exc):
+                raise
+            if len(ready) == 1:
+                ready[0].failure = failed.describe(exc)
             else:
-                for item in ready:
-                    try:
-                        with conn.begin_nested():
-                            deliver(conn, db, destination, [item])
-                    except Exception as single:
-                        _raise_or_mark(single, item)
+                _deliver_one_by_one(conn, db, destination, ready)
     return [item for item in batch if item.failure is not None]
 
 
-def _raise_or_mark(exc: Exception, item: LoggedEvent) -> None:
-    if transient_failure(exc):
-        raise exc
-    item.failure = failed.describe(exc)
+def _deliver_one_by_one(conn: Connection, db: Database, destination: Destination, items: list[LoggedEvent]) -> None:
+    for item in items:
+        try:
+            with conn.begin_nested():
+                deliver(conn, db, destination, [item])
+        except Exception as exc:
+            if transient_failure(exc):
+                raise
+            item.failure = failed.describe(exc)
 
 
 def park(conn: Connection, destination: Destination, items: list[LoggedEvent], now: float | None = None) -> None:
