@@ -36,6 +36,12 @@ ingest_group_events = Histogram(
 backlog = Gauge(
     "segcio_backlog_events", "Events not yet fully delivered, by destination.", ["destination"], registry=registry
 )
+failed_events = Gauge(
+    "segcio_failed_events",
+    "Events in a destination's failed state (processing or delivery raised; replayable), by destination.",
+    ["destination"],
+    registry=registry,
+)
 log_pruned = Counter(
     "segcio_log_pruned_total",
     "Rows deleted by retention: routed events and rejected messages older than event_log_retention_hours; "

@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from segcio import jsonutil
-from segcio.metrics import registry
+from segcio import jsonutil, metrics
+from segcio.pipeline import failed
+from segcio.store import Database
 from segcio.web.admin_view import admin_view
 
 router = APIRouter()
+_reported: set[int] = set()  # destinations given a failed-events gauge by this process
+
+
+def _failed_counts(db: Database) -> dict[int, int]:
+    with db.connect() as conn:
+        return failed.counts(conn)
 
 
 @router.get("/healthz")
 async def healthz(request: Request) -> Response:
-    backpressure = request.app.state.runtime.services["backpressure"]
-    backlog = await asyncio.to_thread(backpressure.refresh)
-    return Response(jsonutil.dumpb({"status": "ok", "backlog": backlog}), media_type="application/json")
+    """`{"status": "ok", "backlog": N}`; `"degraded"` with `"failed": M` while events wait in a failed state
+    (still 200: the service runs, an operator has events to look at)."""
+    runtime = request.app.state.runtime
+    backlog = await asyncio.to_thread(runtime.services["backpressure"].refresh)
+    failed_events = sum((await asyncio.to_thread(_failed_counts, runtime.db)).values())
+    body: dict[str, Any] = {"status": "ok", "backlog": backlog}
+    if failed_events:
+        body = {"status": "degraded", "backlog": backlog, "failed": failed_events}
+    return Response(jsonutil.dumpb(body), media_type="application/json")
 
 
 @router.get("/metrics", dependencies=[Depends(admin_view("metrics_public"))])
-async def prometheus_metrics() -> Response:
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+async def prometheus_metrics(request: Request) -> Response:
+    counts = await asyncio.to_thread(_failed_counts, request.app.state.runtime.db)
+    for destination_id in _reported - counts.keys():  # every failed event replayed: 0, not a vanished series
+        metrics.failed_events.labels(str(destination_id)).set(0)
+    for destination_id, n in counts.items():
+        metrics.failed_events.labels(str(destination_id)).set(n)
+    _reported.update(counts)
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

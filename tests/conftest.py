@@ -36,6 +36,11 @@ def postgres_schema_url(schema: str) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL schema for one test (dropped afterwards)."""
+    yield from postgres_schema()
+
+
+def postgres_schema() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema's URL, dropped when the generator is closed (for fixtures of any scope)."""
     if not POSTGRES_URL:
         pytest.skip(SKIP_POSTGRES)
     schema = "t_" + secrets.token_hex(6)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database
 from segcio.store.tables.core import rejected_events
 
-events_app = typer.Typer(help="Inspect the event log and rejected messages.", no_args_is_help=True)
+events_app = typer.Typer(help="Inspect the event log, rejected messages and failed events.", no_args_is_help=True)
 
 
 @events_app.command("rejected")

@@ -1,4 +1,5 @@
-"""CLI of the pipeline: `segcio worker`, `segcio regulations ...`, `segcio destination use ...`."""
+"""CLI of the pipeline: `segcio worker`, `segcio regulations ...`, `segcio destination use ...`, `segcio events
+failed|replay-failed`."""
 
 from __future__ import annotations
 
@@ -149,6 +150,10 @@ def destination_target(
 
 
 def register(app: typer.Typer) -> None:
+    from segcio.ingest.cli import events_app
+    from segcio.pipeline import failed_cli
+
     app.command("worker")(worker)
+    failed_cli.register(events_app)
     app.add_typer(regulations_app, name="regulations")
     app.add_typer(destination_app, name="destination")

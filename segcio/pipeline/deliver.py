@@ -14,17 +14,26 @@ from segcio.actions.definition import PlannedRequest
 from segcio.delivery.log import LogEntry, summary
 from segcio.delivery.log import write as log_entries
 from segcio.jsonutil import dumps
+from segcio.pipeline.failed import storable
 from segcio.pipeline.operations import UnsupportedRequest, operations_for
 from segcio.store import Database
 from segcio.store.counters import increment
 
 if TYPE_CHECKING:
     from segcio.pipeline.destinations import Destination
-    from segcio.pipeline.router import LoggedEvent
+    from segcio.pipeline.logged import LoggedEvent
 
 log = logging.getLogger(__name__)
 
 SIDE_BY_SIDE_NOTE = "classic and actions destinations are both on for this source: duplicates are expected"
+
+
+def deliver(conn: Connection, db: Database, destination: Destination, batch: list[LoggedEvent]) -> None:
+    """Deliver processed events the destination's way, inside the caller's transaction."""
+    if destination.is_local:
+        deliver_local(conn, db, destination, batch)
+    else:
+        deliver_remote(conn, destination, batch)
 
 
 def deliver_local(conn: Connection, db: Database, destination: Destination, batch: list[LoggedEvent]) -> None:
@@ -75,6 +84,24 @@ def deliver_remote(conn: Connection, destination: Destination, batch: list[Logge
     enqueue_many(conn, planned)
     log_entries(conn, entries)
     increment(conn, f"destination:{destination.id}", outcomes)
+
+
+def parked_entry(destination: Destination, item: LoggedEvent) -> LogEntry:
+    """The delivery-log row of an event put in the failed state (from the stored body: the message may be what
+    cannot be serialised)."""
+    return LogEntry(
+        destination_id=destination.id,
+        outcome="parked",
+        created_at=time.time(),
+        method=None,
+        url=None,
+        status=None,
+        items=0,
+        person_key=storable(item.person_key),
+        event_seq=item.seq,
+        request_summary=summary(item.body),
+        response_summary=summary(item.failure or "failed"),
+    )
 
 
 def _entry(

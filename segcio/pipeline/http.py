@@ -1,14 +1,17 @@
-"""The regulations API, shaped like Segment's Public API (`/regulations`), behind the admin token."""
+"""The regulations API, shaped like Segment's Public API (`/regulations`), and the failed events of the
+destinations (`/admin/api/failed-events`), behind the admin token."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from segcio import jsonutil
 from segcio.auth import require_admin
-from segcio.pipeline import regulations
+from segcio.pipeline import failed, regulations
+from segcio.pipeline.replay_failed import replay_failed
 from segcio.runtime import Runtime, get_runtime
 
 router = APIRouter(dependencies=[Depends(require_admin)])
@@ -64,3 +67,38 @@ async def get_regulation(regulation_id: int, runtime: Runtime = Depends(get_runt
 @router.get("/suppressions")
 async def list_suppressions(runtime: Runtime = Depends(get_runtime)) -> Response:
     return _json({"data": {"suppressions": regulations.suppressed(runtime.db)}})
+
+
+@router.get("/admin/api/failed-events")
+async def list_failed_events(destination: int | None = None, runtime: Runtime = Depends(get_runtime)) -> Response:
+    """Events in a destination's failed state, oldest first, with their reason (no bodies)."""
+
+    def listing() -> list[dict[str, Any]]:
+        with runtime.db.connect() as conn:
+            return [event.as_dict() for event in failed.list_failed(conn, destination)]
+
+    return _json({"failed_events": await asyncio.to_thread(listing)})
+
+
+@router.post("/admin/api/failed-events/replay")
+async def replay_failed_events(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+    """`{"id": N}` or `{"all": true, "destination": D?}`: run failed events again through their destination."""
+    try:
+        body = jsonutil.loads(await request.body() or b"{}")
+    except ValueError:
+        body = None
+    failed_id = body.get("id") if isinstance(body, dict) else None
+    every = isinstance(body, dict) and body.get("all") is True
+    destination = body.get("destination") if isinstance(body, dict) else None
+    if (
+        not isinstance(body, dict)
+        or (failed_id is None) == (not every)
+        or not isinstance(failed_id, int | None)
+        or not isinstance(destination, int | None)
+        or isinstance(failed_id, bool)
+        or isinstance(destination, bool)
+    ):
+        message = 'The body must be {"id": N} (one failed event) or {"all": true, "destination": D} (D optional).'
+        return _json({"error": {"message": message, "field": "id"}}, 422)
+    outcome = await asyncio.to_thread(replay_failed, runtime.db, destination_id=destination, failed_id=failed_id)
+    return _json(outcome.as_dict())

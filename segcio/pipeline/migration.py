@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from segcio import jsonutil
 from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND, create_destination
+from segcio.pipeline import failed
 from segcio.store.tables.core import destinations
 from segcio.store.tables.routing import cursors
 
@@ -42,6 +43,7 @@ def use(conn: Connection, source_id: int, mode: str) -> dict[str, Any]:
     if mode == "actions" and classic is not None:
         # Classic is turned off and removed from the source; its routing state goes with it.
         conn.execute(delete(cursors).where(cursors.c.destination_id == classic.id))
+        failed.forget_destination(conn, classic.id)
         conn.execute(delete(destinations).where(destinations.c.id == classic.id))
     elif classic is not None:
         conn.execute(update(destinations).where(destinations.c.id == classic.id).values(enabled=True))

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from segcio import jsonutil
 from segcio.ingest.eventlog import lock_appends
 from segcio.ingest.writer import partition_of
+from segcio.pipeline import failed
 from segcio.spec.timestamps import format_iso
 from segcio.store import Database
 from segcio.store.tables.core import destinations, events, sources
@@ -105,6 +106,8 @@ def create(db: Database, body: Any, source_id: int | None = None) -> Regulation:
             _fan_out(conn, regulation_id, ids, source_id, now)
         if kind in INTERNAL_DELETE_TYPES:
             conn.execute(delete(events).where(events.c.user_id.in_(ids)))
+        if forwarded or kind in INTERNAL_DELETE_TYPES:
+            failed.forget_people(conn, ids)
     return get(db, regulation_id)
 
 

@@ -2,47 +2,30 @@
 
 One transaction per destination and step: confirm the leases, read new events of the held partitions, run the
 destination, deliver (apply to the local workspace, or write the remote outbox) and advance the cursors.
-Delivery and cursor commit together, so after a crash nothing is applied twice and nothing is skipped.
+Delivery and cursor commit together, so after a crash nothing is applied twice and nothing is skipped. An event
+that raises is parked in the destination's failed state in that same transaction, and the rest go on
+(see `isolation`).
 """
 
 from __future__ import annotations
 
-import logging
 import socket
 import time
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Connection, delete, select, union_all, update
 
-from segcio import jsonutil
 from segcio.delivery.log import prune as prune_log
-from segcio.pipeline import leases
-from segcio.pipeline.deliver import deliver_local, deliver_remote
+from segcio.pipeline import isolation, leases
 from segcio.pipeline.destinations import Destination, DestinationCache
-from segcio.pipeline.processors import Processed
+from segcio.pipeline.logged import LoggedEvent
 from segcio.store import Database
 from segcio.store.tables.core import events
 from segcio.store.tables.routing import cursors, routing_workers
 
-log = logging.getLogger(__name__)
-
 READ_LIMIT = 250  # events per routing transaction: bounds how long ingestion waits for the write lock
 DELIVERY_LOG_KEEP = 10_000  # newest delivery-log rows kept per destination
 PRUNE_EVERY = 50
-
-
-@dataclass
-class LoggedEvent:
-    seq: int
-    partition: int
-    message: dict[str, Any]
-    processed: Processed = field(default_factory=Processed)
-
-    @property
-    def person_key(self) -> str:
-        return str(self.message.get("userId") or self.message.get("anonymousId") or "")
 
 
 class Router:
@@ -95,16 +78,15 @@ class Router:
             if not read_up_to:
                 return 0
             for item in batch:
-                item.processed = self._process(destination, item.message)
-            if batch:
-                if destination.is_local:
-                    deliver_local(conn, self.db, destination, batch)
-                else:
-                    deliver_remote(conn, destination, batch)
+                isolation.process(destination, item)
+            failures = isolation.deliver_isolated(conn, self.db, destination, batch) if batch else []
+            isolation.park(conn, destination, failures)
             leases.advance(conn, destination.id, read_up_to)
             self._steps += 1
             if self._steps % PRUNE_EVERY == 0:
                 prune_log(conn, destination.id, DELIVERY_LOG_KEEP)
+        for item in failures:
+            isolation.log_failure(destination.id, item, item.failure or "failed")
         return len(batch) or 1  # passing over other sources' events is progress too: not idle
 
     def _read(
@@ -127,22 +109,14 @@ class Router:
         candidates = union_all(*(select(first.c.seq) for first in firsts)).subquery()
         lowest = select(candidates.c.seq).order_by(candidates.c.seq).limit(READ_LIMIT)
         rows = conn.execute(
-            select(events.c.seq, events.c.partition, events.c.source_id, events.c.body)
+            select(events.c.seq, events.c.partition, events.c.source_id, events.c.message_id, events.c.body)
             .where(events.c.seq.in_(lowest))
             .order_by(events.c.seq)
         ).all()
         read_up_to = {row.partition: int(row.seq) for row in rows}  # ascending seq: the last one stays
         batch = [
-            LoggedEvent(seq=int(row.seq), partition=row.partition, message=jsonutil.loads(row.body))
+            isolation.read(int(row.seq), row.partition, row.message_id, row.body)
             for row in rows
             if row.source_id == destination.source_id
         ]
         return batch, read_up_to
-
-    @staticmethod
-    def _process(destination: Destination, message: dict[str, Any]) -> Processed:
-        try:
-            return destination.processor.process(message)
-        except Exception as exc:  # a destination bug must not stop the log: record it on the event
-            log.exception("destination %s failed on an event", destination.id)
-            return Processed(errors=[f"internal error: {exc}"])

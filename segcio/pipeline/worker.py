@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from segcio.pipeline.failed import describe
 from segcio.pipeline.retention import Pruner
 from segcio.pipeline.router import Router
 from segcio.store import Database
@@ -20,6 +21,7 @@ class RoutingWorker:
         self.router = Router(db, owner)
         self.pruner = Pruner(db, keep_seconds)
         self._stop = threading.Event()
+        self._failing: str | None = None  # the failure of the latest steps, while they fail
         self._thread = threading.Thread(target=self._run, name="segcio-router", daemon=True)
 
     def start(self) -> None:
@@ -45,10 +47,18 @@ class RoutingWorker:
         while not self._stop.is_set():
             try:
                 routed = self.router.step()
-            except Exception:
-                log.exception("routing step failed; retrying")
+            except Exception as exc:
+                # A passing database condition (events that fail are parked, not retried here): one traceback
+                # per distinct failure, not one per retry.
+                reason = describe(exc)
+                if reason != self._failing:
+                    log.exception("routing step failed; retrying every %.0f s until it passes", self.ERROR_SLEEP)
+                self._failing = reason
                 self._stop.wait(self.ERROR_SLEEP)
                 continue
+            if self._failing is not None:
+                log.warning("routing steps pass again")
+                self._failing = None
             self.pruner.maybe_prune()
             if routed == 0:
                 self._stop.wait(self.IDLE_SLEEP)

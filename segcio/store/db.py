@@ -150,3 +150,30 @@ def open_database(url: str, *, upgrade: bool = True) -> Database:
     if upgrade:
         db.upgrade()
     return db
+
+
+# SQLite primary result codes of a passing condition: busy, locked, out of memory, interrupted, I/O error, disk full,
+# cannot open, locking protocol.
+_SQLITE_TRANSIENT = {5, 6, 7, 9, 10, 13, 14, 15}
+# PostgreSQL SQLSTATE classes of a passing condition: connection exception, transaction rollback (deadlock,
+# serialisation), insufficient resources, operator intervention, system error.
+_POSTGRES_TRANSIENT = ("08", "40", "53", "57", "58")
+
+
+def transient_failure(exc: BaseException) -> bool:
+    """Whether a failure is the database's passing condition (retry the whole work later) rather than something
+    the data in hand can never get past."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    original = exc.orig
+    code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _SQLITE_TRANSIENT
+    sqlstate = getattr(original, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in _POSTGRES_TRANSIENT
+    return isinstance(exc, OperationalError | InterfaceError)  # no code to tell by: assume it passes

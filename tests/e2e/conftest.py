@@ -38,6 +38,8 @@ class Stack:
 
     def cli(self, *args: str) -> str:
         command = [sys.executable, "-m", "segcio", *args, "--data-dir", str(self.server.data_dir)]
+        if self.server.database:
+            command += ["--database", self.server.database]
         return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
     def people(self, email: str) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
-"""Tables of the routing area: destination cursors and leases, regulations and suppressions."""
+"""Tables of the routing area: destination cursors and leases, regulations and suppressions, failed events."""
 
-from sqlalchemy import BigInteger, Column, Float, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text
 
 from segcio.store.metadata import metadata
 from segcio.store.tables.core import BigId
@@ -45,3 +45,24 @@ suppressions = Table(
     Column("regulation_id", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+# Events a destination could not process or deliver (its code or its store raised): parked here with the reason,
+# the cursor moved past them, so one event never stops a destination. Replaying removes the row when it succeeds.
+failed_events = Table(
+    "failed_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("destination_id", Integer, nullable=False),
+    Column("event_seq", BigInteger, nullable=False),
+    Column("message_id", Text, nullable=False),
+    Column("person_key", Text, nullable=False),
+    # The logged event as stored (JSON): replays run from it, whatever retention has deleted from the log since.
+    Column("body", Text, nullable=False),
+    # Exception class and message of the latest attempt (no traceback).
+    Column("reason", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("failed_at", Float, nullable=False),
+    Column("last_attempt_at", Float, nullable=False),
+)
+# Not unique: the cursor passes an event once, and a constraint here would turn any surprise into a stalled router.
+Index("ix_failed_events_destination_seq", failed_events.c.destination_id, failed_events.c.event_seq)

@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from segcio.store.tables.delivery import dead_letters, delivery_log, outbox
 
-FAILED_OUTCOMES = ("partial", "retry", "dead_letter", "dropped")
+FAILED_OUTCOMES = ("partial", "retry", "dead_letter", "dropped", "parked")
 
 
 def _count(conn: Connection, table: sa.Table, destination_id: int | None, *where: Any) -> int:

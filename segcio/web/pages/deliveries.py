@@ -1,4 +1,5 @@
-"""Deliveries: per destination, recent requests and failures with request/response, the dead-letter queue."""
+"""Deliveries: per destination, recent requests and failures with request/response, the events in the failed
+state, the dead-letter queue."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from starlette.responses import Response
 
 from segcio.delivery import dlq
 from segcio.delivery import log as delivery_log
+from segcio.pipeline import failed
+from segcio.pipeline.replay_failed import replay_failed
 from segcio.runtime import Runtime, get_runtime
 from segcio.web.confirm import confirmation_needed
 from segcio.web.data import core, delivery
@@ -32,6 +35,8 @@ def deliveries_page(
         log = delivery_log.recent(conn, destination, LIMIT)
         counts = delivery.summary(conn, destination)
         outcomes = core.counter_table(conn).get(f"destination:{destination}", {})
+        failed_events = failed.list_failed(conn, destination, LIMIT) if destination is not None else []
+        failed_total = failed.counts(conn).get(destination or 0, 0)
     dead = dlq.list_dead(runtime.db, destination, LIMIT)
     return render(
         request,
@@ -41,6 +46,8 @@ def deliveries_page(
         current=current,
         log=log,
         dead=dead,
+        failed_events=failed_events,
+        failed_total=failed_total,
         counts=counts,
         outcomes=outcomes,
         failed_outcomes=delivery.FAILED_OUTCOMES,
@@ -104,4 +111,26 @@ def drop(request: Request, form: FormData = Depends(posted_form), runtime: Runti
     dropped = dlq.drop(runtime.db, ids=ids, destination_id=destination_id)
     return redirect(
         request, f"/ui/deliveries?destination={destination_id}", notice=f"{dropped} dead letter(s) deleted."
+    )
+
+
+@router.post("/deliveries/failed/replay")
+def replay_failed_events(
+    request: Request, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
+) -> Response:
+    destination_id = _destination_id(form)
+    raw = form.get("id")
+    try:
+        failed_id = None if raw in (None, "") else int(str(raw))
+    except ValueError:
+        raise HTTPException(400, "id: a failed event number.") from None
+    if failed_id is None:
+        asked = confirmation_needed(request, form, "Replay every failed event of this destination?")
+        if asked is not None:
+            return asked
+    outcome = replay_failed(runtime.db, destination_id=destination_id, failed_id=failed_id)
+    return redirect(
+        request,
+        f"/ui/deliveries?destination={destination_id}",
+        notice=f"{outcome.replayed} event(s) replayed, {outcome.failed} still failed.",
     )
