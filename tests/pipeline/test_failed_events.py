@@ -98,7 +98,7 @@ def test_health_metrics_and_admin_api_show_the_failed_state(shared_stack: Stack)
     assert health.json()["failed"] == unresolved
     assert "backlog" in health.json()
 
-    metrics = httpx.get(stack.server.url + "/metrics").text
+    metrics = stack.admin.get("/metrics").text
     assert f'segcio_failed_events{{destination="1"}} {float(unresolved)}' in metrics
 
     listed = stack.admin.get("/admin/api/failed-events", params={"destination": 1})
