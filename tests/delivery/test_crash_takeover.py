@@ -1,0 +1,102 @@
+"""kill -9 of a `segcio serve` in the middle of a delivery round to a remote target: another process takes the
+dead sender's work over within the routing lease time, and every person's events still arrive in order."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+from segcio import jsonutil
+from segcio.bootstrap import ensure_defaults
+from segcio.delivery.outbox import backlog
+from segcio.pipeline.leases import LEASE_SECONDS
+from segcio.pipeline.targets import set_target
+from segcio.store import Database, open_database
+from segcio.store.tables.core import destinations
+from segcio.store.tables.delivery import delivery_leases
+from tests.conftest import Server, start_server
+from tests.delivery.conftest import KEY, SITE
+from tests.delivery.invariants import check_order, item_key
+from tests.delivery.standin import Fault, StandIn
+
+PEOPLE = 8
+PER_PERSON = 25
+# Small batches and one request at a time make many rounds; a hang (answered long after the client's timeout)
+# keeps the round that meets it in flight until the kill.
+DELIVERY = {"maxBatchBytes": 2_500, "concurrency": 2, "requestTimeout": 300, "rateLimit": 1000}
+HANG_AT = 8  # the request that hangs
+
+
+def _point_at(db: Database, standin: StandIn) -> None:
+    defaults = ensure_defaults(db)
+    with db.begin() as conn:
+        [target] = set_target(conn, defaults, "remote", site_id=SITE, api_key=KEY, base_url=standin.url)
+        raw = conn.execute(sa.select(destinations.c.settings).where(destinations.c.id == target["id"])).scalar_one()
+        settings = {**jsonutil.loads(raw), **DELIVERY}
+        conn.execute(
+            destinations.update().where(destinations.c.id == target["id"]).values(settings=jsonutil.dumps(settings))
+        )
+
+
+def _post_events(server: Server) -> set[tuple[str, int]]:
+    expected = set()
+    with httpx.Client(base_url=server.url, auth=(server.write_key, ""), timeout=30) as client:
+        for n in range(PER_PERSON):
+            batch = [
+                {"type": "track", "userId": f"user-{p}", "event": "Step", "properties": {"n": n}, "messageId": f"{p}-{n}"}
+                for p in range(PEOPLE)
+            ]
+            assert client.post("/v1/batch", json={"batch": batch}).status_code == 200
+            expected.update((f"user-{p}", n) for p in range(PEOPLE))
+    return expected
+
+
+def _lease(db: Database) -> tuple[str, float] | None:
+    with db.connect() as conn:
+        row = conn.execute(sa.select(delivery_leases.c.owner, delivery_leases.c.expires_at)).first()
+    return None if row is None else (str(row.owner), float(row.expires_at))
+
+
+def _wait(what: str, check: object, until: float) -> None:
+    while not check():  # type: ignore[operator]
+        assert time.time() < until, f"{what} did not happen in time"
+        time.sleep(0.1)
+
+
+def test_kill_9_mid_round_is_taken_over_within_the_lease_time_in_order(
+    database_url: str, tmp_path: Path, standin: StandIn
+) -> None:
+    standin.plan(*[Fault("ok")] * (HANG_AT - 1), Fault("hang", 600))
+    db = open_database(database_url)
+    _point_at(db, standin)
+    first = start_server(tmp_path / "data", database_url)
+    restarted: Server | None = None
+    try:
+        expected = _post_events(first)
+        _wait("the hanging request", lambda: any(a.fault == "hang" for a in standin.arrivals), time.time() + 60)
+        os.kill(first.process.pid, signal.SIGKILL)  # mid-round: other requests of the round done, none recorded
+        first.process.wait()
+        killed_at = time.time()
+        held = _lease(db)
+        assert held is not None
+        dead_owner, expires_at = held
+        # The dead sender's lease runs out within the routing lease time of its last renewal.
+        assert expires_at <= killed_at + LEASE_SECONDS, f"lease runs {expires_at - killed_at:.0f} s past the kill"
+
+        restarted = start_server(tmp_path / "data2", database_url)
+        taken_by = lambda: (lease := _lease(db)) is not None and lease[0] != dead_owner  # noqa: E731
+        _wait("the takeover", taken_by, max(expires_at, time.time()) + LEASE_SECONDS)
+        _wait("delivery", lambda: backlog(db).pending == 0, time.time() + 120)
+    finally:
+        for server in (first, restarted):
+            if server is not None:
+                server.stop()
+        db.dispose()
+    assert backlog(db).dead_letters == 0
+    assert {item_key(item) for _, item in standin.processed_items()} == expected
+    check_order(standin)
