@@ -1,7 +1,8 @@
 """The remote sender: delivers one destination's outbox to the Customer.io Track API.
 
 Each round: take the lease, read ready rows, group them (batching.py), send the requests concurrently under
-the rate limit, then record every row's outcome (delivered, retry later, dead letter) in one transaction.
+the rate limit (each authenticated at send time by the injected `authenticate`), then record every row's
+outcome (delivered, retry later, dead letter) in one transaction, if the lease is still held.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -24,7 +25,7 @@ from segcio.delivery import log as dlog
 from segcio.delivery import metrics
 from segcio.delivery.batching import Unit, batch_body, plan_round
 from segcio.delivery.dlq import Burial, bury, delete_outbox_rows
-from segcio.delivery.lease import release_lease, take_lease
+from segcio.delivery.lease import hold_lease, release_lease, take_lease
 from segcio.delivery.outbox import OutboxRow, fetch_ready, next_due_at
 from segcio.delivery.ratelimit import RateLimiter
 from segcio.delivery.retry import backoff_delay, give_up_reason, is_retryable_status, parse_retry_after
@@ -35,13 +36,18 @@ from segcio.store.tables.delivery import outbox
 
 log = logging.getLogger(__name__)
 
-# A round must end well within the lease (else another process could take over mid-round): it holds at most
-# ROUND_SECONDS' worth of requests at the rate limit, and timeouts bound the rest.
-LEASE_SECONDS = 120.0
+# A round holds at most ROUND_SECONDS' worth of requests at the rate limit (the lease is renewed while it runs).
 ROUND_SECONDS = 10.0
+# Renewals per lease length while a round runs: two may fail (a slow database) before the lease runs out.
+RENEWALS_PER_LEASE = 3
 # Longest pause of all sending on one Retry-After (longer ones still delay the refused requests themselves).
 MAX_PAUSE_SECONDS = 30.0
 IDLE_POLL_SECONDS = 0.5
+
+# The headers that authenticate a request to a destination (given its id), from its current settings: the
+# layer that owns destinations provides it, so delivery needs no destination-specific code and stores no
+# credentials.
+Authenticate = Callable[[int], Mapping[str, str]]
 
 
 @dataclass
@@ -88,7 +94,8 @@ def _reason_phrase(status: int) -> str:
 
 class RemoteSender:
     """Delivers the outbox of one destination. `run_once()` is one round (for tests); `start()` runs rounds
-    in a thread of its own until `stop()`."""
+    in a thread of its own until `stop()`. `lease_seconds`: how long the lease outlives a sender that stopped
+    renewing it (a crash), i.e. how soon another process takes its work over."""
 
     def __init__(
         self,
@@ -96,11 +103,15 @@ class RemoteSender:
         destination_id: int,
         settings: Mapping[str, Any] | DeliverySettings | None = None,
         *,
+        authenticate: Authenticate,
+        lease_seconds: float,
         fetch_limit: int = 5000,
         rng: random.Random | None = None,
     ) -> None:
         self.db = db
         self.destination_id = destination_id
+        self.authenticate = authenticate
+        self.lease_seconds = lease_seconds
         self.settings = settings if isinstance(settings, DeliverySettings) else DeliverySettings.from_settings(settings)
         self.fetch_limit = fetch_limit
         self.owner = f"sender-{uuid.uuid4().hex[:12]}"
@@ -112,6 +123,8 @@ class RemoteSender:
         self._stopping = threading.Event()
         # Set by a 429/503 carrying Retry-After: the service asked this sender as a whole to hold off.
         self._paused_until = 0.0
+        # Set when a renewal finds the lease taken over: the round sends nothing more and records nothing.
+        self._lease_lost = False
 
     # ---- one round -------------------------------------------------------------------------------------------
 
@@ -130,12 +143,39 @@ class RemoteSender:
 
     async def _round(self, client: httpx.AsyncClient) -> RoundStats:
         now = time.time()
-        leased = await asyncio.to_thread(take_lease, self.db, self.destination_id, self.owner, LEASE_SECONDS, now)
+        leased = await asyncio.to_thread(take_lease, self.db, self.destination_id, self.owner, self.lease_seconds, now)
         if not leased:
             return RoundStats(leased=False)
         rows = await asyncio.to_thread(self._fetch, now)
         if not rows:
             return RoundStats()
+        self._lease_lost = False
+        keeper = asyncio.create_task(self._keep_lease())
+        try:
+            auth = dict(await asyncio.to_thread(self.authenticate, self.destination_id))
+            results = await self._send_round(client, rows, auth)
+        finally:
+            keeper.cancel()
+        stats = RoundStats(requests=len(results.entries))
+        await asyncio.to_thread(self._apply, results, stats)
+        return stats
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease while a round runs (it may outlast the lease: timeouts, Retry-After pauses)."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / RENEWALS_PER_LEASE)
+            try:
+                held = await asyncio.to_thread(
+                    take_lease, self.db, self.destination_id, self.owner, self.lease_seconds, time.time()
+                )
+            except Exception:
+                log.exception("could not renew the delivery lease of destination %s", self.destination_id)
+                continue
+            if not held:
+                self._lease_lost = True
+                return
+
+    async def _send_round(self, client: httpx.AsyncClient, rows: list[OutboxRow], auth: dict[str, str]) -> _Results:
         s = self.settings
         max_units = max(1, min(s.concurrency * 4, int(s.rate_limit * ROUND_SECONDS)))
         plan = plan_round(rows, s.max_batch_bytes, s.max_item_bytes, max_units=max_units)
@@ -156,12 +196,10 @@ class RemoteSender:
 
         async def run(unit: Unit) -> None:
             async with semaphore:
-                await self._send_unit(client, unit, results)
+                await self._send_unit(client, unit, auth, results)
 
         await asyncio.gather(*(run(u) for u in plan.units))
-        stats = RoundStats(requests=len(results.entries))
-        await asyncio.to_thread(self._apply, results, stats)
-        return stats
+        return results
 
     def _fetch(self, now: float) -> list[OutboxRow]:
         with self.db.connect() as conn:
@@ -178,6 +216,8 @@ class RemoteSender:
         try:
             async with self.limiter.slot():
                 started = time.monotonic()
+                if self._lease_lost:
+                    return _Reply(None, "not sent: the delivery lease was taken over", None, 0.0)
                 response = await client.request(method, url, headers=headers, content=content)
         except httpx.TimeoutException as exc:
             return _Reply(
@@ -196,8 +236,8 @@ class RemoteSender:
             self._paused_until = max(self._paused_until, until)
         return _Reply(response.status_code, response.text, retry_after, (time.monotonic() - started) * 1000)
 
-    async def _send_unit(self, client: httpx.AsyncClient, unit: Unit, results: _Results) -> None:
-        headers: dict[str, str] = loads(unit.rows[0].headers)
+    async def _send_unit(self, client: httpx.AsyncClient, unit: Unit, auth: dict[str, str], results: _Results) -> None:
+        headers: dict[str, str] = {**loads(unit.rows[0].headers), **auth}
         if unit.batched:
             await self._send_batch(client, unit.rows, unit.bodies, unit.url, headers, results)
             return
@@ -313,6 +353,13 @@ class RemoteSender:
             else:
                 updates.append({"rid": r.row.id, "a": attempts, "n": now + delay, "f": first, "e": r.error})
         with self.db.begin() as conn:
+            if not hold_lease(conn, self.destination_id, self.owner, self.lease_seconds, now):
+                log.warning(
+                    "destination %s: delivery lease taken over mid-round; its %d request(s) are left to the new holder",
+                    self.destination_id,
+                    len(results.entries),
+                )
+                return
             delete_outbox_rows(conn, results.delivered)
             if updates:
                 conn.execute(
