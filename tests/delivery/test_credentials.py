@@ -14,9 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
+from segcio import jsonutil
 from segcio.delivery.outbox import backlog
-from segcio.store import Database
+from segcio.store import Database, open_database
+from segcio.store.db import alembic_config
+from segcio.store.tables.delivery import dead_letters, outbox
 from tests.conftest import Server, start_server
 from tests.delivery.standin import StandIn
 
@@ -122,3 +126,31 @@ def test_wrong_key_dead_letters_then_fixed_key_and_replay_deliver_and_no_credent
         db.dispose()
     log = server.log.read_text()
     assert not [secret for secret in SECRETS if secret in log]
+
+
+def test_upgrade_removes_stored_credentials_and_keeps_the_other_headers(database_url: str) -> None:
+    command.upgrade(alembic_config(database_url), "0009_events_delete_index")
+    stored = jsonutil.dumps({"Authorization": f"Basic {_basic(WRONG_KEY)}", "content-type": "application/json"})
+    request = {"destination_id": 1, "person_key": "p", "method": "POST", "url": "https://x/api/v2/entity"}
+    before = Database(database_url)
+    with before.begin() as conn:
+        conn.execute(
+            outbox.insert(),
+            [{**request, "headers": stored, "attempts": 0, "next_attempt_at": 0.0, "created_at": 0.0}] * 3,
+        )
+        conn.execute(
+            dead_letters.insert(), {**request, "headers": stored, "reason": "401", "attempts": 1, "created_at": 0.0}
+        )
+    before.dispose()
+
+    db = open_database(database_url)
+    try:
+        with db.connect() as conn:
+            headers = [
+                *conn.execute(sa.select(outbox.c.headers)).scalars(),
+                *conn.execute(sa.select(dead_letters.c.headers)).scalars(),
+            ]
+        assert [jsonutil.loads(h) for h in headers] == [{"content-type": "application/json"}] * 4
+        assert _rows_holding_secrets(db) == []
+    finally:
+        db.dispose()
