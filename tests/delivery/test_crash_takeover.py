@@ -1,5 +1,6 @@
 """kill -9 of a `segcio serve` in the middle of a delivery round to a remote target: another process takes the
-dead sender's work over within the routing lease time, and every person's events still arrive in order."""
+dead sender's work over within the routing lease time, every person's events still arrive in order, and the
+only request sent again is the one left without an answer."""
 
 from __future__ import annotations
 
@@ -21,15 +22,16 @@ from segcio.store.tables.core import destinations
 from segcio.store.tables.delivery import delivery_leases
 from tests.conftest import Server, start_server
 from tests.delivery.conftest import KEY, SITE
-from tests.delivery.invariants import check_order, item_key
+from tests.delivery.invariants import check_duplicates, check_order, item_key
 from tests.delivery.standin import Fault, StandIn
 
-PEOPLE = 8
-PER_PERSON = 25
-# Small batches and one request at a time make many rounds; a hang (answered long after the client's timeout)
-# keeps the round that meets it in flight until the kill.
-DELIVERY = {"maxBatchBytes": 2_500, "concurrency": 2, "requestTimeout": 300, "rateLimit": 1000}
-HANG_AT = 8  # the request that hangs
+PEOPLE = 40
+PER_PERSON = 6
+# Small batches make rounds of several requests (each person's items go into one request per round). After the
+# first few requests every request hangs (answered long after the client's timeout), so the round that meets
+# them is in flight at the kill, with some of its requests answered and the others not.
+DELIVERY = {"maxBatchBytes": 2_500, "concurrency": 4, "requestTimeout": 300, "rateLimit": 1000}
+ANSWERED = 4
 
 
 def _point_at(db: Database, standin: StandIn) -> None:
@@ -43,14 +45,16 @@ def _point_at(db: Database, standin: StandIn) -> None:
         )
 
 
+def _step(person: str, n: int) -> dict[str, object]:
+    # The message id is the event id Customer.io drops repeats by (and `check_duplicates` expects).
+    return {"type": "track", "userId": person, "event": "Step", "properties": {"n": n}, "messageId": f"{person}-{n}"}
+
+
 def _post_events(server: Server) -> set[tuple[str, int]]:
     expected = set()
     with httpx.Client(base_url=server.url, auth=(server.write_key, ""), timeout=30) as client:
         for n in range(PER_PERSON):
-            batch = [
-                {"type": "track", "userId": f"user-{p}", "event": "Step", "properties": {"n": n}}
-                for p in range(PEOPLE)
-            ]
+            batch = [_step(f"user-{p}", n) for p in range(PEOPLE)]
             assert client.post("/v1/batch", json={"batch": batch}).status_code == 200
             expected.update((f"user-{p}", n) for p in range(PEOPLE))
     return expected
@@ -71,17 +75,19 @@ def _wait(what: str, check: object, until: float) -> None:
 def test_kill_9_mid_round_is_taken_over_within_the_lease_time_in_order(
     database_url: str, tmp_path: Path, standin: StandIn
 ) -> None:
-    standin.plan(*[Fault("ok")] * (HANG_AT - 1), Fault("hang", 600))
+    standin.plan(*[Fault("ok")] * ANSWERED, *[Fault("hang", 600)] * 100)
     db = open_database(database_url)
     _point_at(db, standin)
     first = start_server(tmp_path / "data", database_url)
     restarted: Server | None = None
     try:
         expected = _post_events(first)
-        _wait("the hanging request", lambda: any(a.fault == "hang" for a in standin.arrivals), time.time() + 60)
-        os.kill(first.process.pid, signal.SIGKILL)  # mid-round: other requests of the round done, none recorded
+        _wait("a hanging request", lambda: any(a.fault == "hang" for a in standin.arrivals), time.time() + 60)
+        time.sleep(1)  # the round's other requests hang too, or are answered and settled
+        os.kill(first.process.pid, signal.SIGKILL)
         first.process.wait()
         killed_at = time.time()
+        standin.faults.clear()  # the service answers again
         held = _lease(db)
         assert held is not None
         dead_owner, expires_at = held
@@ -100,3 +106,4 @@ def test_kill_9_mid_round_is_taken_over_within_the_lease_time_in_order(
     assert backlog(db).dead_letters == 0
     assert {item_key(item) for _, item in standin.processed_items()} == expected
     check_order(standin)
+    check_duplicates(standin)  # answered requests, recorded or not yet, are never sent again
