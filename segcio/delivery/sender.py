@@ -1,8 +1,10 @@
 """The remote sender: delivers one destination's outbox to the Customer.io Track API.
 
 Each round: take the lease, read ready rows, group them (batching.py), send the requests concurrently under
-the rate limit (each authenticated at send time by the injected `authenticate`), then record every row's
-outcome (delivered, retry later, dead letter) in one transaction, if the lease is still held.
+the rate limit (each authenticated at send time by the injected `authenticate`), and record each request's
+outcome (delivered, retry later, dead letter) as soon as it is answered, under the lease. After a crash only
+the requests left without an answer are sent again: the remote never gets an answered request twice, and a
+person's later requests never go before the re-sent one (they were in no request of that round).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class _Retry:
 
 @dataclass
 class _Results:
-    """What one round learnt, applied to the database at its end."""
+    """What one request learnt (or a round, of its oversize items), recorded in one transaction."""
 
     delivered: list[int] = field(default_factory=list)
     retries: list[_Retry] = field(default_factory=list)
@@ -150,14 +152,15 @@ class RemoteSender:
         if not rows:
             return RoundStats()
         self._lease_lost = False
+        stats = RoundStats()
         keeper = asyncio.create_task(self._keep_lease())
         try:
             auth = dict(await asyncio.to_thread(self.authenticate, self.destination_id))
-            results = await self._send_round(client, rows, auth)
+            await self._send_round(client, rows, auth, stats)
         finally:
             keeper.cancel()
-        stats = RoundStats(requests=len(results.entries))
-        await asyncio.to_thread(self._apply, results, stats)
+        if stats.requests:
+            await asyncio.to_thread(self._prune_log)
         return stats
 
     async def _keep_lease(self) -> None:
@@ -175,14 +178,16 @@ class RemoteSender:
                 self._lease_lost = True
                 return
 
-    async def _send_round(self, client: httpx.AsyncClient, rows: list[OutboxRow], auth: dict[str, str]) -> _Results:
+    async def _send_round(
+        self, client: httpx.AsyncClient, rows: list[OutboxRow], auth: dict[str, str], stats: RoundStats
+    ) -> None:
         s = self.settings
         max_units = max(1, min(s.concurrency * 4, int(s.rate_limit * ROUND_SECONDS)))
         plan = plan_round(rows, s.max_batch_bytes, s.max_item_bytes, max_units=max_units)
-        results = _Results()
+        oversize = _Results()
         for row in plan.oversize:
             size = len(row.body.encode()) if row.body else 0
-            results.dead.append(
+            oversize.dead.append(
                 Burial(
                     row,
                     f"request body is {size} bytes; Customer.io accepts at most {s.max_item_bytes} bytes per"
@@ -192,14 +197,18 @@ class RemoteSender:
                     row.attempts,
                 )
             )
+        if oversize.dead:
+            await asyncio.to_thread(self._apply, oversize, stats)
         semaphore = asyncio.Semaphore(s.concurrency)
 
         async def run(unit: Unit) -> None:
             async with semaphore:
+                results = _Results()
                 await self._send_unit(client, unit, auth, results)
+                # Recorded before the slot is given up: whatever is answered is never sent again.
+                await asyncio.to_thread(self._apply, results, stats)
 
         await asyncio.gather(*(run(u) for u in plan.units))
-        return results
 
     def _fetch(self, now: float) -> list[OutboxRow]:
         with self.db.connect() as conn:
@@ -355,7 +364,8 @@ class RemoteSender:
         with self.db.begin() as conn:
             if not hold_lease(conn, self.destination_id, self.owner, self.lease_seconds, now):
                 log.warning(
-                    "destination %s: delivery lease taken over mid-round; its %d request(s) are left to the new holder",
+                    "destination %s: delivery lease taken over mid-round; %d answered request(s) left to the new"
+                    " holder",
                     self.destination_id,
                     len(results.entries),
                 )
@@ -375,12 +385,17 @@ class RemoteSender:
                 )
             bury(conn, self.destination_id, dead, now)
             dlog.write(conn, results.entries)
-            if results.entries:
-                dlog.prune(conn, self.destination_id, self.settings.log_size)
-        stats.delivered, stats.retried, stats.dead_lettered = len(results.delivered), len(updates), len(dead)
-        metrics.ITEMS_DELIVERED.labels(self._label).inc(stats.delivered)
-        metrics.RETRIES.labels(self._label).inc(stats.retried)
-        metrics.DEAD_LETTERED.labels(self._label).inc(stats.dead_lettered)
+        stats.requests += len(results.entries)
+        stats.delivered += len(results.delivered)
+        stats.retried += len(updates)
+        stats.dead_lettered += len(dead)
+        metrics.ITEMS_DELIVERED.labels(self._label).inc(len(results.delivered))
+        metrics.RETRIES.labels(self._label).inc(len(updates))
+        metrics.DEAD_LETTERED.labels(self._label).inc(len(dead))
+
+    def _prune_log(self) -> None:
+        with self.db.begin() as conn:
+            dlog.prune(conn, self.destination_id, self.settings.log_size)
 
     # ---- running -----------------------------------------------------------------------------------------------
 
