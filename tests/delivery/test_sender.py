@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import sqlalchemy as sa
 from prometheus_client import generate_latest
 
 from segcio.delivery import dlq
 from segcio.delivery.outbox import backlog
+from segcio.delivery.sender import RoundStats
 from segcio.metrics import registry
 from segcio.store import Database
-from segcio.store.tables.delivery import dead_letters, delivery_log
+from segcio.store.tables.delivery import dead_letters, delivery_log, outbox
 from tests.delivery.conftest import DEST, FAST, drain, entity, new_sender, queue, v1
 from tests.delivery.invariants import check_duplicates, check_order, item_key
 from tests.delivery.standin import MAX_BATCH, Fault, StandIn
@@ -211,8 +213,6 @@ def test_only_one_sender_per_destination(db: Database, standin: StandIn) -> None
 
 
 def test_started_sender_delivers_in_the_background_and_releases_its_lease(db: Database, standin: StandIn) -> None:
-    import time
-
     from segcio.store.tables.delivery import delivery_leases
 
     sender = new_sender(db)
@@ -238,3 +238,50 @@ def test_an_operation_over_32kb_is_dead_lettered_without_holding_the_person_back
     [letter] = dlq.list_dead(db)
     assert letter["reason"].startswith("request body is 40") and "at most 32000 bytes" in letter["reason"]
     assert [item_key(i) for _, i in standin.processed_items()] == [("u", 1)]
+
+
+def test_a_round_longer_than_the_lease_keeps_it_and_no_one_else_sends(db: Database, standin: StandIn) -> None:
+    standin.plan(Fault("hang", 1.5))  # answered (200) after three lease lengths
+    queue(db, "u", [entity(standin.url, "u", 0)])
+    holder = new_sender(db, {"requestTimeout": 10}, lease_seconds=0.5)
+    other = new_sender(db, lease_seconds=0.5)
+
+    async def both() -> list[bool]:
+        round_ = asyncio.create_task(holder.run_once())
+        while not standin.arrivals:  # the holder's request is in flight
+            await asyncio.sleep(0.01)
+        tries = []
+        while not round_.done():
+            tries.append((await other.run_once()).leased)
+            await asyncio.sleep(0.05)
+        assert (await round_).delivered == 1
+        return tries
+
+    tries = asyncio.run(both())
+    assert tries and not any(tries)
+    assert len(standin.arrivals) == 1 and backlog(db, DEST).pending == 0
+
+
+def test_a_sender_whose_lease_was_taken_mid_round_sends_and_records_nothing_more(
+    db: Database, standin: StandIn
+) -> None:
+    from segcio.store.tables.delivery import delivery_leases
+
+    standin.plan(Fault("hang", 1.5), Fault("ok"))
+    queue(db, "a", [v1(standin.url, "POST", "/api/v1/metrics", {"p": "a"})])
+    queue(db, "b", [v1(standin.url, "POST", "/api/v1/metrics", {"p": "b"})])
+    sender = new_sender(db, {"requestTimeout": 10, "concurrency": 1}, lease_seconds=0.5)
+
+    async def taken_over() -> RoundStats:
+        round_ = asyncio.create_task(sender.run_once())
+        while not standin.arrivals:
+            await asyncio.sleep(0.01)
+        with db.begin() as conn:  # another process took the lease over (this one looked dead)
+            conn.execute(delivery_leases.update().values(owner="another", expires_at=time.time() + 60))
+        return await round_
+
+    stats = asyncio.run(taken_over())
+    assert [a.items for a in standin.arrivals] == [[{"p": "a"}]]  # "b" was not sent
+    assert stats.delivered == 0 and backlog(db, DEST).pending == 2  # "a"'s answer left to the new holder
+    with db.connect() as conn:
+        assert conn.execute(sa.select(outbox.c.attempts)).scalars().all() == [0, 0]
