@@ -20,7 +20,7 @@ from segcio.pipeline.targets import set_target
 from segcio.store import Database, open_database
 from segcio.store.tables.core import destinations
 from segcio.store.tables.delivery import delivery_leases
-from tests.conftest import Server, start_server
+from tests.conftest import Server, start_server, start_worker
 from tests.delivery.conftest import KEY, SITE
 from tests.delivery.invariants import check_duplicates, check_order, item_key
 from tests.delivery.standin import Fault, StandIn
@@ -72,17 +72,22 @@ def _wait(what: str, check: object, until: float) -> None:
         time.sleep(0.1)
 
 
-def test_kill_9_mid_round_is_taken_over_within_the_lease_time_in_order(
-    database_url: str, tmp_path: Path, standin: StandIn
-) -> None:
+def _kill_mid_round_and_take_over(database_url: str, tmp_path: Path, standin: StandIn, standby: bool) -> None:
+    """Kill the `segcio serve` delivering to `standin` while a round is in flight; another process takes over:
+    a `segcio worker` already running beside it (`standby`), else the server started again after the kill."""
     standin.plan(*[Fault("ok")] * ANSWERED, *[Fault("hang", 600)] * 100)
     db = open_database(database_url)
     _point_at(db, standin)
     first = start_server(tmp_path / "data", database_url)
-    restarted: Server | None = None
+    stops = [first.stop]
     try:
         expected = _post_events(first)
         _wait("a hanging request", lambda: any(a.fault == "hang" for a in standin.arrivals), time.time() + 60)
+        if standby:
+            log = tmp_path / "standby.log"
+            worker = start_worker(database_url, "standby", log)
+            stops.append(lambda: (worker.terminate(), worker.wait(30)))
+            _wait("the standby worker", lambda: "running" in log.read_text(), time.time() + 60)
         time.sleep(1)  # the round's other requests hang too, or are answered and settled
         os.kill(first.process.pid, signal.SIGKILL)
         first.process.wait()
@@ -94,16 +99,28 @@ def test_kill_9_mid_round_is_taken_over_within_the_lease_time_in_order(
         # The dead sender's lease runs out within the routing lease time of its last renewal.
         assert expires_at <= killed_at + LEASE_SECONDS, f"lease runs {expires_at - killed_at:.0f} s past the kill"
 
-        restarted = start_server(tmp_path / "data2", database_url)
-        taken_by = lambda: (lease := _lease(db)) is not None and lease[0] != dead_owner  # noqa: E731
-        _wait("the takeover", taken_by, max(expires_at, time.time()) + LEASE_SECONDS)
+        if not standby:
+            stops.append(start_server(tmp_path / "data2", database_url).stop)
+        taken_over = lambda: (lease := _lease(db)) is not None and lease[0] != dead_owner  # noqa: E731
+        _wait("the takeover", taken_over, max(expires_at, time.time()) + LEASE_SECONDS)
         _wait("delivery", lambda: backlog(db).pending == 0, time.time() + 120)
+        assert backlog(db).dead_letters == 0
     finally:
-        for server in (first, restarted):
-            if server is not None:
-                server.stop()
+        for stop in stops:
+            stop()
         db.dispose()
-    assert backlog(db).dead_letters == 0
     assert {item_key(item) for _, item in standin.processed_items()} == expected
     check_order(standin)
     check_duplicates(standin)  # answered requests, recorded or not yet, are never sent again
+
+
+def test_kill_9_mid_round_then_restart_takes_over_within_the_lease_time_in_order(
+    database_url: str, tmp_path: Path, standin: StandIn
+) -> None:
+    _kill_mid_round_and_take_over(database_url, tmp_path, standin, standby=False)
+
+
+def test_kill_9_mid_round_a_running_worker_takes_over_within_the_lease_time_in_order(
+    postgres_url: str, tmp_path: Path, standin: StandIn
+) -> None:
+    _kill_mid_round_and_take_over(postgres_url, tmp_path, standin, standby=True)
