@@ -94,6 +94,10 @@ def _reason_phrase(status: int) -> str:
         return ""
 
 
+class _LeaseLost(Exception):
+    """This sender no longer surely holds the lease: it must send nothing more (another may have taken over)."""
+
+
 class RemoteSender:
     """Delivers the outbox of one destination. `run_once()` is one round (for tests); `start()` runs rounds
     in a thread of its own until `stop()`. `lease_seconds`: how long the lease outlives a sender that stopped
@@ -125,7 +129,9 @@ class RemoteSender:
         self._stopping = threading.Event()
         # Set by a 429/503 carrying Retry-After: the service asked this sender as a whole to hold off.
         self._paused_until = 0.0
-        # Set when a renewal finds the lease taken over: the round sends nothing more and records nothing.
+        # Until when this sender surely holds the lease (by its last renewal), and whether a renewal found it
+        # taken over: past that time, or once lost, nothing more is sent (the next holder sends it).
+        self._lease_until = 0.0
         self._lease_lost = False
 
     # ---- one round -------------------------------------------------------------------------------------------
@@ -148,10 +154,10 @@ class RemoteSender:
         leased = await asyncio.to_thread(take_lease, self.db, self.destination_id, self.owner, self.lease_seconds, now)
         if not leased:
             return RoundStats(leased=False)
+        self._lease_until, self._lease_lost = now + self.lease_seconds, False
         rows = await asyncio.to_thread(self._fetch, now)
         if not rows:
             return RoundStats()
-        self._lease_lost = False
         stats = RoundStats()
         keeper = asyncio.create_task(self._keep_lease())
         try:
@@ -167,9 +173,10 @@ class RemoteSender:
         """Renew the lease while a round runs (it may outlast the lease: timeouts, Retry-After pauses)."""
         while True:
             await asyncio.sleep(self.lease_seconds / RENEWALS_PER_LEASE)
+            now = time.time()
             try:
                 held = await asyncio.to_thread(
-                    take_lease, self.db, self.destination_id, self.owner, self.lease_seconds, time.time()
+                    take_lease, self.db, self.destination_id, self.owner, self.lease_seconds, now
                 )
             except Exception:
                 log.exception("could not renew the delivery lease of destination %s", self.destination_id)
@@ -177,6 +184,7 @@ class RemoteSender:
             if not held:
                 self._lease_lost = True
                 return
+            self._lease_until = now + self.lease_seconds
 
     async def _send_round(
         self, client: httpx.AsyncClient, rows: list[OutboxRow], auth: dict[str, str], stats: RoundStats
@@ -204,7 +212,10 @@ class RemoteSender:
         async def run(unit: Unit) -> None:
             async with semaphore:
                 results = _Results()
-                await self._send_unit(client, unit, auth, results)
+                try:
+                    await self._send_unit(client, unit, auth, results)
+                except _LeaseLost:
+                    return  # its rows stay in the outbox, untouched, for the lease's next holder
                 # Recorded before the slot is given up: whatever is answered is never sent again.
                 await asyncio.to_thread(self._apply, results, stats)
 
@@ -225,8 +236,8 @@ class RemoteSender:
         try:
             async with self.limiter.slot():
                 started = time.monotonic()
-                if self._lease_lost:
-                    return _Reply(None, "not sent: the delivery lease was taken over", None, 0.0)
+                if self._lease_lost or time.time() >= self._lease_until:
+                    raise _LeaseLost
                 response = await client.request(method, url, headers=headers, content=content)
         except httpx.TimeoutException as exc:
             return _Reply(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from prometheus_client import generate_latest
 
@@ -285,3 +287,29 @@ def test_a_sender_whose_lease_was_taken_mid_round_sends_and_records_nothing_more
     assert stats.delivered == 0 and backlog(db, DEST).pending == 2  # "a"'s answer left to the new holder
     with db.connect() as conn:
         assert conn.execute(sa.select(outbox.c.attempts)).scalars().all() == [0, 0]
+
+
+def test_a_sender_that_cannot_renew_its_lease_sends_nothing_once_it_may_have_run_out(
+    db: Database, standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segcio.delivery import sender as sender_module
+
+    take_lease, renewals = sender_module.take_lease, []
+
+    def take_then_fail(*args: Any) -> bool:  # the lease is taken, then every renewal fails (database unreachable)
+        renewals.append(args)
+        if len(renewals) > 1:
+            raise OSError("database unreachable")
+        return take_lease(*args)
+
+    standin.plan(Fault("hang", 1.5), Fault("ok"))
+    queue(db, "a", [v1(standin.url, "POST", "/api/v1/metrics", {"p": "a"})])
+    queue(db, "b", [v1(standin.url, "POST", "/api/v1/metrics", {"p": "b"})])
+    sender = new_sender(db, {"requestTimeout": 10, "concurrency": 1}, lease_seconds=0.5)
+    monkeypatch.setattr(sender_module, "take_lease", take_then_fail)
+    stats = asyncio.run(sender.run_once())
+    assert len(renewals) > 1
+    assert [a.items for a in standin.arrivals] == [[{"p": "a"}]]  # "b" would have gone after the lease ran out
+    assert stats.delivered == 1 and backlog(db, DEST).pending == 1  # nobody took over: "a"'s answer counts
+    with db.connect() as conn:
+        assert conn.execute(sa.select(outbox.c.attempts)).scalars().all() == [0]
