@@ -3,8 +3,8 @@
 Each round: take the lease, read ready rows, group them (batching.py), send the requests concurrently under
 the rate limit (each authenticated at send time by the injected `authenticate`), and record each request's
 outcome (delivered, retry later, dead letter) as soon as it is answered, under the lease. After a crash only
-the requests left without an answer are sent again: the remote never gets an answered request twice, and a
-person's later requests never go before the re-sent one (they were in no request of that round).
+the requests left without an answer are sent again (and the halves of a batch split after a 400/413, recorded
+together), and a person's later requests never go before the re-sent one (they were in no request of that round).
 """
 
 from __future__ import annotations
