@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def _step(person: str, n: int) -> dict[str, object]:
 
 
 def _post_events(server: Server) -> set[tuple[str, int]]:
-    expected = set()
+    expected: set[tuple[str, int]] = set()
     with httpx.Client(base_url=server.url, auth=(server.write_key, ""), timeout=30) as client:
         for n in range(PER_PERSON):
             batch = [_step(f"user-{p}", n) for p in range(PEOPLE)]
@@ -72,6 +73,11 @@ def _wait(what: str, check: object, until: float) -> None:
         time.sleep(0.1)
 
 
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    worker.terminate()
+    worker.wait(30)
+
+
 def _kill_mid_round_and_take_over(database_url: str, tmp_path: Path, standin: StandIn, standby: bool) -> None:
     """Kill the `segcio serve` delivering to `standin` while a round is in flight; another process takes over:
     a `segcio worker` already running beside it (`standby`), else the server started again after the kill."""
@@ -86,7 +92,7 @@ def _kill_mid_round_and_take_over(database_url: str, tmp_path: Path, standin: St
         if standby:
             log = tmp_path / "standby.log"
             worker = start_worker(database_url, "standby", log)
-            stops.append(lambda: (worker.terminate(), worker.wait(30)))
+            stops.append(lambda: _stop_worker(worker))
             _wait("the standby worker", lambda: "running" in log.read_text(), time.time() + 60)
         time.sleep(1)  # the round's other requests hang too, or are answered and settled
         os.kill(first.process.pid, signal.SIGKILL)

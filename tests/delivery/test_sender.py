@@ -292,15 +292,16 @@ def test_a_sender_whose_lease_was_taken_mid_round_sends_and_records_nothing_more
 def test_a_sender_that_cannot_renew_its_lease_sends_nothing_once_it_may_have_run_out(
     db: Database, standin: StandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from segcio.delivery import lease
     from segcio.delivery import sender as sender_module
 
-    take_lease, renewals = sender_module.take_lease, []
+    renewals: list[tuple[Any, ...]] = []
 
     def take_then_fail(*args: Any) -> bool:  # the lease is taken, then every renewal fails (database unreachable)
         renewals.append(args)
         if len(renewals) > 1:
             raise OSError("database unreachable")
-        return take_lease(*args)
+        return lease.take_lease(*args)
 
     standin.plan(Fault("hang", 1.5), Fault("ok"))
     queue(db, "a", [v1(standin.url, "POST", "/api/v1/metrics", {"p": "a"})])
