@@ -3,8 +3,8 @@
 Each round: take the lease, read ready rows, group them (batching.py), send the requests concurrently under
 the rate limit (each authenticated at send time by the injected `authenticate`), and record each request's
 outcome (delivered, retry later, dead letter) as soon as it is answered, under the lease. After a crash only
-the requests left without an answer are sent again (and the halves of a batch split after a 400/413, recorded
-together), and a person's later requests never go before the re-sent one (they were in no request of that round).
+the requests left without an answer are sent again, and a person's later requests never go before the re-sent
+one (they were in no request of that round).
 """
 
 from __future__ import annotations
@@ -77,6 +77,12 @@ class _Results:
     retries: list[_Retry] = field(default_factory=list)
     dead: list[Burial] = field(default_factory=list)
     entries: list[dlog.LogEntry] = field(default_factory=list)
+
+    def take(self) -> _Results:
+        """What was learnt so far (to record it now); this one starts empty again."""
+        taken = _Results(self.delivered, self.retries, self.dead, self.entries)
+        self.delivered, self.retries, self.dead, self.entries = [], [], [], []
+        return taken
 
 
 @dataclass
@@ -213,7 +219,7 @@ class RemoteSender:
             async with semaphore:
                 results = _Results()
                 try:
-                    await self._send_unit(client, unit, auth, results)
+                    await self._send_unit(client, unit, auth, results, stats)
                 except _LeaseLost:
                     return  # its rows stay in the outbox, untouched, for the lease's next holder
                 # Recorded before the slot is given up: whatever is answered is never sent again.
@@ -256,10 +262,12 @@ class RemoteSender:
             self._paused_until = max(self._paused_until, until)
         return _Reply(response.status_code, response.text, retry_after, (time.monotonic() - started) * 1000)
 
-    async def _send_unit(self, client: httpx.AsyncClient, unit: Unit, auth: dict[str, str], results: _Results) -> None:
+    async def _send_unit(
+        self, client: httpx.AsyncClient, unit: Unit, auth: dict[str, str], results: _Results, stats: RoundStats
+    ) -> None:
         headers: dict[str, str] = {**loads(unit.rows[0].headers), **auth}
         if unit.batched:
-            await self._send_batch(client, unit.rows, unit.bodies, unit.url, headers, results)
+            await self._send_batch(client, unit.rows, unit.bodies, unit.url, headers, results, stats)
             return
         row, content = unit.rows[0], unit.content()
         reply = await self._request(client, row.method, row.url, headers, content)
@@ -273,7 +281,10 @@ class RemoteSender:
         url: str,
         headers: dict[str, str],
         results: _Results,
-    ) -> None:
+        stats: RoundStats,
+    ) -> set[str]:
+        """Send one batch (halving it while it is refused as a whole); returns the people whose rows in it are
+        to be retried."""
         content = batch_body(bodies)
         reply = await self._request(client, "POST", url, headers, content)
         if reply.status in (400, 413) and len(rows) > 1:
@@ -281,19 +292,19 @@ class RemoteSender:
             # go one after the other so each person's order holds.
             self._log(results, rows, "POST", url, content, reply, "split")
             mid = len(rows) // 2
-            retrying = len(results.retries)
-            await self._send_batch(client, rows[:mid], bodies[:mid], url, headers, results)
+            held = await self._send_batch(client, rows[:mid], bodies[:mid], url, headers, results, stats)
+            await asyncio.to_thread(self._apply, results.take(), stats)  # answered: never sent again
             # People whose rows in the first half must be retried keep their later rows back (left untouched,
             # those stay in the outbox behind the retrying one).
-            held = {r.row.person_key for r in results.retries[retrying:]}
             rest = [
                 (row, body) for row, body in zip(rows[mid:], bodies[mid:], strict=True) if row.person_key not in held
             ]
             if rest:
-                await self._send_batch(
-                    client, [row for row, _ in rest], [body for _, body in rest], url, headers, results
+                held |= await self._send_batch(
+                    client, [row for row, _ in rest], [body for _, body in rest], url, headers, results, stats
                 )
-            return
+            return held
+        retrying = len(results.retries)
         if reply.status is not None and 200 <= reply.status < 300:
             failed = _item_errors(reply.text, len(rows))
             for index, row in enumerate(rows):
@@ -305,6 +316,7 @@ class RemoteSender:
         else:
             outcome = self._settle_all(rows, reply, results)
         self._log(results, rows, "POST", url, content, reply, outcome)
+        return {r.row.person_key for r in results.retries[retrying:]}
 
     def _settle_all(self, rows: list[OutboxRow], reply: _Reply, results: _Results) -> str:
         """Outcome for rows that share one plain (non-207) response."""

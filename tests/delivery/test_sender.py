@@ -314,3 +314,32 @@ def test_a_sender_that_cannot_renew_its_lease_sends_nothing_once_it_may_have_run
     assert stats.delivered == 1 and backlog(db, DEST).pending == 1  # nobody took over: "a"'s answer counts
     with db.connect() as conn:
         assert conn.execute(sa.select(outbox.c.attempts)).scalars().all() == [0]
+
+
+def test_the_answered_half_of_a_split_batch_is_recorded_before_the_next_half_goes(
+    db: Database, standin: StandIn
+) -> None:
+    bad = entity(standin.url, "d", 0)
+    bad.json["attributes"]["note"] = "INVALID"
+    for person in "abc":
+        queue(db, person, [entity(standin.url, person, 0)])
+    queue(db, "d", [bad])
+    # refused whole (400); the first half [a, b] is delivered; the second half [c, d] is answered late
+    standin.plan(Fault("ok"), Fault("ok"), Fault("hang", 1.0))
+    sender = new_sender(db, FAST)
+
+    async def pending_while_the_second_half_is_in_flight() -> list[str]:
+        round_ = asyncio.create_task(sender.run_once())
+        while len(standin.arrivals) < 3:
+            await asyncio.sleep(0.01)
+        with db.connect() as conn:
+            pending = conn.execute(sa.select(outbox.c.person_key).order_by(outbox.c.id)).scalars().all()
+        await round_
+        return list(pending)
+
+    assert asyncio.run(pending_while_the_second_half_is_in_flight()) == ["c", "d"]
+    assert [[item_key(i) for i in a.items] for a in standin.arrivals[:3]] == [
+        [("a", 0), ("b", 0), ("c", 0), ("d", 0)],
+        [("a", 0), ("b", 0)],
+        [("c", 0), ("d", 0)],
+    ]
