@@ -24,6 +24,7 @@ from segcio.actions.definition import PlannedRequest
 from segcio.delivery import outbox
 from segcio.delivery.sender import RemoteSender
 from segcio.destinations.customerio_classic import ClassicRunner
+from segcio.pipeline.leases import LEASE_SECONDS
 from segcio.store import open_database
 from tests.delivery.standin import StandIn
 
@@ -92,7 +93,13 @@ def run(events: int, people: int, rate: float, standin: StandIn, classic: bool) 
                 planned.append(outbox.Planned(1, person, requests, n))
             outbox.enqueue_many(conn, planned)
         enqueue_seconds = time.perf_counter() - started
-        sender = RemoteSender(db, 1, {"rateLimit": rate})
+        sender = RemoteSender(
+            db,
+            1,
+            {"rateLimit": rate},
+            authenticate=lambda _destination_id: {"authorization": HEADERS["authorization"]},
+            lease_seconds=LEASE_SECONDS,
+        )
         started = time.perf_counter()
         asyncio.run(sender.drain(timeout=3600))
         seconds = time.perf_counter() - started

@@ -157,6 +157,16 @@ def start_server(
     return Server(url=url, data_dir=data_dir, database=database, info=info, process=process, log=log)
 
 
+def start_worker(database: str, name: str, log: Path) -> subprocess.Popen[bytes]:
+    """Start `segcio worker` (routing and remote delivery, no HTTP) on `database`, its output into `log`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "segcio", "worker", "--database", database, "--name", name],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
+    )
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """A running `segcio serve` on SQLite in a temporary data dir."""

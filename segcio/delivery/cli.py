@@ -78,7 +78,7 @@ def dlq_show(
     data_dir: DataDir = None,
     database: DatabaseUrl = None,
 ) -> None:
-    """Show one dead letter in full: request (credentials masked), response, reason."""
+    """Show one dead letter in full: request (never with credentials), response, reason."""
     from segcio.delivery import dlq
 
     db = open_cli_database(data_dir, database)
@@ -109,8 +109,8 @@ def dlq_replay(
     data_dir: DataDir = None,
     database: DatabaseUrl = None,
 ) -> None:
-    """Send dead letters again: back into the outbox of the destination that failed them (with its current
-    credentials), after anything already queued for the same person."""
+    """Send dead letters again: back into the outbox of the destination that failed them, after anything
+    already queued for the same person; they are sent with the destination's credentials current then."""
     from segcio.delivery import dlq
 
     ids = _selection(dead_id, all_, destination, "replay")

@@ -11,10 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from segcio.delivery.outbox import OutboxRow
-from segcio.destinations.customerio.settings import basic_auth
-from segcio.jsonutil import dumps, loads
+from segcio.jsonutil import loads
 from segcio.store import Database
-from segcio.store.tables.core import destinations
 from segcio.store.tables.delivery import dead_letters, outbox
 
 
@@ -85,16 +83,13 @@ def list_dead(db: Database, destination_id: int | None = None, limit: int = 100)
 
 
 def show(db: Database, dead_id: int) -> dict[str, Any] | None:
-    """One dead letter in full; `body` is parsed JSON and the Authorization header is masked."""
+    """One dead letter in full; `body` is parsed JSON (headers never hold credentials: see outbox.py)."""
     with db.connect() as conn:
         row = conn.execute(sa.select(dead_letters).where(dead_letters.c.id == dead_id)).first()
     if row is None:
         return None
     out = dict(row._mapping)
-    headers = loads(out["headers"])
-    if "Authorization" in headers or "authorization" in headers:
-        headers = {k: ("***" if k.lower() == "authorization" else v) for k, v in headers.items()}
-    out["headers"] = headers
+    out["headers"] = loads(out["headers"])
     out["body"] = None if out["body"] is None else loads(out["body"])
     return out
 
@@ -110,54 +105,34 @@ def _selection(ids: Sequence[int] | None, destination_id: int | None) -> sa.Colu
     return sa.and_(*clauses)
 
 
-def _fresh_auth(conn: Connection, destination_id: int) -> str | None:
-    """The destination's current credentials (they may have been fixed since the failure)."""
-    raw = conn.execute(sa.select(destinations.c.settings).where(destinations.c.id == destination_id)).scalar()
-    if not raw:
-        return None
-    settings = loads(raw)
-    if isinstance(settings, dict) and settings.get("siteId") and settings.get("apiKey"):
-        return basic_auth(settings)
-    return None
-
-
 def replay(
     db: Database, ids: Sequence[int] | None = None, destination_id: int | None = None, now: float | None = None
 ) -> int:
     """Move dead letters back into the outbox of the destination that failed them, at the end of its queue,
-    with fresh attempts (and the destination's current credentials). `ids=None`: all (of `destination_id`)."""
+    with fresh attempts (the sender authenticates them with the destination's current credentials).
+    `ids=None`: all (of `destination_id`)."""
     at = time.time() if now is None else now
     with db.begin() as conn:
         rows = conn.execute(
             sa.select(dead_letters).where(_selection(ids, destination_id)).order_by(dead_letters.c.id)
         ).all()
-        auth_cache: dict[int, str | None] = {}
-        moved = []
-        for r in rows:
-            if r.destination_id not in auth_cache:
-                auth_cache[r.destination_id] = _fresh_auth(conn, r.destination_id)
-            headers = r.headers
-            auth = auth_cache[r.destination_id]
-            if auth is not None:
-                h = {k: v for k, v in loads(headers).items() if k.lower() != "authorization"}
-                h["Authorization"] = auth
-                headers = dumps(h)
-            moved.append(
-                {
-                    "destination_id": r.destination_id,
-                    "person_key": r.person_key,
-                    "event_seq": r.event_seq,
-                    "method": r.method,
-                    "url": r.url,
-                    "headers": headers,
-                    "body": r.body,
-                    "attempts": 0,
-                    "next_attempt_at": at,
-                    "first_attempt_at": None,
-                    "last_error": None,
-                    "created_at": at,
-                }
-            )
+        moved = [
+            {
+                "destination_id": r.destination_id,
+                "person_key": r.person_key,
+                "event_seq": r.event_seq,
+                "method": r.method,
+                "url": r.url,
+                "headers": r.headers,
+                "body": r.body,
+                "attempts": 0,
+                "next_attempt_at": at,
+                "first_attempt_at": None,
+                "last_error": None,
+                "created_at": at,
+            }
+            for r in rows
+        ]
         if moved:
             conn.execute(outbox.insert(), moved)
             conn.execute(dead_letters.delete().where(dead_letters.c.id.in_([r.id for r in rows])))

@@ -1,8 +1,15 @@
-"""One sender per destination at a time, across processes (SQLite and PostgreSQL), through a lease row."""
+"""One sender per destination at a time, across processes (SQLite and PostgreSQL), through a lease row.
+
+The holder renews its lease while it works (rounds included), so a lease outlives its holder by at most its
+length: the pipeline gives senders the routing lease's length, and a killed process's sending is taken over as
+soon as its routing is. A round's outcomes are recorded only under the lease (`hold_lease`), so a sender that
+lost its lease mid-round leaves its rows to the new holder instead of overwriting what that one records.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from segcio.store import Database
@@ -33,6 +40,21 @@ def take_lease(db: Database, destination_id: int, owner: str, seconds: float, no
         except IntegrityError:
             return False  # another process inserted it first
         return True
+
+
+def hold_lease(conn: Connection, destination_id: int, owner: str, seconds: float, now: float) -> bool:
+    """Inside the transaction that records a round: True (and the lease renewed) if `owner` still holds it.
+
+    A lease that ran out but was not taken by anyone is still this owner's: nobody else sent in the meantime.
+    On PostgreSQL the UPDATE locks the lease row until commit, so no one takes it while the round is recorded.
+    """
+    return bool(
+        conn.execute(
+            leases.update()
+            .where(leases.c.destination_id == destination_id, leases.c.owner == owner)
+            .values(expires_at=now + seconds)
+        ).rowcount
+    )
 
 
 def release_lease(db: Database, destination_id: int, owner: str) -> None:

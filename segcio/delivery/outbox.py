@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -13,6 +13,14 @@ from sqlalchemy import Connection
 from segcio.jsonutil import dumps
 from segcio.store import Database
 from segcio.store.tables.delivery import dead_letters, outbox
+
+# Headers never stored: the sender adds credentials when it sends a request, from the destination's current
+# settings, so no queued request or dead letter holds them and a fixed key applies to everything queued.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+
+def without_credentials(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name.lower() not in CREDENTIAL_HEADERS}
 
 
 class RequestLike(Protocol):
@@ -38,7 +46,7 @@ def _rows(
             "event_seq": event_seq,
             "method": r.method.upper(),
             "url": r.url,
-            "headers": dumps(dict(r.headers)),
+            "headers": dumps(without_credentials(r.headers)),
             "body": None if r.json is None else dumps(r.json),
             "attempts": 0,
             "next_attempt_at": now,

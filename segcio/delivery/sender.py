@@ -1,7 +1,10 @@
 """The remote sender: delivers one destination's outbox to the Customer.io Track API.
 
 Each round: take the lease, read ready rows, group them (batching.py), send the requests concurrently under
-the rate limit, then record every row's outcome (delivered, retry later, dead letter) in one transaction.
+the rate limit (each authenticated at send time by the injected `authenticate`), and record each request's
+outcome (delivered, retry later, dead letter) as soon as it is answered, under the lease. After a crash only
+the requests left without an answer are sent again, and a person's later requests never go before the re-sent
+one (they were in no request of that round).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -24,7 +27,7 @@ from segcio.delivery import log as dlog
 from segcio.delivery import metrics
 from segcio.delivery.batching import Unit, batch_body, plan_round
 from segcio.delivery.dlq import Burial, bury, delete_outbox_rows
-from segcio.delivery.lease import release_lease, take_lease
+from segcio.delivery.lease import hold_lease, release_lease, take_lease
 from segcio.delivery.outbox import OutboxRow, fetch_ready, next_due_at
 from segcio.delivery.ratelimit import RateLimiter
 from segcio.delivery.retry import backoff_delay, give_up_reason, is_retryable_status, parse_retry_after
@@ -35,13 +38,18 @@ from segcio.store.tables.delivery import outbox
 
 log = logging.getLogger(__name__)
 
-# A round must end well within the lease (else another process could take over mid-round): it holds at most
-# ROUND_SECONDS' worth of requests at the rate limit, and timeouts bound the rest.
-LEASE_SECONDS = 120.0
+# A round holds at most ROUND_SECONDS' worth of requests at the rate limit (the lease is renewed while it runs).
 ROUND_SECONDS = 10.0
+# Renewals per lease length while a round runs: two may fail (a slow database) before the lease runs out.
+RENEWALS_PER_LEASE = 3
 # Longest pause of all sending on one Retry-After (longer ones still delay the refused requests themselves).
 MAX_PAUSE_SECONDS = 30.0
 IDLE_POLL_SECONDS = 0.5
+
+# The headers that authenticate a request to a destination (given its id), from its current settings: the
+# layer that owns destinations provides it, so delivery needs no destination-specific code and stores no
+# credentials.
+Authenticate = Callable[[int], Mapping[str, str]]
 
 
 @dataclass
@@ -63,12 +71,18 @@ class _Retry:
 
 @dataclass
 class _Results:
-    """What one round learnt, applied to the database at its end."""
+    """What one request learnt (or a round, of its oversize items), recorded in one transaction."""
 
     delivered: list[int] = field(default_factory=list)
     retries: list[_Retry] = field(default_factory=list)
     dead: list[Burial] = field(default_factory=list)
     entries: list[dlog.LogEntry] = field(default_factory=list)
+
+    def take(self) -> _Results:
+        """What was learnt so far (to record it now); this one starts empty again."""
+        taken = _Results(self.delivered, self.retries, self.dead, self.entries)
+        self.delivered, self.retries, self.dead, self.entries = [], [], [], []
+        return taken
 
 
 @dataclass
@@ -86,9 +100,14 @@ def _reason_phrase(status: int) -> str:
         return ""
 
 
+class _LeaseLost(Exception):
+    """This sender no longer surely holds the lease: it must send nothing more (another may have taken over)."""
+
+
 class RemoteSender:
     """Delivers the outbox of one destination. `run_once()` is one round (for tests); `start()` runs rounds
-    in a thread of its own until `stop()`."""
+    in a thread of its own until `stop()`. `lease_seconds`: how long the lease outlives a sender that stopped
+    renewing it (a crash), i.e. how soon another process takes its work over."""
 
     def __init__(
         self,
@@ -96,11 +115,15 @@ class RemoteSender:
         destination_id: int,
         settings: Mapping[str, Any] | DeliverySettings | None = None,
         *,
+        authenticate: Authenticate,
+        lease_seconds: float,
         fetch_limit: int = 5000,
         rng: random.Random | None = None,
     ) -> None:
         self.db = db
         self.destination_id = destination_id
+        self.authenticate = authenticate
+        self.lease_seconds = lease_seconds
         self.settings = settings if isinstance(settings, DeliverySettings) else DeliverySettings.from_settings(settings)
         self.fetch_limit = fetch_limit
         self.owner = f"sender-{uuid.uuid4().hex[:12]}"
@@ -112,6 +135,10 @@ class RemoteSender:
         self._stopping = threading.Event()
         # Set by a 429/503 carrying Retry-After: the service asked this sender as a whole to hold off.
         self._paused_until = 0.0
+        # Until when this sender surely holds the lease (by its last renewal), and whether a renewal found it
+        # taken over: past that time, or once lost, nothing more is sent (the next holder sends it).
+        self._lease_until = 0.0
+        self._lease_lost = False
 
     # ---- one round -------------------------------------------------------------------------------------------
 
@@ -130,19 +157,51 @@ class RemoteSender:
 
     async def _round(self, client: httpx.AsyncClient) -> RoundStats:
         now = time.time()
-        leased = await asyncio.to_thread(take_lease, self.db, self.destination_id, self.owner, LEASE_SECONDS, now)
+        leased = await asyncio.to_thread(take_lease, self.db, self.destination_id, self.owner, self.lease_seconds, now)
         if not leased:
             return RoundStats(leased=False)
+        self._lease_until, self._lease_lost = now + self.lease_seconds, False
         rows = await asyncio.to_thread(self._fetch, now)
         if not rows:
             return RoundStats()
+        stats = RoundStats()
+        keeper = asyncio.create_task(self._keep_lease())
+        try:
+            auth = dict(await asyncio.to_thread(self.authenticate, self.destination_id))
+            await self._send_round(client, rows, auth, stats)
+        finally:
+            keeper.cancel()
+        if stats.requests:
+            await asyncio.to_thread(self._prune_log)
+        return stats
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease while a round runs (it may outlast the lease: timeouts, Retry-After pauses)."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / RENEWALS_PER_LEASE)
+            now = time.time()
+            try:
+                held = await asyncio.to_thread(
+                    take_lease, self.db, self.destination_id, self.owner, self.lease_seconds, now
+                )
+            except Exception:
+                log.exception("could not renew the delivery lease of destination %s", self.destination_id)
+                continue
+            if not held:
+                self._lease_lost = True
+                return
+            self._lease_until = now + self.lease_seconds
+
+    async def _send_round(
+        self, client: httpx.AsyncClient, rows: list[OutboxRow], auth: dict[str, str], stats: RoundStats
+    ) -> None:
         s = self.settings
         max_units = max(1, min(s.concurrency * 4, int(s.rate_limit * ROUND_SECONDS)))
         plan = plan_round(rows, s.max_batch_bytes, s.max_item_bytes, max_units=max_units)
-        results = _Results()
+        oversize = _Results()
         for row in plan.oversize:
             size = len(row.body.encode()) if row.body else 0
-            results.dead.append(
+            oversize.dead.append(
                 Burial(
                     row,
                     f"request body is {size} bytes; Customer.io accepts at most {s.max_item_bytes} bytes per"
@@ -152,16 +211,21 @@ class RemoteSender:
                     row.attempts,
                 )
             )
+        if oversize.dead:
+            await asyncio.to_thread(self._apply, oversize, stats)
         semaphore = asyncio.Semaphore(s.concurrency)
 
         async def run(unit: Unit) -> None:
             async with semaphore:
-                await self._send_unit(client, unit, results)
+                results = _Results()
+                try:
+                    await self._send_unit(client, unit, auth, results, stats)
+                except _LeaseLost:
+                    return  # its rows stay in the outbox, untouched, for the lease's next holder
+                # Recorded before the slot is given up: whatever is answered is never sent again.
+                await asyncio.to_thread(self._apply, results, stats)
 
         await asyncio.gather(*(run(u) for u in plan.units))
-        stats = RoundStats(requests=len(results.entries))
-        await asyncio.to_thread(self._apply, results, stats)
-        return stats
 
     def _fetch(self, now: float) -> list[OutboxRow]:
         with self.db.connect() as conn:
@@ -178,6 +242,8 @@ class RemoteSender:
         try:
             async with self.limiter.slot():
                 started = time.monotonic()
+                if self._lease_lost or time.time() >= self._lease_until:
+                    raise _LeaseLost
                 response = await client.request(method, url, headers=headers, content=content)
         except httpx.TimeoutException as exc:
             return _Reply(
@@ -196,10 +262,12 @@ class RemoteSender:
             self._paused_until = max(self._paused_until, until)
         return _Reply(response.status_code, response.text, retry_after, (time.monotonic() - started) * 1000)
 
-    async def _send_unit(self, client: httpx.AsyncClient, unit: Unit, results: _Results) -> None:
-        headers: dict[str, str] = loads(unit.rows[0].headers)
+    async def _send_unit(
+        self, client: httpx.AsyncClient, unit: Unit, auth: dict[str, str], results: _Results, stats: RoundStats
+    ) -> None:
+        headers: dict[str, str] = {**loads(unit.rows[0].headers), **auth}
         if unit.batched:
-            await self._send_batch(client, unit.rows, unit.bodies, unit.url, headers, results)
+            await self._send_batch(client, unit.rows, unit.bodies, unit.url, headers, results, stats)
             return
         row, content = unit.rows[0], unit.content()
         reply = await self._request(client, row.method, row.url, headers, content)
@@ -213,7 +281,10 @@ class RemoteSender:
         url: str,
         headers: dict[str, str],
         results: _Results,
-    ) -> None:
+        stats: RoundStats,
+    ) -> set[str]:
+        """Send one batch (halving it while it is refused as a whole); returns the people whose rows in it are
+        to be retried."""
         content = batch_body(bodies)
         reply = await self._request(client, "POST", url, headers, content)
         if reply.status in (400, 413) and len(rows) > 1:
@@ -221,19 +292,19 @@ class RemoteSender:
             # go one after the other so each person's order holds.
             self._log(results, rows, "POST", url, content, reply, "split")
             mid = len(rows) // 2
-            retrying = len(results.retries)
-            await self._send_batch(client, rows[:mid], bodies[:mid], url, headers, results)
+            held = await self._send_batch(client, rows[:mid], bodies[:mid], url, headers, results, stats)
+            await asyncio.to_thread(self._apply, results.take(), stats)  # answered: never sent again
             # People whose rows in the first half must be retried keep their later rows back (left untouched,
             # those stay in the outbox behind the retrying one).
-            held = {r.row.person_key for r in results.retries[retrying:]}
             rest = [
                 (row, body) for row, body in zip(rows[mid:], bodies[mid:], strict=True) if row.person_key not in held
             ]
             if rest:
-                await self._send_batch(
-                    client, [row for row, _ in rest], [body for _, body in rest], url, headers, results
+                held |= await self._send_batch(
+                    client, [row for row, _ in rest], [body for _, body in rest], url, headers, results, stats
                 )
-            return
+            return held
+        retrying = len(results.retries)
         if reply.status is not None and 200 <= reply.status < 300:
             failed = _item_errors(reply.text, len(rows))
             for index, row in enumerate(rows):
@@ -245,6 +316,7 @@ class RemoteSender:
         else:
             outcome = self._settle_all(rows, reply, results)
         self._log(results, rows, "POST", url, content, reply, outcome)
+        return {r.row.person_key for r in results.retries[retrying:]}
 
     def _settle_all(self, rows: list[OutboxRow], reply: _Reply, results: _Results) -> str:
         """Outcome for rows that share one plain (non-207) response."""
@@ -313,6 +385,14 @@ class RemoteSender:
             else:
                 updates.append({"rid": r.row.id, "a": attempts, "n": now + delay, "f": first, "e": r.error})
         with self.db.begin() as conn:
+            if not hold_lease(conn, self.destination_id, self.owner, self.lease_seconds, now):
+                log.warning(
+                    "destination %s: delivery lease taken over mid-round; %d answered request(s) left to the new"
+                    " holder",
+                    self.destination_id,
+                    len(results.entries),
+                )
+                return
             delete_outbox_rows(conn, results.delivered)
             if updates:
                 conn.execute(
@@ -328,12 +408,17 @@ class RemoteSender:
                 )
             bury(conn, self.destination_id, dead, now)
             dlog.write(conn, results.entries)
-            if results.entries:
-                dlog.prune(conn, self.destination_id, self.settings.log_size)
-        stats.delivered, stats.retried, stats.dead_lettered = len(results.delivered), len(updates), len(dead)
-        metrics.ITEMS_DELIVERED.labels(self._label).inc(stats.delivered)
-        metrics.RETRIES.labels(self._label).inc(stats.retried)
-        metrics.DEAD_LETTERED.labels(self._label).inc(stats.dead_lettered)
+        stats.requests += len(results.entries)
+        stats.delivered += len(results.delivered)
+        stats.retried += len(updates)
+        stats.dead_lettered += len(dead)
+        metrics.ITEMS_DELIVERED.labels(self._label).inc(len(results.delivered))
+        metrics.RETRIES.labels(self._label).inc(len(updates))
+        metrics.DEAD_LETTERED.labels(self._label).inc(len(dead))
+
+    def _prune_log(self) -> None:
+        with self.db.begin() as conn:
+            dlog.prune(conn, self.destination_id, self.settings.log_size)
 
     # ---- running -----------------------------------------------------------------------------------------------
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 
 from segcio import jsonutil
+from segcio.pipeline.credentials import destination_auth
+from segcio.pipeline.leases import LEASE_SECONDS
 from segcio.store import Database
 from segcio.store.tables.core import destinations
 
@@ -51,7 +54,15 @@ class SenderSupervisor:
                 del self._senders[destination_id]
         for destination_id, settings in wanted.items():
             if destination_id not in self._senders:
-                sender = RemoteSender(self.db, destination_id, jsonutil.loads(settings))
+                # A sender's lease is as long as a routing partition's: a killed process's sending is taken
+                # over as soon as its routing.
+                sender = RemoteSender(
+                    self.db,
+                    destination_id,
+                    jsonutil.loads(settings),
+                    authenticate=partial(destination_auth, self.db),
+                    lease_seconds=LEASE_SECONDS,
+                )
                 sender.start()
                 self._senders[destination_id] = (settings, sender)
 

@@ -12,6 +12,7 @@ import pytest
 from segcio.actions.definition import PlannedRequest
 from segcio.delivery import outbox
 from segcio.delivery.sender import RemoteSender
+from segcio.pipeline.leases import LEASE_SECONDS
 from segcio.store import Database
 from tests.delivery.standin import StandIn
 
@@ -32,7 +33,18 @@ def standin() -> Iterator[StandIn]:
 
 
 def headers() -> dict[str, str]:
+    """As the destination plans them (with its credentials, which the outbox does not keep)."""
     return {"authorization": AUTH, "content-type": "application/json", "user-agent": "Segment (Actions)"}
+
+
+def authenticate(_destination_id: int) -> dict[str, str]:
+    return {"authorization": AUTH}
+
+
+def new_sender(db: Database, settings: dict[str, Any] | None = None, **options: Any) -> RemoteSender:
+    """A sender of DEST authenticating as the stand-in expects, with the pipeline's lease length."""
+    options = {"authenticate": authenticate, "lease_seconds": LEASE_SECONDS, **options}
+    return RemoteSender(db, DEST, settings, **options)
 
 
 def entity(base: str, person: str, n: int, pad: int = 0) -> PlannedRequest:
@@ -59,6 +71,6 @@ def queue(db: Database, person: str, requests: list[PlannedRequest], seq: int | 
 
 
 def drain(db: Database, settings: dict[str, Any] | None = None, timeout: float = 60) -> RemoteSender:
-    sender = RemoteSender(db, DEST, {**FAST, **(settings or {})})
+    sender = new_sender(db, {**FAST, **(settings or {})})
     asyncio.run(sender.drain(timeout))
     return sender

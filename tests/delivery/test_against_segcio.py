@@ -13,6 +13,7 @@ from segcio.actions.definition import PlannedRequest
 from segcio.delivery import outbox
 from segcio.delivery.sender import RemoteSender
 from segcio.destinations.customerio_classic import ClassicRunner
+from segcio.pipeline.leases import LEASE_SECONDS
 from segcio.store import Database
 from tests.conftest import Server
 
@@ -45,6 +46,16 @@ def _rebase(request: PlannedRequest, base: str) -> PlannedRequest:
     return PlannedRequest(request.method, base + path, request.headers, request.json)
 
 
+def _sender(db: Database, server: Server) -> RemoteSender:
+    return RemoteSender(
+        db,
+        DEST,
+        {"retryBaseSeconds": 0.05},
+        authenticate=lambda _destination_id: {"authorization": _auth(server)},
+        lease_seconds=LEASE_SECONDS,
+    )
+
+
 def _deliver(db: Database, person: str, requests: list[PlannedRequest]) -> None:
     with db.begin() as conn:
         outbox.enqueue(conn, DEST, person, requests, None)
@@ -62,7 +73,7 @@ def test_actions_requests_reach_a_segcio_workspace_in_batches(db: Database, serv
             "attributes": {"n": n, "plan": "pro"},
         }
         _deliver(db, person, [PlannedRequest("POST", f"{server.url}/api/v2/entity", headers, op)])
-    sender = RemoteSender(db, DEST, {"retryBaseSeconds": 0.05})
+    sender = _sender(db, server)
     asyncio.run(sender.drain(60))
     assert outbox.backlog(db, DEST).pending == 0 and outbox.backlog(db, DEST).dead_letters == 0
     for p in range(5):
@@ -86,7 +97,7 @@ def test_classic_requests_turn_a_lead_into_a_customer_in_a_segcio_workspace(db: 
         if result.dropped:
             dropped.append(result.dropped)
         _deliver(db, "lead@example.com", [_rebase(r, server.url) for r in result.requests])
-    asyncio.run(RemoteSender(db, DEST, {"retryBaseSeconds": 0.05}).drain(60))
+    asyncio.run(_sender(db, server).drain(60))
     assert outbox.backlog(db, DEST).dead_letters == 0
     customer = _attributes(server, "cust-1")
     assert customer["attributes"]["email"] == "lead@example.com"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from prometheus_client import generate_latest
 
 from segcio.delivery import dlq
 from segcio.delivery.outbox import backlog
-from segcio.delivery.sender import RemoteSender
+from segcio.delivery.sender import RoundStats
 from segcio.metrics import registry
 from segcio.store import Database
-from segcio.store.tables.delivery import dead_letters, delivery_log
-from tests.delivery.conftest import DEST, drain, entity, queue, v1
+from segcio.store.tables.delivery import dead_letters, delivery_log, outbox
+from tests.delivery.conftest import DEST, FAST, drain, entity, new_sender, queue, v1
 from tests.delivery.invariants import check_duplicates, check_order, item_key
 from tests.delivery.standin import MAX_BATCH, Fault, StandIn
 
@@ -97,7 +100,7 @@ def test_gives_up_after_max_attempts_into_the_dead_letter_queue(db: Database, st
     assert letter["attempts"] == 3 and letter["event_seq"] == 42 and letter["status"] == 500
     assert "gave up after 3 attempts" in letter["reason"] and "HTTP 500" in letter["reason"]
     shown = dlq.show(db, letter["id"])
-    assert shown is not None and shown["body"]["id"] == "u-0" and shown["headers"]["authorization"] == "***"
+    assert shown is not None and shown["body"]["id"] == "u-0" and "authorization" not in shown["headers"]
 
 
 def test_gives_up_after_max_time(db: Database, standin: StandIn) -> None:
@@ -152,7 +155,7 @@ def test_single_requests_keep_order_and_a_failing_person_holds_back_only_their_o
     for n in range(5):
         queue(db, "free", [entity(standin.url, "free", n)])
         queue(db, "free", [v1(standin.url, "POST", "/api/v1/metrics", {"n": n})])
-    sender = RemoteSender(db, DEST, {"retryBaseSeconds": 0.05, "rateLimit": 1000})
+    sender = new_sender(db, {"retryBaseSeconds": 0.05, "rateLimit": 1000})
 
     async def rounds(count: int) -> None:
         for _ in range(count):
@@ -187,47 +190,34 @@ def test_delivery_log_records_requests_and_stays_bounded(db: Database, standin: 
     assert rows[-1].status == 200 and rows[-1].outcome == "delivered"  # the retried request, last
 
 
-def test_unauthorised_goes_to_dead_letters_and_replay_uses_fixed_credentials(db: Database, standin: StandIn) -> None:
-    from segcio.store.tables.core import destinations
-
-    wrong = v1(standin.url, "POST", "/api/v1/metrics", {"a": 1})
-    wrong.headers["authorization"] = "Basic d3Jvbmc6d3Jvbmc="
-    queue(db, "u", [wrong])
-    drain(db)
+def test_unauthorised_goes_to_dead_letters_and_replay_uses_the_credentials_current_at_send_time(
+    db: Database, standin: StandIn
+) -> None:
+    credentials = {"authorization": "Basic d3Jvbmc6d3Jvbmc="}
+    queue(db, "u", [v1(standin.url, "POST", "/api/v1/metrics", {"a": 1})])
+    sender = new_sender(db, FAST, authenticate=lambda _destination_id: credentials)
+    asyncio.run(sender.drain(30))
     [letter] = dlq.list_dead(db)
     assert letter["status"] == 401 and "check the destination's siteId and apiKey" in letter["reason"]
-    with db.begin() as conn:
-        conn.execute(
-            destinations.insert().values(
-                id=DEST,
-                source_id=1,
-                kind="customerio-actions",
-                name="remote",
-                enabled=True,
-                created_at=0,
-                settings='{"siteId": "site-1", "apiKey": "key-1"}',
-            )
-        )
+    credentials["authorization"] = standin.expected_auth  # the destination's key fixed
     assert dlq.replay(db, destination_id=DEST) == 1
     assert backlog(db, DEST).pending == 1 and backlog(db, DEST).dead_letters == 0
-    drain(db)
+    asyncio.run(sender.drain(30))
     assert standin.arrivals[-1].status == 200 and standin.arrivals[-1].authorization == standin.expected_auth
 
 
 def test_only_one_sender_per_destination(db: Database, standin: StandIn) -> None:
     queue(db, "u", [entity(standin.url, "u", 0)])
-    first, second = RemoteSender(db, DEST, {}), RemoteSender(db, DEST, {})
+    first, second = new_sender(db), new_sender(db)
     assert asyncio.run(first.run_once()).leased
     stats = asyncio.run(second.run_once())
     assert not stats.leased and stats.requests == 0
 
 
 def test_started_sender_delivers_in_the_background_and_releases_its_lease(db: Database, standin: StandIn) -> None:
-    import time
-
     from segcio.store.tables.delivery import delivery_leases
 
-    sender = RemoteSender(db, DEST, {})
+    sender = new_sender(db)
     sender.start()
     try:
         queue(db, "u", [entity(standin.url, "u", 0), v1(standin.url, "DELETE", "/api/v1/customers/u")])
@@ -250,3 +240,106 @@ def test_an_operation_over_32kb_is_dead_lettered_without_holding_the_person_back
     [letter] = dlq.list_dead(db)
     assert letter["reason"].startswith("request body is 40") and "at most 32000 bytes" in letter["reason"]
     assert [item_key(i) for _, i in standin.processed_items()] == [("u", 1)]
+
+
+def test_a_round_longer_than_the_lease_keeps_it_and_no_one_else_sends(db: Database, standin: StandIn) -> None:
+    standin.plan(Fault("hang", 1.5))  # answered (200) after three lease lengths
+    queue(db, "u", [entity(standin.url, "u", 0)])
+    holder = new_sender(db, {"requestTimeout": 10}, lease_seconds=0.5)
+    other = new_sender(db, lease_seconds=0.5)
+
+    async def both() -> list[bool]:
+        round_ = asyncio.create_task(holder.run_once())
+        while not standin.arrivals:  # the holder's request is in flight
+            await asyncio.sleep(0.01)
+        tries = []
+        while not round_.done():
+            tries.append((await other.run_once()).leased)
+            await asyncio.sleep(0.05)
+        assert (await round_).delivered == 1
+        return tries
+
+    tries = asyncio.run(both())
+    assert tries and not any(tries)
+    assert len(standin.arrivals) == 1 and backlog(db, DEST).pending == 0
+
+
+def test_a_sender_whose_lease_was_taken_mid_round_sends_and_records_nothing_more(
+    db: Database, standin: StandIn
+) -> None:
+    from segcio.store.tables.delivery import delivery_leases
+
+    standin.plan(Fault("hang", 1.5), Fault("ok"))
+    queue(db, "a", [v1(standin.url, "POST", "/api/v1/metrics", {"p": "a"})])
+    queue(db, "b", [v1(standin.url, "POST", "/api/v1/metrics", {"p": "b"})])
+    sender = new_sender(db, {"requestTimeout": 10, "concurrency": 1}, lease_seconds=0.5)
+
+    async def taken_over() -> RoundStats:
+        round_ = asyncio.create_task(sender.run_once())
+        while not standin.arrivals:
+            await asyncio.sleep(0.01)
+        with db.begin() as conn:  # another process took the lease over (this one looked dead)
+            conn.execute(delivery_leases.update().values(owner="another", expires_at=time.time() + 60))
+        return await round_
+
+    stats = asyncio.run(taken_over())
+    assert [a.items for a in standin.arrivals] == [[{"p": "a"}]]  # "b" was not sent
+    assert stats.delivered == 0 and backlog(db, DEST).pending == 2  # "a"'s answer left to the new holder
+    with db.connect() as conn:
+        assert conn.execute(sa.select(outbox.c.attempts)).scalars().all() == [0, 0]
+
+
+def test_a_sender_that_cannot_renew_its_lease_sends_nothing_once_it_may_have_run_out(
+    db: Database, standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from segcio.delivery import lease
+    from segcio.delivery import sender as sender_module
+
+    renewals: list[tuple[Any, ...]] = []
+
+    def take_then_fail(*args: Any) -> bool:  # the lease is taken, then every renewal fails (database unreachable)
+        renewals.append(args)
+        if len(renewals) > 1:
+            raise OSError("database unreachable")
+        return lease.take_lease(*args)
+
+    standin.plan(Fault("hang", 1.5), Fault("ok"))
+    queue(db, "a", [v1(standin.url, "POST", "/api/v1/metrics", {"p": "a"})])
+    queue(db, "b", [v1(standin.url, "POST", "/api/v1/metrics", {"p": "b"})])
+    sender = new_sender(db, {"requestTimeout": 10, "concurrency": 1}, lease_seconds=0.5)
+    monkeypatch.setattr(sender_module, "take_lease", take_then_fail)
+    stats = asyncio.run(sender.run_once())
+    assert len(renewals) > 1
+    assert [a.items for a in standin.arrivals] == [[{"p": "a"}]]  # "b" would have gone after the lease ran out
+    assert stats.delivered == 1 and backlog(db, DEST).pending == 1  # nobody took over: "a"'s answer counts
+    with db.connect() as conn:
+        assert conn.execute(sa.select(outbox.c.attempts)).scalars().all() == [0]
+
+
+def test_the_answered_half_of_a_split_batch_is_recorded_before_the_next_half_goes(
+    db: Database, standin: StandIn
+) -> None:
+    bad = entity(standin.url, "d", 0)
+    bad.json["attributes"]["note"] = "INVALID"
+    for person in "abc":
+        queue(db, person, [entity(standin.url, person, 0)])
+    queue(db, "d", [bad])
+    # refused whole (400); the first half [a, b] is delivered; the second half [c, d] is answered late
+    standin.plan(Fault("ok"), Fault("ok"), Fault("hang", 1.0))
+    sender = new_sender(db, FAST)
+
+    async def pending_while_the_second_half_is_in_flight() -> list[str]:
+        round_ = asyncio.create_task(sender.run_once())
+        while len(standin.arrivals) < 3:
+            await asyncio.sleep(0.01)
+        with db.connect() as conn:
+            pending = conn.execute(sa.select(outbox.c.person_key).order_by(outbox.c.id)).scalars().all()
+        await round_
+        return list(pending)
+
+    assert asyncio.run(pending_while_the_second_half_is_in_flight()) == ["c", "d"]
+    assert [[item_key(i) for i in a.items] for a in standin.arrivals[:3]] == [
+        [("a", 0), ("b", 0), ("c", 0), ("d", 0)],
+        [("a", 0), ("b", 0)],
+        [("c", 0), ("d", 0)],
+    ]

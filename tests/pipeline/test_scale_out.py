@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import defaultdict
@@ -21,6 +19,7 @@ from segcio.pipeline.backlog import event_backlog
 from segcio.store import open_database
 from segcio.store.counters import read
 from segcio.store.tables.workspace import ws_events, ws_people
+from tests.conftest import start_worker
 
 USERS = 60
 EVENTS_PER_USER = 40
@@ -50,19 +49,10 @@ def _ingest(url: str) -> None:
         db.dispose()
 
 
-def _worker(url: str, name: str, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "segcio", "worker", "--database", url, "--name", name],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env=os.environ.copy(),
-    )
-
-
 def test_three_workers_one_killed_every_event_applied_once_in_order(postgres_url: str, tmp_path: Path) -> None:
     _ingest(postgres_url)
     db = open_database(postgres_url)
-    workers = {name: _worker(postgres_url, name, tmp_path / f"{name}.log") for name in ("w1", "w2", "w3")}
+    workers = {name: start_worker(postgres_url, name, tmp_path / f"{name}.log") for name in ("w1", "w2", "w3")}
     try:
         deadline = time.monotonic() + 120
         killed = False

@@ -15,7 +15,7 @@ outbox = Table(
     Column("event_seq", BigInteger, nullable=True),
     Column("method", String(10), nullable=False),
     Column("url", Text, nullable=False),
-    # JSON object of request headers (Authorization, content-type, user-agent).
+    # JSON object of request headers (content-type, user-agent); never credentials: the sender adds them.
     Column("headers", Text, nullable=False),
     # JSON body exactly as it goes on the wire (NULL: no body); sent byte for byte on every attempt.
     Column("body", Text, nullable=True),
