@@ -1,0 +1,3 @@
+"""What the event log can hold."""
+
+MAX_DEPTH = 64
