@@ -12,8 +12,9 @@ from fastapi import APIRouter, Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from segcio import metrics
-from segcio.ingest.body import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, BadRequest, decode, parse_json
+from segcio.ingest.body import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, BadRequest, decode, parse_json, read_capped
 from segcio.ingest.service import IngestService
+from segcio.ingest.writekey import UnknownWriteKey
 
 router = APIRouter()
 
@@ -70,17 +71,18 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
     started = time.perf_counter()
     svc = service(request)
     limit = MAX_BATCH_BYTES if batch else MAX_MESSAGE_BYTES
+    headers = request.headers
     try:
-        body = parse_json(decode(await request.body(), request.headers.get("content-encoding"), limit))
-        source_id = svc.sources.resolve(request.headers.get("authorization"), body)
+        # What costs nothing to check comes first: the credentials of the header, then the declared length;
+        # the body is read only up to the limit.
+        source_id = svc.sources.resolve_header(headers.get("authorization"))
+        raw = await read_capped(request.stream(), headers.get("content-length"), limit)
+        body = parse_json(decode(raw, headers.get("content-encoding"), limit))
+        del raw
         if source_id is None:
-            await svc.record_invalid_key()
-            return _error(
-                401,
-                "invalid_write_key",
-                "Unknown or missing write key: send it as the Basic auth user "
-                "('Authorization: Basic base64(<writeKey>:)') or as 'writeKey' in the body.",
-            )
+            source_id = svc.sources.resolve_body(body)
+            if source_id is None:
+                raise UnknownWriteKey()
         retry_after = request.app.state.runtime.services["backpressure"].retry_after()
         if retry_after:
             return _error(
@@ -92,6 +94,14 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
         prepared = svc.prepare(source_id, body, batch=batch, route_type=route_type, peer_ip=peer_ip(request))
         del body  # the rows are all that waits for the commit, not the parsed request
         await svc.write(prepared)
+    except UnknownWriteKey:
+        await svc.record_invalid_key()
+        return _error(
+            401,
+            "invalid_write_key",
+            "Unknown or missing write key: send it as the Basic auth user "
+            "('Authorization: Basic base64(<writeKey>:)') or as 'writeKey' in the body.",
+        )
     except BadRequest as exc:
         metrics.ingest_rejected.labels(exc.code).inc()
         return _error(exc.status, exc.code, exc.message)
@@ -149,7 +159,7 @@ async def pixel(call: str, request: Request) -> Response:
     svc = service(request)
     try:
         message = _pixel_message(dict(request.query_params))
-        source_id = svc.sources.resolve(None, message)
+        source_id = svc.sources.resolve_body(message)
         if source_id is not None and call in SINGLE_ROUTES:
             message.pop("writeKey", None)
             prepared = svc.prepare(
