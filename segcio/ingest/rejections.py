@@ -62,6 +62,14 @@ class Rejections:
         }
 
 
+def examples_of(row: Any) -> list[dict[str, Any]]:
+    """The examples of a rejected_events row; a row of a single rejection is its own example."""
+    if row.examples:
+        examples: list[dict[str, Any]] = orjson.loads(row.examples)
+        return examples
+    return [{"index": None, "code": row.code, "reason": row.reason, "body": row.body}]
+
+
 def example_body(item: Any) -> str:
     """A rejected message as JSON text any column can hold (non-ASCII escaped when it is not valid Unicode)."""
     try:

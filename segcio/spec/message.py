@@ -42,21 +42,21 @@ def _present(value: Any) -> bool:
     return value is not None and value != ""
 
 
-def _stringify_id(message: dict[str, Any], key: str, value: Any) -> None:
+def _stringify_id(message: dict[str, Any], key: str, value: Any) -> str:
     if isinstance(value, bool):
         raise Rejection("invalid_" + _snake(key), f"'{key}' must be a string or a number, got a boolean.")
     if isinstance(value, int | float):
-        message[key] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-    else:
-        raise Rejection("invalid_" + _snake(key), f"'{key}' must be a string or a number, got {type(value).__name__}.")
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        message[key] = text
+        return text
+    raise Rejection("invalid_" + _snake(key), f"'{key}' must be a string or a number, got {type(value).__name__}.")
 
 
-def _no_nul(key: str, value: str) -> None:
+def _nul(key: str) -> Rejection:
     """Ids are stored in columns of their own, and PostgreSQL text cannot hold NUL: refused on every backend."""
-    if "\x00" in value:
-        raise Rejection(
-            "invalid_" + _snake(key), f"'{key}' contains a NUL character (\\u0000), which no id may hold; remove it."
-        )
+    return Rejection(
+        "invalid_" + _snake(key), f"'{key}' contains a NUL character (\\u0000), which no id may hold; remove it."
+    )
 
 
 def _snake(key: str) -> str:
@@ -82,8 +82,9 @@ def normalise(raw: Any, batch: BatchContext) -> dict[str, Any]:
         value = message.get(key)
         if value is not None:
             if type(value) is not str:
-                _stringify_id(message, key, value)
-            _no_nul(key, message[key])
+                value = _stringify_id(message, key, value)
+            if "\x00" in value:
+                raise _nul(key)
     _require(message, msg_type)
 
     message_id = message.get("messageId")
@@ -95,7 +96,8 @@ def normalise(raw: Any, batch: BatchContext) -> dict[str, Any]:
         message["messageId"] = str(message_id)
     if len(message["messageId"]) > MAX_MESSAGE_ID:
         raise Rejection("invalid_message_id", f"'messageId' is limited to {MAX_MESSAGE_ID} characters.")
-    _no_nul("messageId", message["messageId"])
+    if "\x00" in message["messageId"]:
+        raise _nul("messageId")
 
     for key in OBJECT_FIELDS:
         value = message.get(key)

@@ -20,14 +20,15 @@ MAX_DEPTH = 64
 def encode(message: dict[str, Any]) -> str:
     """The message as stored JSON text; raises Rejection naming the field when it cannot be stored."""
     try:
-        text = orjson.dumps(message).decode()
+        data = orjson.dumps(message)
     except TypeError:  # a lone surrogate, an integer beyond 64 bits, or nesting beyond orjson's own limit
         _check(message)
         return json.dumps(message, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    # Each level of nesting opens a bracket: a text with few of them cannot be deep, and needs no walk.
-    if text.count("{") + text.count("[") > MAX_DEPTH:
+    # Each level of nesting opens a bracket: a text with few of them cannot be deep, and needs no walk. (Brackets
+    # are sparse: removing them, which skips from one to the next, costs half of counting them byte by byte.)
+    if len(data) - len(data.replace(b"{", b"").replace(b"[", b"")) > MAX_DEPTH:
         _check(message)
-    return text
+    return data.decode()
 
 
 def _check(message: dict[str, Any]) -> None:
