@@ -28,20 +28,23 @@ class Rejections:
     examples: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, index: int, code: str, reason: str, item: Any, count: int = 1) -> None:
-        """`count` messages rejected for one reason, from the message at `index` on."""
+        """`count` messages rejected for one reason, from the message at `index` on. Cheap past the examples:
+        a request may bring thousands of rejections."""
         self.count += count
-        self.codes[code] += count
-        metrics.ingest_rejected.labels(code).inc(count)
-        metrics.ingest_messages.labels("rejected").inc(count)
-        reason = storable_text(reason)[:REASON_LIMIT]
-        if len(self.examples) < MAX_EXAMPLES or code not in self.reasons:
+        if code not in self.reasons or len(self.examples) < MAX_EXAMPLES:
+            reason = storable_text(reason)[:REASON_LIMIT]
+            self.reasons.setdefault(code, reason)
             self.examples.append({"index": index, "code": code, "reason": reason, "body": example_body(item)})
-        self.reasons.setdefault(code, reason)
+        self.codes[code] += count
 
-    def counts(self) -> Counter[str]:
-        """The counter deltas: `rejected` and `rejected:<code>`."""
-        deltas = Counter({"rejected:" + code: n for code, n in self.codes.items()})
+    def finish(self) -> Counter[str]:
+        """Count the rejections in the metrics; returns the counter deltas (`rejected`, `rejected:<code>`)."""
+        deltas: Counter[str] = Counter()
+        for code, n in self.codes.items():
+            metrics.ingest_rejected.labels(code).inc(n)
+            deltas["rejected:" + code] = n
         if self.count:
+            metrics.ingest_messages.labels("rejected").inc(self.count)
             deltas["rejected"] = self.count
         return deltas
 

@@ -103,7 +103,7 @@ class IngestService:
                 items[self.max_batch_messages],
                 count=excess,
             )
-        counts.update(rejected.counts())
+        counts.update(rejected.finish())
         return request
 
     async def write(self, request: WriteRequest) -> None:
