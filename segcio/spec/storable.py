@@ -32,26 +32,31 @@ def encode(message: dict[str, Any]) -> str:
 
 
 def _check(message: dict[str, Any]) -> None:
-    """Walk the message without recursion: the first value nested too deep or string with a lone surrogate."""
+    """Walk the message without recursion: the first object or array nested too deep, or string with a lone
+    surrogate (the message is the first level; scalars are no level)."""
     stack: list[tuple[Any, str, int]] = [(message, "", 1)]
     while stack:
         value, path, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise Rejection(
-                "too_deep",
-                f"'{path}' is nested more than {MAX_DEPTH} levels deep (the message itself is the first); "
-                "flatten it.",
-            )
         if isinstance(value, dict):
+            if depth > MAX_DEPTH:
+                raise _too_deep(path)
             for key, child in value.items():
-                child_path = f"{path}.{key}" if path else str(key)
                 if isinstance(key, str) and not _is_utf8(key):
                     raise _surrogate(path or "the message", "a key")
-                stack.append((child, child_path, depth + 1))
+                stack.append((child, f"{path}.{key}" if path else str(key), depth + 1))
         elif isinstance(value, list):
+            if depth > MAX_DEPTH:
+                raise _too_deep(path)
             stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(value))
         elif isinstance(value, str) and not _is_utf8(value):
             raise _surrogate(path, "the value")
+
+
+def _too_deep(path: str) -> Rejection:
+    return Rejection(
+        "too_deep",
+        f"'{path}' is nested more than {MAX_DEPTH} levels deep (the message itself is the first); flatten it.",
+    )
 
 
 def _is_utf8(text: str) -> bool:

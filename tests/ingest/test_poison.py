@@ -19,9 +19,9 @@ from tests.conftest import Server, start_server
 from tests.ingest.conftest import Ingest
 
 
-def nested(levels: int) -> dict[str, Any]:
+def nested(levels: int, **innermost: Any) -> dict[str, Any]:
     """`levels` objects, each inside the previous one."""
-    value: dict[str, Any] = {}
+    value: dict[str, Any] = dict(innermost)
     for _ in range(levels - 1):
         value = {"a": value}
     return value
@@ -76,8 +76,9 @@ def test_a_single_call_with_a_lone_surrogate_is_rejected_not_retried(ingest: Ing
 
 
 def test_nesting_is_limited_to_max_depth_levels(ingest_sqlite: Ingest) -> None:
-    # The message itself is the first level, `properties` the second.
-    at_limit = track("at-limit", properties=nested(MAX_DEPTH - 1))
+    # The message itself is the first level, `properties` the second; scalars are no level.
+    # (`context` adds brackets, so that the message is walked, not passed for having few of them.)
+    at_limit = track("at-limit", properties=nested(MAX_DEPTH - 1, leaf="x"), context={"a": [[1]]})
     over = track("over", properties={"list": [nested(MAX_DEPTH - 2)]})
     response = ingest_sqlite.post("/v1/batch", {"batch": [at_limit, over]})
     assert response.status_code == 200
