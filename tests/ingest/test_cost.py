@@ -158,6 +158,15 @@ def test_a_truncated_gzip_body_is_400(ingest_sqlite: Ingest) -> None:
     assert ingest_sqlite.stored() == []
 
 
+def test_a_gzip_body_with_a_wrong_checksum_is_400(ingest_sqlite: Ingest) -> None:
+    whole = bytearray(gzip.compress(jsonutil.dumpb({"batch": [{"type": "identify", "userId": "u"}]})))
+    whole[-8] ^= 0xFF  # the CRC-32 of the trailer
+    response = ingest_sqlite.post("/v1/batch", content=bytes(whole), headers={"Content-Encoding": "gzip"})
+    assert response.status_code == 400
+    assert "gzip" in response.json()["message"]
+    assert ingest_sqlite.stored() == []
+
+
 def test_250000_items_write_one_rejection_row_with_a_count(ingest: Ingest) -> None:
     body = b'{"batch":[' + b",".join([b"1"] * 250_000) + b"]}"
     assert len(body) <= MAX_BATCH_BYTES
