@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from segcio import metrics
@@ -105,6 +106,8 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
     except BadRequest as exc:
         metrics.ingest_rejected.labels(exc.code).inc()
         return _error(exc.status, exc.code, exc.message)
+    except ClientDisconnect:  # nobody is left to read the answer, and nothing was stored
+        return _error(400, "invalid_request", "The connection closed before the body ended.")
     except Exception:  # the database did not commit: nothing was acknowledged, the client retries
         return _error(
             503, "unavailable", "The event could not be stored durably; retry the request.", {"Retry-After": "1"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -18,10 +19,17 @@ from segcio.spec.storable import encode
 from segcio.spec.timestamps import format_iso, format_utc, parse_iso
 from segcio.store import Database
 
+log = logging.getLogger(__name__)
+
 # A message's size as sent is measured only when its stored form passes this: normalisation drops top-level
 # nulls and `writeKey` and adds a few hundred bytes, so a smaller stored message cannot have been over 32 KB
 # unless it carried kilobytes of null fields.
 RAW_SIZE_CHECK_FROM = 16 * 1024
+
+
+UNPROCESSABLE = (
+    "segcio could not process this message (see its log); it was not stored. Please report it with this example."
+)
 
 
 class IngestService:
@@ -85,6 +93,11 @@ class IngestService:
                 stored = encode(message)
             except Rejection as rejection:
                 rejected.add(index, rejection.code, rejection.reason, item)
+                continue
+            except Exception:  # a defect, not the sender's fault; still one message, refused alone, never retried
+                if "unprocessable" not in rejected.codes:
+                    log.exception("ingest: message %d of a request could not be normalised", index)
+                rejected.add(index, "unprocessable", UNPROCESSABLE, item)
                 continue
             if suppressed and message.get("userId") in suppressed:
                 counts["suppressed"] += 1

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from segcio.spec.message import normalise
 from segcio.spec.storable import MAX_DEPTH
 from segcio.store.tables.core import events
 from tests.conftest import Server, start_server
@@ -158,3 +159,23 @@ def test_poison_requests_never_fail_clean_concurrent_requests(live: Server) -> N
         thread.join()
     assert set(statuses) == {200}
     assert stored_count(live) == 4 * 25 * 10 + len(dirty)
+
+
+def test_a_message_normalisation_fails_on_is_rejected_alone_not_retried(
+    ingest_sqlite: Ingest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should normalisation itself fail on some message (a defect), that message is refused with a reason; its
+    request is not answered 503, which Segment clients would retry forever."""
+    from segcio.ingest import service
+
+    def failing(item: Any, context: Any) -> dict[str, Any]:
+        if isinstance(item, dict) and item.get("userId") == "boom":
+            raise ValueError("a defect")
+        return normalise(item, context)
+
+    monkeypatch.setattr(service, "normalise", failing)
+    response = ingest_sqlite.post("/v1/batch", {"batch": [track("before"), track("boom"), track("after")]})
+    assert response.status_code == 200
+    assert [m["userId"] for m in ingest_sqlite.stored()] == ["before", "after"]
+    [row] = ingest_sqlite.rejections()
+    assert (row["code"], row["count"]) == ("unprocessable", 1)
