@@ -44,7 +44,8 @@ failed_events = Gauge(
 )
 log_pruned = Counter(
     "segcio_log_pruned_total",
-    "Rows deleted by retention: routed events and rejected messages older than event_log_retention_hours; "
+    "Rows deleted by retention: routed events and rejections (one row per request) older than "
+    "event_log_retention_hours; "
     "anonymous events and held group calls older than a workspace's anonymous_retention_days.",
     ["table"],
     registry=registry,

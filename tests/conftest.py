@@ -107,6 +107,10 @@ class Server:
     def write_key(self) -> str:
         return str(self.info["write_key"])
 
+    def open_db(self) -> Database:
+        """The server's database, for reading what it stored (the caller disposes of it)."""
+        return Database(self.database or f"sqlite:///{self.data_dir / 'segcio.db'}")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

@@ -9,12 +9,14 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from segcio import metrics
-from segcio.client_address import client_address as peer_ip
-from segcio.ingest.body import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, BadRequest, decode, parse_json
+from segcio.client_address import client_address
+from segcio.ingest.body import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, BadRequest, decode, parse_json, read_capped
 from segcio.ingest.service import IngestService
+from segcio.ingest.writekey import UnknownWriteKey
 
 router = APIRouter()
 
@@ -64,17 +66,18 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
     started = time.perf_counter()
     svc = service(request)
     limit = MAX_BATCH_BYTES if batch else MAX_MESSAGE_BYTES
+    headers = request.headers
     try:
-        body = parse_json(decode(await request.body(), request.headers.get("content-encoding"), limit))
-        source_id = svc.sources.resolve(request.headers.get("authorization"), body)
+        # What costs nothing to check comes first: the credentials of the header, then the declared length;
+        # the body is read only up to the limit.
+        source_id = svc.sources.resolve_header(headers.get("authorization"))
+        raw = await read_capped(request.stream(), headers.get("content-length"), limit)
+        body = parse_json(decode(raw, headers.get("content-encoding"), limit))
+        del raw
         if source_id is None:
-            await svc.record_invalid_key()
-            return _error(
-                401,
-                "invalid_write_key",
-                "Unknown or missing write key: send it as the Basic auth user "
-                "('Authorization: Basic base64(<writeKey>:)') or as 'writeKey' in the body.",
-            )
+            source_id = svc.sources.resolve_body(body)
+            if source_id is None:
+                raise UnknownWriteKey()
         retry_after = request.app.state.runtime.services["backpressure"].retry_after()
         if retry_after:
             return _error(
@@ -83,12 +86,22 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
                 "The event log is over its bound while destinations catch up; retry later.",
                 {"Retry-After": str(retry_after)},
             )
-        prepared = svc.prepare(source_id, body, batch=batch, route_type=route_type, peer_ip=peer_ip(request))
+        prepared = svc.prepare(source_id, body, batch=batch, route_type=route_type, peer_ip=client_address(request))
         del body  # the rows are all that waits for the commit, not the parsed request
         await svc.write(prepared)
+    except UnknownWriteKey:
+        await svc.record_invalid_key()
+        return _error(
+            401,
+            "invalid_write_key",
+            "Unknown or missing write key: send it as the Basic auth user "
+            "('Authorization: Basic base64(<writeKey>:)') or as 'writeKey' in the body.",
+        )
     except BadRequest as exc:
         metrics.ingest_rejected.labels(exc.code).inc()
         return _error(exc.status, exc.code, exc.message)
+    except ClientDisconnect:  # nobody is left to read the answer, and nothing was stored
+        return _error(400, "invalid_request", "The connection closed before the body ended.")
     except Exception:  # the database did not commit: nothing was acknowledged, the client retries
         return _error(
             503, "unavailable", "The event could not be stored durably; retry the request.", {"Retry-After": "1"}
@@ -143,11 +156,11 @@ async def pixel(call: str, request: Request) -> Response:
     svc = service(request)
     try:
         message = _pixel_message(dict(request.query_params))
-        source_id = svc.sources.resolve(None, message)
+        source_id = svc.sources.resolve_body(message)
         if source_id is not None and call in SINGLE_ROUTES:
             message.pop("writeKey", None)
             prepared = svc.prepare(
-                source_id, message, batch=False, route_type=SINGLE_ROUTES[call], peer_ip=peer_ip(request)
+                source_id, message, batch=False, route_type=SINGLE_ROUTES[call], peer_ip=client_address(request)
             )
             await svc.write(prepared)
         elif source_id is None:

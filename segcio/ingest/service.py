@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -12,16 +13,23 @@ from segcio.ingest.dedupe import DEFAULT_CAPACITY
 from segcio.ingest.eventlog import EventRow, event_log
 from segcio.ingest.suppression import SuppressionSet
 from segcio.ingest.writekey import SourceDirectory
-from segcio.ingest.writer import EventWriter, Rejected, WriteRequest, partition_of
+from segcio.ingest.writer import EventWriter, WriteRequest, partition_of
 from segcio.spec.message import BatchContext, Rejection, normalise
-from segcio.spec.timestamps import format_iso, parse_iso
+from segcio.spec.storable import encode
+from segcio.spec.timestamps import format_iso, format_utc, parse_iso
 from segcio.store import Database
 
-REJECTED_BODY_LIMIT = 4096
+log = logging.getLogger(__name__)
+
 # A message's size as sent is measured only when its stored form passes this: normalisation drops top-level
 # nulls and `writeKey` and adds a few hundred bytes, so a smaller stored message cannot have been over 32 KB
 # unless it carried kilobytes of null fields.
 RAW_SIZE_CHECK_FROM = 16 * 1024
+
+
+UNPROCESSABLE = (
+    "segcio could not process this message (see its log); it was not stored. Please report it with this example."
+)
 
 
 class IngestService:
@@ -56,11 +64,13 @@ class IngestService:
             items = body.get("batch")
             if not isinstance(items, list):
                 raise BadRequest("'batch' must be an array of messages: {\"batch\": [{...}, ...]}.")
+            sent_at = parse_iso(body.get("sentAt"))
+            sent_iso = format_utc(sent_at) if sent_at is not None else None
             context = BatchContext(
                 received_at=received_at,
                 received_iso=received_iso,
-                sent_at=(sent_at := parse_iso(body.get("sentAt"))),
-                sent_iso=format_iso(sent_at) if sent_at is not None else None,
+                sent_at=sent_at if sent_iso is not None else None,
+                sent_iso=sent_iso,
                 context=body.get("context") if isinstance(body.get("context"), dict) else None,
                 integrations=body.get("integrations") if isinstance(body.get("integrations"), dict) else None,
                 peer_ip=peer_ip,
@@ -75,38 +85,39 @@ class IngestService:
         counts["received"] += len(items)
         suppressed = self.suppressions.current()
         received_ts = received_at.timestamp()
-        for index, item in enumerate(items):
-            if index >= self.max_batch_messages:
-                self._reject(
-                    request,
-                    "batch_limit",
-                    f"A batch holds at most {self.max_batch_messages} messages; "
-                    f"message {index} and later were dropped. Send them in another request.",
-                    item,
-                )
-                continue
+        rejected = request.rejected
+        # Only the first max_batch_messages items are looked at; the rest are counted in one rejection.
+        for index, item in enumerate(items[: self.max_batch_messages]):
             try:
                 message = normalise(item, context)
+                stored = encode(message)
             except Rejection as rejection:
-                self._reject(request, rejection.code, rejection.reason, item)
+                rejected.add(index, rejection.code, rejection.reason, item)
+                continue
+            except Exception:  # a defect, not the sender's fault; still one message, refused alone, never retried
+                if "unprocessable" not in rejected.codes:
+                    log.exception("ingest: message %d of a request could not be normalised", index)
+                rejected.add(index, "unprocessable", UNPROCESSABLE, item)
                 continue
             if suppressed and message.get("userId") in suppressed:
                 counts["suppressed"] += 1
                 metrics.ingest_messages.labels("suppressed").inc()
                 continue
-            stored = jsonutil.dumps(message)
             if len(stored) > RAW_SIZE_CHECK_FROM:
                 _check_size(index, item)
             request.rows.append(_row(source_id, message, received_ts, stored))
+        excess = len(items) - self.max_batch_messages
+        if excess > 0:
+            rejected.add(
+                self.max_batch_messages,
+                "batch_limit",
+                f"A batch holds at most {self.max_batch_messages} messages; the {excess} from message "
+                f"{self.max_batch_messages} on were dropped. Send them in another request.",
+                items[self.max_batch_messages],
+                count=excess,
+            )
+        counts.update(rejected.finish())
         return request
-
-    def _reject(self, request: WriteRequest, code: str, reason: str, item: Any) -> None:
-        request.counts["rejected"] += 1
-        request.counts["rejected:" + code] += 1
-        metrics.ingest_rejected.labels(code).inc()
-        metrics.ingest_messages.labels("rejected").inc()
-        body = jsonutil.dumps(item)
-        request.rejected.append(Rejected(code=code, reason=reason, body=body[:REJECTED_BODY_LIMIT]))
 
     async def write(self, request: WriteRequest) -> None:
         await self.writer.write(request)

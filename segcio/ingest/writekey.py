@@ -1,4 +1,8 @@
-"""Write-key resolution, in Segment's order: Basic, Bearer + body, body root, per message."""
+"""Write-key resolution, in Segment's order: Basic, Bearer + body, body root, per message.
+
+The Authorization header is resolved before the body is read: a Basic key no source has is refused without
+reading it, and only a request without a usable header has its (size-capped) body read for a key.
+"""
 
 from __future__ import annotations
 
@@ -13,23 +17,21 @@ from segcio.store import Database
 from segcio.store.tables.core import sources
 
 
-def candidate_keys(authorization: str | None, body: Any) -> list[str]:
-    """Every write key the request offers, most authoritative first."""
+class UnknownWriteKey(Exception):
+    """The Authorization header names a write key no enabled source has."""
+
+
+def body_keys(body: Any) -> list[str]:
+    """The write keys a body offers: its root `writeKey` (also what OAuth clients send beside their Bearer token),
+    then the first message's."""
     keys: list[str] = []
-    basic = parse_basic(authorization)
-    if basic is not None and basic[0]:
-        keys.append(basic[0])
     if isinstance(body, dict):
-        # With OAuth (Bearer) the body names the source; without a header the body is the only credential.
         if isinstance(body.get("writeKey"), str):
             keys.append(body["writeKey"])
         batch = body.get("batch")
         first = batch[0] if isinstance(batch, list) and batch else body
         if isinstance(first, dict) and isinstance(first.get("writeKey"), str):
             keys.append(first["writeKey"])
-    token = parse_bearer(authorization)
-    if token is not None:
-        keys.append(token)  # customerio-cdp-analytics sends pk_/sk_ keys as a Bearer token
     return keys
 
 
@@ -57,8 +59,22 @@ class SourceDirectory:
             self._keys = {row.write_key: row.id for row in rows}
             self._loaded_at = time.monotonic()
 
-    def resolve(self, authorization: str | None, body: Any) -> int | None:
-        for key in candidate_keys(authorization, body):
+    def resolve_header(self, authorization: str | None) -> int | None:
+        """The source the Authorization header names; None when the body must name it (no header, or a Bearer
+        token that is not itself a write key: OAuth clients put the write key in the body)."""
+        basic = parse_basic(authorization)
+        if basic is not None and basic[0]:
+            source_id = self.lookup(basic[0])
+            if source_id is None:
+                raise UnknownWriteKey(basic[0])
+            return source_id
+        token = parse_bearer(authorization)
+        if token is not None:  # customerio-cdp-analytics sends pk_/sk_ keys as a Bearer token
+            return self.lookup(token)
+        return None
+
+    def resolve_body(self, body: Any) -> int | None:
+        for key in body_keys(body):
             source_id = self.lookup(key)
             if source_id is not None:
                 return source_id

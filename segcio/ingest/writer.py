@@ -20,6 +20,7 @@ from sqlalchemy import Connection, insert
 
 from segcio import metrics
 from segcio.ingest.eventlog import EventLog, EventRow
+from segcio.ingest.rejections import Rejections
 from segcio.store.counters import increment
 from segcio.store.tables.core import rejected_events
 
@@ -36,17 +37,10 @@ def partition_of(message: dict[str, Any]) -> int:
 
 
 @dataclass
-class Rejected:
-    code: str
-    reason: str
-    body: str
-
-
-@dataclass
 class WriteRequest:
     source_id: int | None
     rows: list[EventRow]
-    rejected: list[Rejected] = field(default_factory=list)
+    rejected: Rejections = field(default_factory=Rejections)
     counts: Counter[str] = field(default_factory=Counter)
     future: Future[None] = field(default_factory=Future)
 
@@ -105,11 +99,17 @@ class EventWriter:
                 for scope, deltas in counts.items():
                     increment(conn, scope, deltas)
                 inserted = time.perf_counter()
-        except Exception as exc:  # the clients get 503 and retry; nothing was acknowledged
+        except Exception as exc:
             self.event_log.rolled_back()
-            log.exception("ingest commit failed")
-            for request in group:
-                request.future.set_exception(exc)
+            if len(group) > 1:
+                # Messages are checked before they are queued, so this should be the storage failing; should one
+                # request still be at fault, committing each alone keeps the others from sharing its failure.
+                log.warning("ingest commit of %d requests failed (%s); committing each alone", len(group), exc)
+                for request in group:
+                    self._commit([request])
+                return
+            log.exception("ingest commit failed")  # the client gets 503 and retries; nothing was acknowledged
+            group[0].future.set_exception(exc)
             return
         committed = time.perf_counter()
         self.event_log.committed()
@@ -130,16 +130,9 @@ class EventWriter:
             scope = f"source:{request.source_id}" if request.source_id is not None else "ingest"
             counts.setdefault(scope, Counter()).update(request.counts)
             rows_by_scope.setdefault(scope, []).extend(request.rows)
-            rejected.extend(
-                {
-                    "source_id": request.source_id,
-                    "received_at": time.time(),
-                    "code": r.code,
-                    "reason": r.reason,
-                    "body": r.body,
-                }
-                for r in request.rejected
-            )
+            row = request.rejected.row(request.source_id, time.time())
+            if row is not None:
+                rejected.append(row)
         for scope, rows in rows_by_scope.items():
             if rows:
                 stored = self.event_log.append(conn, rows)

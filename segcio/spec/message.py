@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from segcio.spec.timestamps import format_iso, parse_iso
+from segcio.spec.timestamps import format_iso, format_utc, parse_iso
 
 TYPES = ("identify", "track", "page", "screen", "group", "alias")
 MAX_MESSAGE_ID = 100
@@ -42,13 +42,21 @@ def _present(value: Any) -> bool:
     return value is not None and value != ""
 
 
-def _stringify_id(message: dict[str, Any], key: str, value: Any) -> None:
+def _stringify_id(message: dict[str, Any], key: str, value: Any) -> str:
     if isinstance(value, bool):
         raise Rejection("invalid_" + _snake(key), f"'{key}' must be a string or a number, got a boolean.")
     if isinstance(value, int | float):
-        message[key] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-    else:
-        raise Rejection("invalid_" + _snake(key), f"'{key}' must be a string or a number, got {type(value).__name__}.")
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        message[key] = text
+        return text
+    raise Rejection("invalid_" + _snake(key), f"'{key}' must be a string or a number, got {type(value).__name__}.")
+
+
+def _nul(key: str) -> Rejection:
+    """Ids are stored in columns of their own, and PostgreSQL text cannot hold NUL: refused on every backend."""
+    return Rejection(
+        "invalid_" + _snake(key), f"'{key}' contains a NUL character (\\u0000), which no id may hold; remove it."
+    )
 
 
 def _snake(key: str) -> str:
@@ -72,8 +80,11 @@ def normalise(raw: Any, batch: BatchContext) -> dict[str, Any]:
 
     for key in ID_FIELDS:
         value = message.get(key)
-        if value is not None and type(value) is not str:
-            _stringify_id(message, key, value)
+        if value is not None:
+            if type(value) is not str:
+                value = _stringify_id(message, key, value)
+            if "\x00" in value:
+                raise _nul(key)
     _require(message, msg_type)
 
     message_id = message.get("messageId")
@@ -85,6 +96,8 @@ def normalise(raw: Any, batch: BatchContext) -> dict[str, Any]:
         message["messageId"] = str(message_id)
     if len(message["messageId"]) > MAX_MESSAGE_ID:
         raise Rejection("invalid_message_id", f"'messageId' is limited to {MAX_MESSAGE_ID} characters.")
+    if "\x00" in message["messageId"]:
+        raise _nul("messageId")
 
     for key in OBJECT_FIELDS:
         value = message.get(key)
@@ -122,23 +135,37 @@ def _require(message: dict[str, Any], msg_type: str) -> None:
 
 
 def _timestamps(message: dict[str, Any], batch: BatchContext) -> None:
-    """timestamp = receivedAt - (sentAt - originalTimestamp): corrects the device's clock skew."""
+    """timestamp = receivedAt - (sentAt - originalTimestamp): corrects the device's clock skew.
+
+    A correction that leaves the calendar (years 1-9999) is not applied: `timestamp` keeps the client's value. A
+    time UTC cannot express within those years counts as unparsable."""
     raw_original = message.get("timestamp")
     original = parse_iso(raw_original)
     if original is None:
         raw_original = message.get("originalTimestamp")
         original = parse_iso(raw_original)
     own_sent = message.get("sentAt")
-    sent, sent_iso = (parse_iso(own_sent), None) if own_sent is not None else (batch.sent_at, batch.sent_iso)
-    if original is None:
+    if own_sent is None:
+        sent, sent_iso = batch.sent_at, batch.sent_iso
+    else:
+        sent = parse_iso(own_sent)
+        sent_iso = format_utc(sent) if sent is not None else None
+        if sent_iso is None:
+            sent = None
+    timestamp = None
+    if original is not None:
+        try:
+            timestamp = format_iso(batch.received_at - (sent - original) if sent is not None else original)
+        except OverflowError:
+            timestamp = format_utc(original)
+    if timestamp is None:
         message["originalTimestamp"] = message["timestamp"] = batch.received_iso
     else:
         # originalTimestamp is the client's value as received.
         message["originalTimestamp"] = raw_original
-        corrected = batch.received_at - (sent - original) if sent is not None else original
-        message["timestamp"] = format_iso(corrected)
+        message["timestamp"] = timestamp
     if sent is not None:
-        message["sentAt"] = sent_iso or format_iso(sent)
+        message["sentAt"] = sent_iso
     else:
         message.pop("sentAt", None)
     message["receivedAt"] = batch.received_iso

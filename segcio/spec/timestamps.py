@@ -31,3 +31,11 @@ def format_iso(moment: datetime) -> str:
     if moment.microsecond:
         return moment.isoformat()[:23] + "Z"
     return moment.isoformat()[:19] + ".000Z"
+
+
+def format_utc(moment: datetime) -> str | None:
+    """format_iso(), or None for a moment UTC cannot express within years 1-9999 (such as year 1 at +05:00)."""
+    try:
+        return format_iso(moment)
+    except OverflowError:
+        return None

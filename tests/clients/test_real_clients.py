@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +148,43 @@ def test_segment_analytics_node(server: Server) -> None:
     assert stored[2]["name"] == "Pricing"
     assert all(m["context"]["library"]["name"] == "@segment/analytics-node" for m in stored)
     assert stored[6]["anonymousId"] == "anon-9"
+
+
+def test_segment_analytics_python_flushes_past_a_poison_message_with_clean_clients_alongside(server: Server) -> None:
+    """A lone surrogate (which no JSON encoder can write as UTF-8) in one queued event: that event is rejected with
+    its reason, the good events of the same batch and of concurrent clients arrive, and flush() returns."""
+    from segment.analytics import Client
+
+    errors: list[Any] = []
+
+    def clean_client(n: int) -> None:
+        client = Client(server.write_key, host=server.url, on_error=lambda e, b: errors.append(e))
+        for i in range(50):
+            client.track(f"clean-{n}-{i}", "Clean", {"i": i})
+        client.flush()
+
+    poisoned = Client(server.write_key, host=server.url, on_error=lambda e, b: errors.append(e))
+    for i in range(10):
+        poisoned.track(f"good-{i}", "Good", {"i": i})
+    poisoned.track("bad", "Bad", {"text": "\ud800"})
+    for i in range(10, 20):
+        poisoned.track(f"good-{i}", "Good", {"i": i})
+    threads = [threading.Thread(target=clean_client, args=(n,), daemon=True) for n in range(3)]
+    threads.append(threading.Thread(target=poisoned.flush, daemon=True))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)  # a hang guard: a retried batch would keep flush() waiting for hours
+    assert not any(thread.is_alive() for thread in threads), "flush() did not return"
+    assert errors == []
+    stored = stored_events(server)
+    assert sorted(m["userId"] for m in stored if m["event"] == "Good") == sorted(f"good-{i}" for i in range(20))
+    assert len([m for m in stored if m["event"] == "Clean"]) == 150
+    listed = subprocess.run(
+        [sys.executable, "-m", "segcio", "events", "rejected", "--json", "--data-dir", str(server.data_dir)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    [rejection] = [json.loads(line) for line in listed.splitlines()]
+    assert rejection["code"] == "invalid_unicode" and "properties.text" in rejection["reason"]

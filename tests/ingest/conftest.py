@@ -43,6 +43,12 @@ class Ingest:
             rows = conn.execute(select(rejected_events.c.code, rejected_events.c.reason)).all()
         return [(row.code, row.reason) for row in rows]
 
+    def rejections(self) -> list[dict[str, Any]]:
+        """Rejection rows (one per request), oldest first."""
+        with self.runtime.db.connect() as conn:
+            rows = conn.execute(select(rejected_events).order_by(rejected_events.c.id)).all()
+        return [dict(row._mapping) for row in rows]
+
     def counters(self) -> dict[str, int]:
         with self.runtime.db.connect() as conn:
             return {f"{scope}/{name}": value for (scope, name), value in read(conn).items()}

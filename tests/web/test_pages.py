@@ -44,6 +44,17 @@ def test_rejected_messages_are_listed_with_their_reason(admin: UI) -> None:
     assert "userId" in section or "anonymousId" in section
 
 
+def test_the_rejections_of_one_request_are_one_row_with_a_count_and_examples(admin: UI) -> None:
+    key = admin.runtime.defaults.write_key
+    batch = [{"type": "track", "userId": "u"}] * 7 + [{"type": "identify"}]
+    admin.client.post("/v1/batch", json={"batch": batch}, auth=(key, ""))
+    section = admin.client.get("/ui/sources").text.split('id="rejected"', 1)[1]
+    assert section.count('data-testid="rejected-count"') == 1
+    assert 'data-testid="rejected-count">8<' in section
+    assert section.count("<details>") == 6  # five examples, and the first of the other code
+    assert "#7 <code>no_user_anon_id</code>" in section
+
+
 def test_create_rotate_revoke_and_reenable_a_write_key(admin: UI) -> None:
     assert admin.post("/ui/sources", {"name": "Mobile app"}, follow_redirects=False).status_code == 303
     created = source_rows(admin)[-1]

@@ -84,6 +84,10 @@ rejected_events = Table(
     Column("code", String(64), nullable=False),
     Column("reason", Text, nullable=False),
     Column("body", Text, nullable=False),
+    # The messages one request had rejected: how many, and up to five of them as a JSON list of
+    # {"index", "code", "reason", "body"} (NULL on rows of a single rejection, whose message is `body`).
+    Column("count", Integer, nullable=False, server_default="1"),
+    Column("examples", Text, nullable=True),
 )
 Index("ix_rejected_events_received_at", rejected_events.c.received_at)
 

@@ -1,7 +1,7 @@
 """ui_sessions: logged-in UI sessions held on the server, so logout and a password change end them
 
 Revision ID: 0013_sessions
-Revises: 0011_failed_events
+Revises: 0012_rejections
 
 A session cookie carries a random id; the table keeps its SHA-256. A copied cookie stops working once the row is
 deleted. Sessions opened before this revision lived only in their signed cookie: they end here (log in again).
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_sessions"
-down_revision = "0011_failed_events"
+down_revision = "0012_rejections"
 branch_labels = None
 depends_on = None
 
