@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,8 +12,13 @@ from segcio.config import load_settings
 from segcio.datadir import make_private
 from segcio.store import Database, open_database
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
 DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database URL (default: SQLite in data dir).")]
+DestinationFilter = Annotated[int | None, typer.Option("--destination", help="Only this destination id.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def open_cli_database(data_dir: Path | None, database: str | None) -> Database:
@@ -20,3 +26,18 @@ def open_cli_database(data_dir: Path | None, database: str | None) -> Database:
     settings = load_settings(None, data_dir=data_dir, database=database)
     make_private(settings.data_dir)
     return open_database(settings.database_url)
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def print_table(table: Table, empty: str) -> None:
+    """A rich table on stdout (`empty` when it has no rows); piped output is wide, so reasons are not squeezed into
+    80 columns."""
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=240)
+    console.print(table if table.row_count else empty)

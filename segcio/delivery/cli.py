@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database
-
-if TYPE_CHECKING:
-    pass
+from segcio.cli_options import (
+    AsJson,
+    DatabaseUrl,
+    DataDir,
+    DestinationFilter,
+    open_cli_database,
+    print_json,
+    print_table,
+)
 
 dlq_app = typer.Typer(help="Dead-letter queue of remote destinations: requests given up on.", no_args_is_help=True)
 delivery_app = typer.Typer(help="Remote delivery: outbox and delivery log.", no_args_is_help=True)
-
-Destination = Annotated[int | None, typer.Option("--destination", help="Only this destination id.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def _when(ts: float | None) -> str:
@@ -39,14 +37,13 @@ def _selection(dead_id: int | None, all_: bool, destination: int | None, verb: s
 
 @dlq_app.command("list")
 def dlq_list(
-    destination: Destination = None,
+    destination: DestinationFilter = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
     as_json: AsJson = False,
     data_dir: DataDir = None,
     database: DatabaseUrl = None,
 ) -> None:
     """List dead letters (newest first) with the reason each was given up on."""
-    from rich.console import Console
     from rich.table import Table
 
     from segcio.delivery import dlq
@@ -57,7 +54,7 @@ def dlq_list(
     finally:
         db.dispose()
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("id", "dest", "person", "request", "status", "attempts", "created (UTC)", "reason")
     for r in rows:
@@ -65,10 +62,7 @@ def dlq_list(
             str(r["id"]), str(r["destination_id"]), r["person_key"], f"{r['method']} {r['url']}",
             "" if r["status"] is None else str(r["status"]), str(r["attempts"]), _when(r["created_at"]), r["reason"],
         )  # fmt: skip
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=240)  # piped: don't squeeze the reasons into 80 columns
-    console.print(table if rows else "no dead letters")
+    print_table(table, "no dead letters")
 
 
 @dlq_app.command("show")
@@ -90,7 +84,7 @@ def dlq_show(
         typer.echo(f"no dead letter {dead_id} (see `segcio dlq list`)", err=True)
         raise typer.Exit(1)
     if as_json:
-        _print_json(letter)
+        print_json(letter)
         return
     for key in ("id", "destination_id", "person_key", "event_seq", "method", "url", "status", "attempts", "reason"):
         typer.echo(f"{key:15} {letter[key]}")
@@ -104,7 +98,7 @@ def dlq_show(
 def dlq_replay(
     dead_id: Annotated[int | None, typer.Argument(metavar="[ID]", help="Dead-letter id.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every dead letter (of --destination, if given).")] = False,
-    destination: Destination = None,
+    destination: DestinationFilter = None,
     as_json: AsJson = False,
     data_dir: DataDir = None,
     database: DatabaseUrl = None,
@@ -120,7 +114,7 @@ def dlq_replay(
     finally:
         db.dispose()
     if as_json:
-        _print_json({"replayed": moved})
+        print_json({"replayed": moved})
     else:
         typer.echo(f"{moved} dead letter(s) moved back into the outbox")
     if dead_id is not None and moved == 0:
@@ -131,7 +125,7 @@ def dlq_replay(
 def dlq_drop(
     dead_id: Annotated[int | None, typer.Argument(metavar="[ID]", help="Dead-letter id.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every dead letter (of --destination, if given).")] = False,
-    destination: Destination = None,
+    destination: DestinationFilter = None,
     as_json: AsJson = False,
     data_dir: DataDir = None,
     database: DatabaseUrl = None,
@@ -146,7 +140,7 @@ def dlq_drop(
     finally:
         db.dispose()
     if as_json:
-        _print_json({"dropped": dropped})
+        print_json({"dropped": dropped})
     else:
         typer.echo(f"{dropped} dead letter(s) deleted")
     if dead_id is not None and dropped == 0:
@@ -155,7 +149,7 @@ def dlq_drop(
 
 @delivery_app.command("status")
 def delivery_status(
-    destination: Destination = None,
+    destination: DestinationFilter = None,
     recent: Annotated[int, typer.Option(help="Also list this many recent delivery-log rows.")] = 0,
     as_json: AsJson = False,
     data_dir: DataDir = None,
@@ -174,7 +168,7 @@ def delivery_status(
     finally:
         db.dispose()
     if as_json:
-        _print_json(out)
+        print_json(out)
         return
     for key in ("pending", "retrying", "dead_letters"):
         typer.echo(f"{key:13} {out[key]}")

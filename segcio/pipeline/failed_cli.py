@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database
-
-Destination = Annotated[int | None, typer.Option("--destination", help="Only this destination id.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+from segcio.cli_options import (
+    AsJson,
+    DatabaseUrl,
+    DataDir,
+    DestinationFilter,
+    open_cli_database,
+    print_json,
+    print_table,
+)
 
 
 def failed_list(
-    destination: Destination = None,
+    destination: DestinationFilter = None,
     limit: Annotated[int, typer.Option(help="At most this many, oldest first.")] = 1000,
     as_json: AsJson = False,
     data_dir: DataDir = None,
     database: DatabaseUrl = None,
 ) -> None:
     """List events in a destination's failed state (processing or delivery raised), with the reason."""
-    from rich.console import Console
     from rich.table import Table
 
     from segcio.pipeline import failed
@@ -38,7 +37,7 @@ def failed_list(
     finally:
         db.dispose()
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("id", "dest", "seq", "message id", "person", "type", "attempts", "last (UTC)", "reason")
     for r in rows:
@@ -47,16 +46,13 @@ def failed_list(
             str(r["id"]), str(r["destination_id"]), str(r["event_seq"]), r["message_id"], r["person_key"], r["type"],
             str(r["attempts"]), when, r["reason"],
         )  # fmt: skip
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=240)  # piped: don't squeeze the reasons into 80 columns
-    console.print(table if rows else "no failed events")
+    print_table(table, "no failed events")
 
 
 def replay_failed(
     failed_id: Annotated[int | None, typer.Option("--id", help="The failed event's id (see `events failed`).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every failed event (of --destination, if given).")] = False,
-    destination: Destination = None,
+    destination: DestinationFilter = None,
     as_json: AsJson = False,
     data_dir: DataDir = None,
     database: DatabaseUrl = None,
@@ -73,7 +69,7 @@ def replay_failed(
     finally:
         db.dispose()
     if as_json:
-        _print_json(outcome.as_dict())
+        print_json(outcome.as_dict())
     else:
         typer.echo(f"{outcome.replayed} event(s) replayed, {outcome.failed} still failed")
     if outcome.failed or (failed_id is not None and not outcome.replayed):

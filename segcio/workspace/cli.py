@@ -14,15 +14,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from segcio.cli_options import AsJson, DatabaseUrl, DataDir, open_cli_database
 from segcio.store import Database
 from segcio.store.tables.core import workspaces
 
 workspace_app = typer.Typer(help="Workspace settings and credentials.", no_args_is_help=True)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
-DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database URL (default: SQLite in the data dir).")]
 WorkspaceId = Annotated[int | None, typer.Option("--workspace", help="Workspace id (default: the default workspace).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 class Identifiers(StrEnum):
@@ -37,8 +35,6 @@ class OnOff(StrEnum):
 
 @contextmanager
 def _database(data_dir: Path | None, database: str | None) -> Iterator[Database]:
-    from segcio.cli_options import open_cli_database
-
     db = open_cli_database(data_dir, database)
     try:
         yield db
