@@ -20,10 +20,13 @@ import pytest
 import sqlalchemy as sa
 
 from segcio.store import Database, open_database
+from tests.ci import load_hypothesis_profile, missing
+
+load_hypothesis_profile()
 
 POSTGRES_URL = os.environ.get("SEGCIO_TEST_POSTGRES_URL", "")
 SKIP_POSTGRES = (
-    "SEGCIO_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test); PostgreSQL tests skipped"
+    "SEGCIO_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test): PostgreSQL tests need it"
 )
 
 
@@ -37,7 +40,7 @@ def postgres_schema_url(schema: str) -> str:
 def postgres_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL schema for one test (dropped afterwards)."""
     if not POSTGRES_URL:
-        pytest.skip(SKIP_POSTGRES)
+        missing(SKIP_POSTGRES)
     schema = "t_" + secrets.token_hex(6)
     admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
