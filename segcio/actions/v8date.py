@@ -153,7 +153,7 @@ def _read_milliseconds(token: Token) -> int:
     if length == 2:
         return number * 10
     length = min(length, MAX_SIGNIFICANT_DIGITS)
-    return number // 10 ** (length - 3)
+    return number // int(10 ** (length - 3))
 
 
 def _is_month(n: int) -> bool:

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segcio.actions.jsdate import date_parse, dayjs_parse
+from segcio.actions.jsdate import dayjs_parse
+from segcio.actions.v8date import date_parse
 from tests.ci import examples
 from tests.conformance.reference import ReferenceRunner
 from tests.conformance.strategies import JS_DATES, date_like_strings, text
