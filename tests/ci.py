@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import NoReturn
 
 import pytest
@@ -51,3 +52,20 @@ def load_hypothesis_profile() -> None:
     )
     settings.register_profile("long", deadline=None, print_blob=True, max_examples=LONG_FACTOR * 100)
     settings.load_profile(profile_name())
+
+
+def check_ci_determinism(items: Iterable[pytest.Item]) -> None:
+    """Under CI, refuse to run a property test whose own settings undo the "ci" profile (random examples,
+    shrinking or the example database), so that no test can make CI pass or fail by chance."""
+    if profile_name() != "ci":
+        return
+    offenders = []
+    for item in items:
+        chosen = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
+        if chosen is not None and (not chosen.derandomize or Phase.shrink in chosen.phases or chosen.database):
+            offenders.append(item.nodeid)
+    if offenders:
+        raise pytest.UsageError(
+            "property tests whose settings override the deterministic CI profile (derandomize=True, no shrink "
+            "phase, no database; see tests/ci.py): " + ", ".join(sorted(set(offenders)))
+        )

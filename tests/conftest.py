@@ -20,9 +20,13 @@ import pytest
 import sqlalchemy as sa
 
 from segcio.store import Database, open_database
-from tests.ci import load_hypothesis_profile, missing
+from tests.ci import check_ci_determinism, load_hypothesis_profile, missing
 
 load_hypothesis_profile()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    check_ci_determinism(items)
 
 POSTGRES_URL = os.environ.get("SEGCIO_TEST_POSTGRES_URL", "")
 SKIP_POSTGRES = (

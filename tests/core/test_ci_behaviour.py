@@ -12,9 +12,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 CONFTEST = """
-from tests.ci import load_hypothesis_profile
+from tests.ci import check_ci_determinism, load_hypothesis_profile
 
 load_hypothesis_profile()
+
+
+def pytest_collection_modifyitems(items):
+    check_ci_determinism(items)
+"""
+RANDOM_TEST = """
+from hypothesis import given, settings, strategies as st
+
+
+@settings(derandomize=False)
+@given(st.integers())
+def test_random(n):
+    pass
 """
 
 TESTS = """
@@ -47,6 +60,7 @@ def _run_pytest(directory: Path, *, ci: bool) -> tuple[int, str, list[int]]:
         env["CI"] = "true"
     draws = directory / "draws.txt"
     draws.unlink(missing_ok=True)
+    draws.touch()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rfs", "-p", "no:cacheprovider", "-p", "no:xdist", str(directory)],
         cwd=directory, env=env, capture_output=True, text=True, timeout=120,
@@ -88,3 +102,12 @@ def test_property_tests_in_ci_draw_the_same_examples_and_report_the_first_failur
     _, _, local = _run_pytest(project, ci=False)
     assert local != first
     assert min(n for n in local if n >= 10**6) == 10**6  # locally, failures are shrunk to the boundary
+
+
+def test_ci_refuses_a_property_test_that_asks_for_random_examples(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "test_random.py").write_text(RANDOM_TEST)
+    code, output, _ = _run_pytest(project, ci=True)
+    assert code == 4, output  # a usage error: nothing runs
+    assert "override the deterministic CI profile" in output
+    assert "test_random.py::test_random" in output
