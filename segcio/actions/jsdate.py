@@ -37,7 +37,7 @@ def make_date_ms(year: int, month0: int, day: int, hour: int = 0, minute: int = 
 
 
 def _fraction_ms(digits: str) -> int:
-    # V8 and dayjs keep the first three digits (truncation, never rounding).
+    # V8 keeps the first three digits of a fraction (truncation, never rounding).
     return int((digits + "00")[:3])
 
 

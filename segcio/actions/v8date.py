@@ -146,7 +146,7 @@ class Scanner:
 
 
 def _read_milliseconds(token: Token) -> int:
-    # The first three significant digits, as inferred from the value and the number of digits.
+    # A fraction's milliseconds: its digits scaled to three places (leading zeros count as digits).
     number, length = token.value, token.length
     if length == 1:
         return number * 100
@@ -184,7 +184,6 @@ class DayComposer:
         if not self.comp:
             return None
         comp = [*self.comp, 1, 1][:3]  # day and month default to 1
-        year = 0  # (=> 2000)
         if self.named_month == NONE:
             if self.iso or not _is_day(comp[0]):
                 year, month, day = comp
@@ -380,7 +379,7 @@ def _parse_legacy(scanner: Scanner, token: Token, day: DayComposer, time: TimeCo
                 zone.minute = n
             elif time.is_expecting(n):
                 time.add_final(n)
-                # The time must be followed by the end, white space, "Z", "+" or "-".
+                # After a complete time only the end, a space, Z or a sign may come.
                 peek = scanner.peek()
                 if peek.kind not in (END, WHITESPACE) and not peek.is_z() and not peek.is_sign():
                     return False
