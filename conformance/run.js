@@ -11,6 +11,7 @@
 //   {"mode":"presets"}                                       the Quick Setup presets
 //   {"mode":"bench","events":[...],"settings":{...},"subscriptions":[...]|null,"rounds":N,"concurrency":C}
 //   {"mode":"jsdate","values":["25 Mar 2015",...]}           JavaScript's Date.parse (ms or null)
+//   {"mode":"dayjs","values":["2015-03-25 10:00",...]}        the destination's dayjs.utc(value) (ms or null)
 // "subscriptions" null/absent means the automatic (Quick Setup) presets. "settings.accountRegion"
 // may be "US"/"EU" (segcio's spelling) or the reference's own flag strings.
 'use strict'
@@ -84,6 +85,7 @@ else throw new Error(`--http must be nock or fetch, got ${httpMode}`)
 const { Destination } = require('@segment/actions-core')
 const customerio = require('@segment/action-destinations/dist/destinations/customerio').default
 const { AccountRegion } = require('@segment/action-destinations/dist/destinations/customerio/utils')
+const dayjs = require('@segment/action-destinations/dist/lib/dayjs').default
 
 const REGION_FLAGS = { US: AccountRegion.US, EU: AccountRegion.EU }
 const destination = new Destination(customerio)
@@ -276,8 +278,10 @@ async function handle(input) {
       return bench(input)
     case 'jsdate':
       return { ms: input.values.map((value) => { const ms = Date.parse(value); return Number.isNaN(ms) ? null : ms }) }
+    case 'dayjs':
+      return { ms: input.values.map((value) => { const date = dayjs.utc(value); return date.isValid() ? date.valueOf() : null }) }
     default:
-      throw new Error(`unknown mode ${JSON.stringify(input.mode)}: use single, batch, delete, presets, bench or jsdate`)
+      throw new Error(`unknown mode ${JSON.stringify(input.mode)}: use single, batch, delete, presets, bench, jsdate or dayjs`)
   }
 }
 

@@ -20,10 +20,17 @@ import pytest
 import sqlalchemy as sa
 
 from segcio.store import Database, open_database
+from tests.ci import check_ci_determinism, load_hypothesis_profile, missing
+
+load_hypothesis_profile()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    check_ci_determinism(items)
 
 POSTGRES_URL = os.environ.get("SEGCIO_TEST_POSTGRES_URL", "")
 SKIP_POSTGRES = (
-    "SEGCIO_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test); PostgreSQL tests skipped"
+    "SEGCIO_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test): PostgreSQL tests need it"
 )
 
 
@@ -42,7 +49,7 @@ def postgres_url() -> Iterator[str]:
 def postgres_schema() -> Iterator[str]:
     """A fresh, empty PostgreSQL schema's URL, dropped when the generator is closed (for fixtures of any scope)."""
     if not POSTGRES_URL:
-        pytest.skip(SKIP_POSTGRES)
+        missing(SKIP_POSTGRES)
     schema = "t_" + secrets.token_hex(6)
     admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:

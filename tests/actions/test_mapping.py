@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segcio.actions.mapping import MISSING, CompiledMapping, MappingError, compile_mapping, validate_mapping
+from tests.ci import examples
 
 REFERENCE = json.loads((Path(__file__).parent / "mapping_reference_cases.json").read_text())
 INPUT: dict[str, Any] = REFERENCE["input"]
@@ -203,7 +204,7 @@ def _mappings() -> st.SearchStrategy[Any]:
     return st.recursive(JSON_SCALARS, extend, max_leaves=12)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mappings())
 def test_random_mappings_only_raise_mapping_errors_and_never_leak_missing(mapping: Any) -> None:
     try:
@@ -253,7 +254,7 @@ LIQUID_PIECES = st.sampled_from(["{{", "}}", "{%", "%}", "-", " ", "s", "n", "ar
                                  "99999999999999999999", "-1", "default", "raw", "endraw", "comment", "for", "size"])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(LIQUID_PIECES, max_size=25).map("".join))
 def test_random_liquid_only_raises_mapping_errors(template: str) -> None:
     try:

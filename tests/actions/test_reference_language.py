@@ -20,6 +20,7 @@ import pytest
 
 from segcio.actions.mapping import MappingError, compile_mapping
 from segcio.actions.trigger import compile_trigger
+from tests.ci import missing
 
 from .trees import intended_tree
 
@@ -32,9 +33,9 @@ INPUT = json.loads(Path(__file__).with_name("mapping_reference_cases.json").read
 
 def _ask_reference(question: dict[str, Any]) -> dict[str, Any]:
     if shutil.which("node") is None:
-        pytest.skip("node is not installed: these tests run the reference implementation under Node.js")
+        missing("node is not installed: these tests run the reference implementation under Node.js")
     if not (PACKAGES / "actions-core").is_dir() or not (PACKAGES / "destination-subscriptions").is_dir():
-        pytest.skip("the reference is not installed: run `bash conformance/install.sh`")
+        missing("the reference is not installed: run `bash conformance/install.sh`")
     done = subprocess.run(["node", str(HARNESS)], input=json.dumps(question), capture_output=True, text=True,
                           check=True, timeout=120)
     answer: dict[str, Any] = json.loads(done.stdout)

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segcio.actions.trigger import Trigger, TriggerError, TriggerSet, compile_trigger, generate_fql
+from tests.ci import examples
 
 from .trees import as_written, intended_tree
 
@@ -414,7 +415,7 @@ def test_compiled_triggers_are_reused() -> None:
 TRIGGER_ALPHABET = st.sampled_from(list('abcdeinoprstuy "\'()!=<>,.\\*0123456789-+_\n\tAND&|[]{}é😀$'))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(TRIGGER_ALPHABET, max_size=60))
 def test_random_text_raises_only_trigger_errors(text: str) -> None:
     try:
@@ -426,7 +427,7 @@ def test_random_text_raises_only_trigger_errors(text: str) -> None:
     assert isinstance(trigger.matches(ORDER), bool)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.sampled_from(['type = "track"', 'event != "A"', "properties.v > 1", "userId != null",
                                  'contains(event, "x")', 'properties.x = "y"']), min_size=1, max_size=6),
        st.lists(st.sampled_from([" and ", " or ", " AND ", " Or "]), min_size=5, max_size=5))
@@ -590,7 +591,7 @@ def _reference_matches(node: dict[str, Any], event: dict[str, Any]) -> bool:
     return _reference_value(actual, node["operator"], node.get("value"))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_builder_triggers_round_trip_and_match_like_the_reference(data: Any) -> None:
     ast = data.draw(ROOTS)
@@ -667,7 +668,7 @@ def _canonical(node: dict[str, Any]) -> dict[str, Any]:
     return as_written(node)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_extended_trees())
 def test_any_tree_survives_text_and_back(tree: dict[str, Any]) -> None:
     text = generate_fql(tree)

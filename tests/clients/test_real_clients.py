@@ -16,6 +16,7 @@ from sqlalchemy import select
 from segcio import jsonutil
 from segcio.store import Database
 from segcio.store.tables.core import events
+from tests.ci import missing
 from tests.conftest import Server
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -102,10 +103,11 @@ def test_customerio_cdp_analytics(server: Server) -> None:
     assert_normalised(stored_events(server), "analytics-python")
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
 def test_segment_analytics_node(server: Server) -> None:
+    if shutil.which("node") is None:
+        missing("node is not installed: this test runs Segment's Node client (@segment/analytics-node)")
     if not (NODE_DIR / "node_modules" / "@segment" / "analytics-node").exists():
-        pytest.skip("run `npm ci` in tests/clients/node (CI does) to install @segment/analytics-node")
+        missing("run `npm ci` in tests/clients/node (CI does) to install @segment/analytics-node")
     calls = [
         {"method": "identify", "args": {"userId": "user-1", "traits": {"email": "jane@example.com", "plan": "pro"}}},
         {

@@ -20,6 +20,18 @@ RESERVED_EVENTS = [
 JS_DATES = ["25 Mar 2015", "Mar 25 2015", "01/01/2019", "15/MAR/18", "11-Jan-18",
             "Tue, 01 Nov 2016 01:23:45 GMT", "2023-12-25 14:30:45", "December 17, 1995 03:24:00",
             "2018-03-04T12:08:56 PDT", "1995-12-17T03:24:00.000+0100"]
+# Pieces of date-like strings for V8's legacy date parser and dayjs: numbers of every length, separators,
+# keywords (months, zones, AM/PM, T), garbage words, parentheses, JavaScript white space, NUL, non-ASCII.
+DATE_PIECES = [
+    "0", "1", "5", "9", "10", "12", "13", "23", "24", "25", "29", "31", "32", "49", "50", "59", "60", "99", "100",
+    "999", "1000", "0000", "0099", "2015", "1970", "12345", "000000", "275760", "1234567890", "000000000000001",
+    " ", "  ", "\t", "\n", "\r", "\u00a0", "\u2028", "\ufeff", "\u3000", "\u0085", "\u200b", ":", "::", "-", "+",
+    ".", ",", "/", "(", ")", "(x)", "((a)b)", "Z", "z", "T", "t", "am", "pm", "PM", "GMT", "UTC", "UT", "EST", "pdt",
+    "Mar", "march", "Dec", "Sept", "Tue", "Tuesday", "x", "abc", "é", "\U0001f600", "{", "_", "~", "@", "'", "\0",
+    "Jan-", "GMT+", "+0100", "-08:00", "+05:30", "+123456789:", "+999", "T10:00", "10:00", "10:00:00.123",
+    "24:00", "12:60", "2015-03-25", "2015-03", "+002015", "-000000", "\u0660", "\uff11",
+]
+date_like_strings = st.lists(st.sampled_from(DATE_PIECES), min_size=1, max_size=10).map("".join)
 METRICS = ["delivered", "opened", "clicked", "converted", "spammed", "bounced", "dropped", "deferred", "read"]
 
 # Unicode text without surrogates; JSON round-trips it unchanged on both sides.
@@ -69,8 +81,8 @@ json_values = st.recursive(
     max_leaves=12,
 )
 attributes = st.dictionaries(keys, json_values, max_size=6)
-created_at_values = st.one_of(iso_dates(), st.sampled_from(JS_DATES), digit_strings, text, st.integers(0, 2**31),
-                              st.just(""))
+created_at_values = st.one_of(iso_dates(), st.sampled_from(JS_DATES), date_like_strings, digit_strings, text,
+                              st.integers(0, 2**31), st.just(""))
 # The event's own timestamp: valid ISO with at most 3 fractional digits, or Unix seconds (see compare.py).
 event_timestamps = st.one_of(iso_dates(max_fraction=3, invalid=False), st.integers(0, 2**31))
 

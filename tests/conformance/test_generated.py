@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.ci import examples
 from tests.conformance.compare import DEFAULT_SETTINGS, Case, Conformance, batch_problems, single_problems
 from tests.conformance.strategies import segment_events
 
@@ -32,7 +33,7 @@ def _settings(region: str) -> dict[str, Any]:
     return {**DEFAULT_SETTINGS, "accountRegion": region}
 
 
-@settings(max_examples=SINGLE_EXAMPLES, **RELAXED)
+@settings(max_examples=examples(SINGLE_EXAMPLES), **RELAXED)
 @given(events=st.lists(segment_events, min_size=GROUP_SIZE, max_size=GROUP_SIZE), region=regions)
 def test_generated_events_match_the_reference(conformance: Conformance, events: list[dict[str, Any]],
                                               region: str) -> None:
@@ -43,7 +44,7 @@ def test_generated_events_match_the_reference(conformance: Conformance, events: 
         assert not problems, f"event {orjson.dumps(outcome.case.event).decode()}\n" + "\n".join(problems)
 
 
-@settings(max_examples=BATCH_EXAMPLES, **RELAXED)
+@settings(max_examples=examples(BATCH_EXAMPLES), **RELAXED)
 @given(batches=st.lists(st.lists(segment_events, min_size=1, max_size=6), min_size=5, max_size=5), region=regions)
 def test_generated_batches_match_the_reference(conformance: Conformance, batches: list[list[dict[str, Any]]],
                                                region: str) -> None:

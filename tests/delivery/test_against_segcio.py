@@ -7,7 +7,6 @@ import base64
 from typing import Any
 
 import httpx
-import pytest
 
 from segcio.actions.definition import PlannedRequest
 from segcio.delivery import outbox
@@ -18,12 +17,6 @@ from segcio.store import Database
 from tests.conftest import Server
 
 DEST = 3
-
-
-def _workspace_api_or_skip(server: Server) -> None:
-    probe = httpx.post(f"{server.url}/api/v2/batch", json={"batch": []}, auth=("x", "y"))
-    if probe.status_code in (404, 405):
-        pytest.skip("the workspace Track API (segcio/workspace/track_api.py) does not answer /api/v2/batch yet")
 
 
 def _auth(server: Server) -> str:
@@ -62,7 +55,6 @@ def _deliver(db: Database, person: str, requests: list[PlannedRequest]) -> None:
 
 
 def test_actions_requests_reach_a_segcio_workspace_in_batches(db: Database, server: Server) -> None:
-    _workspace_api_or_skip(server)
     headers = {"authorization": _auth(server), "content-type": "application/json"}
     for n in range(50):
         person = f"p{n % 5}"
@@ -83,7 +75,6 @@ def test_actions_requests_reach_a_segcio_workspace_in_batches(db: Database, serv
 
 
 def test_classic_requests_turn_a_lead_into_a_customer_in_a_segcio_workspace(db: Database, server: Server) -> None:
-    _workspace_api_or_skip(server)
     runner = ClassicRunner({"siteId": server.info["site_id"], "apiKey": server.info["api_key"]})
     events = [
         {"type": "identify", "userId": "", "traits": {"email": "lead@example.com", "first_name": "Lee"}},

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from segcio.delivery.batching import BATCH_PATH, batch_body, batch_size, plan_round
 from segcio.delivery.outbox import OutboxRow
+from tests.ci import examples
 
 BASE = "https://track.customer.io"
 
@@ -24,7 +25,7 @@ def outboxes(draw: st.DrawFn) -> list[OutboxRow]:
     return rows
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(outboxes(), st.integers(200, 2000), st.integers(1, 10))
 def test_plan_round(rows: list[OutboxRow], max_batch: int, max_units: int) -> None:
     max_item = 300

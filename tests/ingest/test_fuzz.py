@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.ci import examples
 from tests.ingest.conftest import Ingest, make_ingest
 
 POISON_STRINGS = ["\ud800", "a\udfffb", "x\x00y", "\x00"]
@@ -57,7 +58,7 @@ def fuzz_ingest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ingest]:
     yield from make_ingest(f"sqlite:///{path / 'segcio.db'}", path)
 
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @FUZZ

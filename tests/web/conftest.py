@@ -14,6 +14,7 @@ from segcio.app import create_app
 from segcio.config import Settings
 from segcio.runtime import Runtime
 from segcio.web.throttle import throttle
+from tests.ci import missing
 from tests.conftest import Server, start_server
 
 ADMIN_PASSWORD = "correct horse battery staple"
@@ -95,7 +96,7 @@ def ui_server(tmp_path: Path) -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install the Debian package 'chromium' to run the browser tests")
+        missing(f"{CHROMIUM} is missing: install the Debian package 'chromium' to run the browser tests")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -26,6 +26,7 @@ from segcio import jsonutil
 from segcio.app import create_app
 from segcio.config import Settings
 from segcio.runtime import Runtime
+from tests.ci import missing
 from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, free_port, postgres_schema_url
 
 # Serve the real application (the same factory `segcio serve` uses) with uvicorn's TLS options.
@@ -112,7 +113,7 @@ def _module_database(backend: str) -> Iterator[str]:
         yield ""
         return
     if not POSTGRES_URL:
-        pytest.skip(SKIP_POSTGRES)
+        missing(SKIP_POSTGRES)
     schema = "t_" + secrets.token_hex(6)
     admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segcio import jsonutil
+from tests.ci import examples
 from tests.workspace.conftest import Api, make_api
 
 TEXT = st.text(max_size=8) | st.sampled_from(["plan", "email", "eq", "exists", "1", "cio_03000001", "object_id"])
@@ -48,7 +49,7 @@ def fuzz_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         yield api
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     route=st.sampled_from(ROUTES),
     body=st.dictionaries(st.sampled_from(["filter", "ids", "object_type_id"]) | TEXT, VALUES, max_size=3),

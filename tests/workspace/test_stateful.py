@@ -22,6 +22,7 @@ from segcio.store import Database
 from segcio.store.tables.workspace import ws_activities, ws_events, ws_people, ws_suppressions
 from segcio.workspace import queries
 from segcio.workspace.engine import Workspace
+from tests.ci import examples
 from tests.workspace.engine_helpers import new_workspace
 
 IDS = ["u1", "u2", "u3", "U1"]
@@ -205,11 +206,11 @@ def machine_for(db: Database) -> type[RuleBasedStateMachine]:
 
 
 def test_random_operation_sequences_keep_the_invariants(db: Database) -> None:
-    examples = 50 if db.is_sqlite else 15
+    count = 50 if db.is_sqlite else 15
     run_state_machine_as_test(
         machine_for(db),
         settings=settings(
-            max_examples=examples,
+            max_examples=examples(count),
             stateful_step_count=15,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],

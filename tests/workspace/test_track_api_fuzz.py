@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segcio import jsonutil
+from tests.ci import examples
 from tests.workspace.conftest import Api, make_api
 
 SCALARS = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False)
@@ -96,7 +97,7 @@ def fuzz_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     yield from make_api(f"sqlite:///{tmp_path / 'segcio.db'}", tmp_path)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(route=st.sampled_from(ROUTES), body=BODIES, wrap=st.booleans())
 def test_any_json_gets_a_documented_answer(fuzz_api: Api, route: tuple[str, str], body: Any, wrap: bool) -> None:
     method, path = route

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from segcio.workspace import v1
 from segcio.workspace.v1 import V1Error
+from tests.ci import examples
 
 
 @pytest.mark.parametrize(
@@ -431,7 +432,7 @@ TRANSLATORS = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(body=BODIES, which=st.integers(min_value=0, max_value=len(TRANSLATORS) - 1))
 def test_any_body_translates_or_gets_a_v1_error(body: dict[str, Any], which: int) -> None:
     """No JSON object makes a translator fail with anything but a 400-worthy V1Error."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from segcio.actions.jsdate import date_parse, dayjs_parse, parse_iso, unix_seconds
+from segcio.actions.jsdate import dayjs_parse, parse_iso, unix_seconds
+from segcio.actions.v8date import date_parse
 
 _UNIX = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
 _ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T|\Z)", re.ASCII)
