@@ -60,6 +60,8 @@ def check_text(text: str, field: str) -> str:
 
 
 _CHECKED = (dict, list, str, float)
+# A value nested too deeply is named by its first few levels (`properties.deep.a.a.…`).
+_NAMED_LEVELS = 4
 
 
 def _clean(value: Any, depth: int) -> bool:
@@ -100,7 +102,9 @@ def _find(value: Any, path: str, depth: int) -> ValueRuleError:
     if isinstance(value, float):
         return ValueRuleError(path, f"{where} is not a finite number; send a number JSON can hold")
     if depth >= MAX_DEPTH:
-        return ValueRuleError(path, f"{where} is nested more than {MAX_DEPTH} levels deep; flatten it")
+        return _too_deep(path)
+    if depth >= _NAMED_LEVELS and not _within_depth(value, depth):
+        return _too_deep(path + ".…")
     items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, item in items:
         if isinstance(key, str) and text_problem(key) is not None:
@@ -109,6 +113,36 @@ def _find(value: Any, path: str, depth: int) -> ValueRuleError:
         if type(item) in _CHECKED and not _clean(item, depth + 1):
             return _find(item, _label(path, key), depth + 1)
     raise AssertionError("no problem found in a value _clean refused")
+
+
+def _within_depth(value: Any, depth: int) -> bool:
+    items = value.values() if type(value) is dict else value
+    if depth >= MAX_DEPTH:
+        return False
+    for item in items:
+        kind = type(item)
+        if (kind is dict or kind is list) and not _within_depth(item, depth + 1):
+            return False
+    return True
+
+
+def _too_deep(path: str) -> ValueRuleError:
+    return ValueRuleError(path, f"{path or 'the value'} is nested more than {MAX_DEPTH} levels deep; flatten it")
+
+
+def depth_problem(value: Any, field: str = "") -> ValueRuleError | None:
+    """The nesting rule alone (for values that are read, not stored: events in the actions runtime)."""
+    if type(value) not in (dict, list) or _within_depth(value, 0):
+        return None
+    path, depth = field, 0
+    while True:  # follow the first branch that is too deep, naming a few levels of it
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if type(item) in (dict, list) and not _within_depth(item, depth + 1):
+                path, value, depth = _label(path, key), item, depth + 1
+                break
+        if depth >= _NAMED_LEVELS:
+            return _too_deep(path + ".…")
 
 
 def check_value(value: Any, field: str = "") -> None:
