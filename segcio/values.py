@@ -7,7 +7,8 @@ fix, never by accident deep in a driver.
 - Nesting: at most MAX_DEPTH levels of objects and arrays (deeper values cannot be walked safely by recursive
   code: JSON encoding, attribute flattening, mapping).
 - Numbers: finite (JSON has no infinity; `1e400` reads as one).
-- Integer ids (object type ids, row ids in paths): ASCII digits only, within the column's range.
+- Integer ids (object type ids, row ids in paths): ASCII digits only, within the column's range (MAX_INTEGER for
+  INTEGER columns, MAX_BIGINT for BIGINT ones).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import re
 from typing import Any
 
 MAX_DEPTH = 64
-# Object type ids are stored in a 32-bit INTEGER column (PostgreSQL `integer`). Customer.io numbers types from 1
-# and documents no upper bound; 2**31 - 1 is this column's limit, far above any real number of types.
-MAX_OBJECT_TYPE_ID = 2**31 - 1
-# Row ids (destinations, subscriptions, regulations, sources...) are 64-bit BIGINT/INTEGER columns.
-MAX_ROW_ID = 2**63 - 1
+# INTEGER columns (PostgreSQL `integer`: 32 bits) hold object type ids and the ids of workspaces, sources,
+# destinations and subscriptions; BIGINT columns hold the ids of log rows (regulations, dead letters, people...).
+MAX_INTEGER = 2**31 - 1
+MAX_BIGINT = 2**63 - 1
+# Customer.io numbers object types from 1 and documents no upper bound; the column's limit is far above any real
+# number of types.
+MAX_OBJECT_TYPE_ID = MAX_INTEGER
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
@@ -160,7 +163,7 @@ def value_problem(value: Any, field: str = "") -> ValueRuleError | None:
     return None
 
 
-def integer_id(raw: Any, field: str, maximum: int = MAX_ROW_ID) -> int:
+def integer_id(raw: Any, field: str, maximum: int = MAX_INTEGER) -> int:
     """A positive integer id sent as ASCII digits (or as a JSON integer), at most `maximum`."""
     text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
     if not _ASCII_DIGITS.fullmatch(text) or not 1 <= int(text) <= maximum:
@@ -175,7 +178,7 @@ def object_type_id(raw: Any, field: str = "object_type_id") -> int:
     return integer_id(raw, field, MAX_OBJECT_TYPE_ID)
 
 
-def optional_integer_id(raw: Any, maximum: int = MAX_ROW_ID) -> int | None:
+def optional_integer_id(raw: Any, maximum: int = MAX_INTEGER) -> int | None:
     """The id, or None when `raw` is not one (for lookups where anything else simply matches nothing)."""
     try:
         return integer_id(raw, "id", maximum)

@@ -156,7 +156,7 @@ def _fan_out(conn: Connection, regulation_id: int, ids: list[str], source_id: in
 def get(db: Database, regulation_id: int) -> Regulation:
     with db.begin() as conn:
         row = None
-        if values.optional_integer_id(regulation_id) is not None:
+        if values.optional_integer_id(regulation_id, values.MAX_BIGINT) is not None:
             row = conn.execute(select(regulations).where(regulations.c.id == regulation_id)).first()
         if row is None:
             raise RegulationError(f"Unknown regulation {regulation_id}.")

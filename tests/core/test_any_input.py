@@ -11,8 +11,6 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,14 +22,12 @@ from hypothesis import strategies as st
 
 from segcio.app import create_app
 from segcio.config import Settings
-from tests.conftest import module_database, start_server
+from tests.core.conftest import APP_PREFIXES, TRACK_PREFIXES, Target
 
 # Examples per route and backend: the Customer.io and admin APIs get more than the UI pages and the Segment
 # Tracking API (which has its own property tests in tests/ingest).
 EXAMPLES = int(os.environ.get("SEGCIO_ANY_INPUT_EXAMPLES", "20"))
 OTHER_EXAMPLES = max(EXAMPLES // 4, 1)
-ADMIN_PASSWORD = "any input, any route"
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 
 # Path segments (already percent-encoded): ids that overflow columns, Unicode digits, NUL, invalid UTF-8.
@@ -55,7 +51,8 @@ KEYS = [
     "subjectIds", "subscribe", "partnerAction", "mapping", "enabled", "settings", "event", "userId", "traits",
     "properties", "delivery_id", "metric", "recipient", "limit", "start", "\x00", "\ud800",
 ]
-QUERY_KEYS = ["id_type", "limit", "start", "email", "page", "type", "status", "q", "next", "destination", "id"]
+QUERY_KEYS = ["id_type", "limit", "start", "email", "page", "type", "name", "status", "q", "next", "destination", "id",
+              "workspace", "action"]
 
 SCALARS = (
     st.none()
@@ -150,31 +147,6 @@ def bodies(draw: st.DrawFn, family: str) -> bytes | None:
     return json.dumps(value).replace(json.dumps(DEEP), deep).encode()
 
 
-@dataclass
-class Target:
-    url: str
-    credentials: dict[str, dict[str, str]]  # by route family, plus "invalid" ones
-    csrf: str
-    client: httpx.Client
-
-    def family_of(self, path: str) -> str:
-        if path.startswith(TRACK_PREFIXES):
-            return "track"
-        if path.startswith(APP_PREFIXES):
-            return "app"
-        if path.startswith("/ui"):
-            return "ui"
-        if path.startswith("/v1/"):
-            return "ingest"
-        return "admin"
-
-
-def _basic(user: str, password: str) -> dict[str, str]:
-    import base64
-
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
-
-
 def _public_routes(tmp_path: Path) -> list[tuple[str, str]]:
     """(method, path template) of every route of the application `segcio serve` runs."""
     app = create_app(Settings(data_dir=tmp_path, run_workers=False))
@@ -197,39 +169,6 @@ with tempfile.TemporaryDirectory() as _routes_dir:
     ROUTES = _public_routes(Path(_routes_dir))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    """One `segcio serve` per backend for the whole module, with a logged-in UI session among the credentials."""
-    tmp_path = tmp_path_factory.mktemp("any-input")
-    with module_database(request.param) as database:
-        server = start_server(tmp_path / "data", database, env={"SEGCIO_ADMIN_PASSWORD": ADMIN_PASSWORD})
-        try:
-            info = server.info
-            with httpx.Client(base_url=server.url) as client:
-                match = CSRF_RE.search(client.get("/ui/login").text)
-                assert match is not None
-                login = client.post("/ui/login", data={"csrf_token": match.group(1), "password": ADMIN_PASSWORD,
-                                                       "next": "/ui/"})
-                assert login.status_code in (200, 303), login.text
-                cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-                match = CSRF_RE.search(client.get("/ui/").text)
-                csrf = match.group(1) if match else ""
-            credentials = {
-                "track": _basic(info["site_id"], info["api_key"]),
-                "app": {"Authorization": f"Bearer {info['app_api_key']}"},
-                "admin": {"Authorization": f"Bearer {info['admin_token']}"},
-                "ingest": _basic(info["write_key"], ""),
-                "ui": {"Cookie": cookie},
-                "odd": _basic("\x7f", "x"),
-                "unknown": {"Authorization": "Bearer 99999999999999999999999"},
-                "none": {},
-            }
-            with httpx.Client(timeout=30) as session:
-                yield Target(server.url, credentials, csrf, session)
-        finally:
-            server.stop()
-
-
 def _fill(path: str, draw: st.DrawFn) -> str:
     def segment(match: re.Match[str]) -> str:
         count = draw(st.integers(1, 3)) if match.group(2) in ("path", "anypath") else 1
@@ -238,9 +177,6 @@ def _fill(path: str, draw: st.DrawFn) -> str:
 
     return PARAM.sub(segment, path)
 
-
-TRACK_PREFIXES = ("/api/v1/", "/api/v2/", "/auth", "/push/", "/unsubscribe/")
-APP_PREFIXES = ("/v1/customers", "/v1/objects", "/v1/object_types", "/v1/exports")
 
 
 def _assert_shape(path: str, response: httpx.Response) -> None:
