@@ -155,3 +155,14 @@ def test_events_nested_up_to_the_limit_are_mapped() -> None:
     event = {"type": "track", "event": "E", "userId": "u1", "properties": {"deep": _nested(MAX_DEPTH - 2)}}
     [result] = [r for r in tester.DestinationRunner(SETTINGS, quick_setup()).run(event) if r.matched]
     assert result.status == "sent", result.error
+
+
+@pytest.mark.parametrize("index", ["²", "\u0661", "1"])
+def test_liquid_indexes_from_event_data_are_ascii_digits(index: str) -> None:
+    # `list["²"]` is undefined in JavaScript (not an array index); it must not raise.
+    mapping = {**ACTIONS["trackEvent"].default_mapping(),
+               "name": {"@liquid": "x{{ properties.list[properties.idx] }}"}}
+    event = {"type": "track", "event": "E", "userId": "u1", "properties": {"list": ["a", "b"], "idx": index}}
+    [result] = tester.DestinationRunner(SETTINGS, [sub("trackEvent", mapping=mapping)]).run(event)
+    assert result.status == "sent", result.error
+    assert result.payload is not None and result.payload["name"] == ("xb" if index == "1" else "x")
