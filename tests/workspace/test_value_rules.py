@@ -191,3 +191,31 @@ def test_app_api_filters_refuse_deep_nesting(api: Api) -> None:
     response = api.client.post("/v1/customers", content=b'{"filter":' + deep + b"}", headers=api.app_headers)
     assert response.status_code == 400, response.text
     assert "levels" in response.json()["errors"][0]["detail"]
+
+
+# -- numbers beyond what a column holds ------------------------------------------------------------------------
+
+HUGE = "1" + "0" * 400  # a valid JSON integer no float (timestamp column) can hold
+
+
+def test_timestamps_beyond_a_float_are_refused(api: Api) -> None:
+    event = '{"type":"person","action":"event","identifiers":{"id":"u1"},"name":"x","timestamp":' + HUGE + "}"
+    _v2_error(api.track("POST", "/api/v2/entity", content=event.encode()), "timestamp")
+    device = '{"device":{"id":"t1","platform":"ios","last_used":' + HUGE + "}}"
+    response = api.track("PUT", "/api/v1/customers/u1/devices", content=device.encode())
+    assert response.status_code == 400, response.text
+    assert "last_used" in response.json()["meta"]["errors"][0]
+    delivery = '{"type":"delivery","action":"event","identifiers":{"id":"d1"},"name":"opened","timestamp":' + HUGE + "}"
+    _v2_error(api.track("POST", "/api/v2/entity", content=delivery.encode()), "timestamp")
+    infinite = b'{"type":"person","action":"identify","identifiers":{"id":"u1"},"attributes":{"score":1e400}}'
+    error = _v2_error(api.track("POST", "/api/v2/entity", content=infinite), "attributes.score")
+    assert "finite" in error["message"]
+    assert api.attributes("u1") is None
+
+
+def test_a_created_at_no_float_can_hold_is_kept_as_given(api: Api) -> None:
+    digits = "9" * 400
+    op = {"type": "person", "action": "identify", "identifiers": {"id": "u1"}, "attributes": {"created_at": digits}}
+    assert api.track("POST", "/api/v2/entity", op).status_code == 200
+    person = api.attributes("u1")
+    assert person is not None and person["attributes"]["created_at"] == digits
