@@ -26,7 +26,7 @@ from tests.core.conftest import APP_PREFIXES, TRACK_PREFIXES, Target
 
 # Examples per route and backend: the Customer.io and admin APIs get more than the UI pages and the Segment
 # Tracking API (which has its own property tests in tests/ingest).
-EXAMPLES = int(os.environ.get("SEGCIO_ANY_INPUT_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("SEGCIO_ANY_INPUT_EXAMPLES", "15"))
 OTHER_EXAMPLES = max(EXAMPLES // 4, 1)
 PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 
