@@ -57,13 +57,6 @@ def text_problem(text: str) -> str | None:
     return None
 
 
-def check_text(text: str, field: str) -> str:
-    problem = text_problem(text)
-    if problem is not None:
-        raise ValueRuleError(field, f"{field} {problem}")
-    return text
-
-
 _CHECKED = (dict, list, str, float)
 # A value nested too deeply is named by its first few levels (`properties.deep.a.a.…`).
 _NAMED_LEVELS = 4
