@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from segcio.values import MAX_DEPTH
+
 
 def dumps(value: Any) -> str:
     try:
@@ -32,4 +34,7 @@ def loads(data: str | bytes) -> Any:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         # Only big integers make orjson fail where JSON is valid; anything else fails here too.
-        return json.loads(data, parse_constant=_no_constants)
+        try:
+            return json.loads(data, parse_constant=_no_constants)
+        except RecursionError:
+            raise ValueError(f"the JSON is nested more than {MAX_DEPTH} levels deep; flatten it") from None

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ load_hypothesis_profile()
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     check_ci_determinism(items)
+
 
 POSTGRES_URL = os.environ.get("SEGCIO_TEST_POSTGRES_URL", "")
 SKIP_POSTGRES = (
@@ -91,6 +93,14 @@ def read_info(args: list[str], env: dict[str, str] | None = None) -> dict[str, A
     )
     answer: dict[str, Any] = json.loads(done.stdout)
     return answer
+
+@contextmanager
+def module_database(backend: str) -> Iterator[str]:
+    """The database URL for a whole module: empty for SQLite in the data dir, else a private PostgreSQL schema."""
+    if backend == "sqlite":
+        yield ""
+        return
+    yield from postgres_schema()
 
 
 def free_port() -> int:

@@ -68,6 +68,21 @@ def _number(value: Any) -> float:
     return 0.0 if math.isnan(number) else number
 
 
+def _whole(value: Any) -> int:
+    """A length, index or digit count from event data as JavaScript truncates one; infinities clamp far beyond any
+    real length instead of failing."""
+    number = _number(value)
+    if math.isinf(number):
+        return int(math.copysign(2**53, number))
+    return int(number)
+
+
+def _rounded(function: Any, value: Any) -> int | float:
+    """ceil/floor as JavaScript's Math: infinities stay infinite."""
+    number = _number(value)
+    return number if math.isinf(number) else _plain(float(function(number)))
+
+
 def _plain(value: float) -> int | float:
     return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
 
@@ -141,14 +156,14 @@ def _js_round(value: float, digits: int = 0) -> float:
 
 
 def _truncate(value: Any, length: Any = 50, ending: Any = "...") -> str:
-    text, limit, tail = _to_output(value), int(_number(length)), _to_output(ending)
+    text, limit, tail = _to_output(value), _whole(length), _to_output(ending)
     if utf16_length(text) <= limit:
         return text
     return text[: max(limit - len(tail), 0)] + tail
 
 
 def _truncatewords(value: Any, words: Any = 15, ending: Any = "...") -> str:
-    parts, count = _to_output(value).split(), max(int(_number(words)), 1)
+    parts, count = _to_output(value).split(), max(_whole(words), 1)
     if len(parts) <= count:
         return " ".join(parts) if parts else _to_output(value)
     return " ".join(parts[:count]) + _to_output(ending)
@@ -156,7 +171,7 @@ def _truncatewords(value: Any, words: Any = 15, ending: Any = "...") -> str:
 
 def _slice(value: Any, start: Any, length: Any = 1) -> Any:
     sequence = value if isinstance(value, list | tuple) else _to_output(value)
-    begin, size = int(_number(start)), int(_number(length))
+    begin, size = _whole(start), _whole(length)
     if begin < 0:
         begin = max(len(sequence) + begin, 0)
     return sequence[begin : begin + size]
@@ -218,9 +233,9 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "divided_by": _arith(lambda a, b: a / b if b else (math.copysign(math.inf, a) if a else math.nan)),
     "modulo": _modulo,
     "abs": lambda v: _plain(abs(_number(v))),
-    "ceil": lambda v: _plain(float(math.ceil(_number(v)))),
-    "floor": lambda v: _plain(float(math.floor(_number(v)))),
-    "round": lambda v, digits=0: _plain(_js_round(_number(v), int(_number(digits)))),
+    "ceil": lambda v: _rounded(math.ceil, v),
+    "floor": lambda v: _rounded(math.floor, v),
+    "round": lambda v, digits=0: _plain(_js_round(_number(v), _whole(digits))),
     "at_least": lambda v, other: _plain(max(_number(v), _number(other))),
     "at_most": lambda v, other: _plain(min(_number(v), _number(other))),
     "default": _default,
@@ -306,6 +321,8 @@ def _lookup(base: Any, key: Any) -> Any:
             return base[key]
     elif isinstance(base, list | tuple | str):
         if isinstance(key, int | float) and not isinstance(key, bool):
+            if isinstance(key, float) and not math.isfinite(key):
+                return None
             index = int(key)
             return base[index] if -len(base) <= index < len(base) else None
         if key == "size":
@@ -314,7 +331,7 @@ def _lookup(base: Any, key: Any) -> Any:
             return base[0] if base else None
         if key == "last" and isinstance(base, list | tuple):
             return base[-1] if base else None
-        if isinstance(key, str) and key.isdigit():
+        if isinstance(key, str) and key.isascii() and key.isdigit():  # an index, as JavaScript reads one
             return _lookup(base, int(key))
         return None
     else:

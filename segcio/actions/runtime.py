@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from segcio import values
 from segcio.actions import jscompat
 from segcio.actions.definition import ActionDefinition, DestinationDefinition, PlannedRequest, RequestContext
 from segcio.actions.errors import (
@@ -54,6 +55,10 @@ class BatchResult:
     # {"status", "errortype", "errormessage", "errorreporter"}; `matched` tells whether the trigger matched.
     statuses: list[dict[str, Any]] = field(default_factory=list)
     payloads: list[dict[str, Any] | None] = field(default_factory=list)
+
+
+def _too_deep_message(problem: values.ValueRuleError) -> str:
+    return f"The event field {problem.message} (segcio reads events up to {values.MAX_DEPTH} levels deep)."
 
 
 def _error_entry(status: int, errortype: str, message: str) -> dict[str, Any]:
@@ -111,6 +116,9 @@ class CompiledSubscription:
             raise IntegrationError(self.mapping_problem[1])
         if not isinstance(event, dict):
             raise IntegrationError(f"data must be an object, got {jscompat.type_name(event)}")
+        too_deep = values.depth_problem(event)
+        if too_deep is not None:
+            raise IntegrationError(_too_deep_message(too_deep))
         try:
             mapped = self.mapping.resolve(event)
         except MappingError as exc:
@@ -218,9 +226,15 @@ class Runner:
             return [sub.result(False, "error", message) for sub in self.subscriptions]
         results = self._unmatched.copy()
         subscriptions, triggered, context = self.subscriptions, self._triggered, self.context
-        for index in self._trigger_set.matching(event):
+        matching = self._trigger_set.matching(event)
+        # Mapping walks the event recursively: an event nested beyond the limit fails where it matched.
+        too_deep = values.depth_problem(event) if matching else None
+        for index in matching:
             position = triggered[index]
-            results[position] = subscriptions[position].run_matched(context, event)
+            if too_deep is None:
+                results[position] = subscriptions[position].run_matched(context, event)
+            else:
+                results[position] = subscriptions[position].result(True, "error", _too_deep_message(too_deep))
         if self.settings_error is not None:
             for result in results:
                 if result.matched:

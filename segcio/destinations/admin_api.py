@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection, select
 
-from segcio import jsonutil
+from segcio import jsonutil, values
 from segcio.auth import require_admin
 from segcio.runtime import Runtime, get_runtime
 
@@ -59,6 +59,14 @@ def _object_body(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise _Problem(400, "body", "expected a JSON object")
     return body
+
+
+def _stored_body(body: Any) -> dict[str, Any]:
+    """A body whose values are stored: the value rules apply (text without NUL or lone surrogates, depth)."""
+    problem = values.value_problem(_object_body(body))
+    if problem is not None:
+        raise _Problem(400, problem.field, problem.message)
+    return dict(body)
 
 
 @router.get("/destinations/actions")
@@ -121,7 +129,7 @@ def add_subscription(destination_id: int, body: Any = Body(...), runtime: Runtim
     action's trigger and default mapping)."""
     from segcio.destinations import subscriptions
 
-    return _config(runtime, lambda conn: subscriptions.add_subscription(conn, destination_id, _object_body(body)),
+    return _config(runtime, lambda conn: subscriptions.add_subscription(conn, destination_id, _stored_body(body)),
                    write=True)
 
 
@@ -140,7 +148,7 @@ def patch_subscription(destination_id: int, ref: str, body: Any = Body(...),
     from segcio.destinations import subscriptions
 
     return _config(runtime,
-                   lambda conn: subscriptions.update_subscription(conn, destination_id, ref, _object_body(body)),
+                   lambda conn: subscriptions.update_subscription(conn, destination_id, ref, _stored_body(body)),
                    write=True)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from segcio import jsonutil
+from segcio import jsonutil, values
 from segcio.store.tables.core import destinations
 from segcio.store.tables.destinations import destination_subscriptions as subs
 
@@ -152,7 +152,9 @@ def list_destinations(conn: Connection) -> list[dict[str, Any]]:
 
 
 def _destination_row(conn: Connection, destination_id: int) -> Any:
-    row = conn.execute(select(destinations).where(destinations.c.id == destination_id)).first()
+    row = None
+    if values.optional_integer_id(destination_id) is not None:
+        row = conn.execute(select(destinations).where(destinations.c.id == destination_id)).first()
     if row is None:
         raise NotFound(f"destination {destination_id} not found (see `segcio destinations list`)")
     return row
@@ -196,11 +198,14 @@ def load_subscriptions(conn: Connection, destination_id: int) -> list[dict[str, 
 def _find(conn: Connection, destination_id: int, ref: int | str) -> Any:
     """A subscription by id (a number) or by name."""
     query = select(subs).where(subs.c.destination_id == destination_id)
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        row = conn.execute(query.where(subs.c.id == int(ref))).first()
-        if row is not None:
-            return row
-    row = conn.execute(query.where(subs.c.name == str(ref))).first()
+    row = None
+    # Ids and names no column can hold match nothing.
+    if values.optional_integer_id(destination_id) is not None:
+        subscription_id = values.optional_integer_id(ref)
+        if subscription_id is not None:
+            row = conn.execute(query.where(subs.c.id == subscription_id)).first()
+        if row is None and values.text_problem(str(ref)) is None:
+            row = conn.execute(query.where(subs.c.name == str(ref))).first()
     if row is None:
         raise NotFound(f"destination {destination_id} has no subscription {ref!r} "
                        f"(see `segcio destinations subscriptions {destination_id}`)")

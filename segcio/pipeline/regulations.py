@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from segcio import jsonutil
+from segcio import jsonutil, values
 from segcio.ingest.eventlog import lock_appends
 from segcio.ingest.writer import partition_of
 from segcio.pipeline import failed
@@ -72,6 +72,10 @@ def validate(body: Any) -> tuple[str, list[str]]:
         raise RegulationError("subjectIds must be a non-empty array of user id strings.")
     if len(ids) > MAX_SUBJECTS:
         raise RegulationError(f"subjectIds holds {len(ids)} ids; send at most {MAX_SUBJECTS} per request.")
+    for index, user_id in enumerate(ids):
+        problem = values.text_problem(user_id)
+        if problem is not None:
+            raise RegulationError(f"subjectIds[{index}] {problem}.")
     return kind, list(dict.fromkeys(ids))
 
 
@@ -79,9 +83,9 @@ def create(db: Database, body: Any, source_id: int | None = None) -> Regulation:
     kind, ids = validate(body)
     now = time.time()
     with db.begin() as conn:
-        if (
-            source_id is not None
-            and conn.execute(select(sources.c.id).where(sources.c.id == source_id)).first() is None
+        if source_id is not None and (
+            values.optional_integer_id(source_id) is None
+            or conn.execute(select(sources.c.id).where(sources.c.id == source_id)).first() is None
         ):
             raise RegulationError(f"Unknown source {source_id}.")
         forwarded = kind in FORWARDED_DELETE_TYPES
@@ -154,7 +158,9 @@ def _fan_out(conn: Connection, regulation_id: int, ids: list[str], source_id: in
 
 def get(db: Database, regulation_id: int) -> Regulation:
     with db.begin() as conn:
-        row = conn.execute(select(regulations).where(regulations.c.id == regulation_id)).first()
+        row = None
+        if values.optional_integer_id(regulation_id, values.MAX_BIGINT) is not None:
+            row = conn.execute(select(regulations).where(regulations.c.id == regulation_id)).first()
         if row is None:
             raise RegulationError(f"Unknown regulation {regulation_id}.")
         if row.status == "RUNNING" and _delivered(conn, row.id, jsonutil.loads(row.subject_ids)):

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
+from segcio import values
 from segcio.runtime import Runtime, get_runtime
 from segcio.store import Database
 from segcio.workspace import queries
@@ -64,14 +65,34 @@ async def _serve(request: Request, runtime: Runtime, handler: Callable[[Database
         response = app_error("Unauthorized: send 'Authorization: Bearer <App API key>' (see `segcio info`).", 401)
         response.headers.update(BEARER_CHALLENGE)
         return response
+    problem = _url_problem(request)
+    if problem is not None:
+        return app_error(problem, 400)
     return await run_in_threadpool(_run(lambda: handler(runtime.db, workspace_id)))
+
+
+def _url_problem(request: Request) -> str | None:
+    """Identifiers in the path and query values are looked up in text columns: the text rule applies to them
+    (percent-decoding cannot make a lone surrogate; it can make a NUL)."""
+    problem = values.text_problem(request.scope["path"])
+    if problem is not None:
+        return f"The path {problem}."
+    for key, value in request.query_params.multi_items():
+        problem = values.text_problem(key) or values.text_problem(value)
+        if problem is not None:
+            return f"The query parameter {values.printable(key)} {problem}."
+    return None
 
 
 async def _body(request: Request) -> dict[str, Any]:
     try:
-        return parse_object(await read_body(request, BODY_LIMIT), empty_ok=False)
+        body = parse_object(await read_body(request, BODY_LIMIT), empty_ok=False)
     except BodyError as exc:
         raise AppError(400, exc.message) from exc
+    problem = values.value_problem(body)
+    if problem is not None:
+        raise AppError(400, f"{problem.message}.")
+    return body
 
 
 def _limit(request: Request, bounds: tuple[int, int]) -> int:
@@ -334,10 +355,10 @@ async def objects_filter(request: Request, runtime: Runtime = Depends(get_runtim
 
 
 def _type_id(value: Any) -> int:
-    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
-    if not text.isdecimal() or int(text) < 1:
-        raise AppError(400, f'object_type_id must be a positive integer such as "1" (got {value!r}).')
-    return int(text)
+    try:
+        return values.object_type_id(value)
+    except values.ValueRuleError as exc:
+        raise AppError(400, f'{exc.message} (such as "1").') from None
 
 
 OBJECTS = "/v1/objects/"

@@ -3,6 +3,7 @@ normalisation of `unsubscribed`, `created_at` and timestamps."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,7 +51,8 @@ def to_unix_seconds(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
         if _DIGITS.match(text):
-            return int(float(text))
+            seconds = _finite_seconds(text)
+            return value if seconds is None else int(seconds)
         seconds = created_at_seconds(text)
         return value if seconds is None else seconds
     return value
@@ -63,14 +65,23 @@ def event_time(value: Any, default: float) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        return _finite_seconds(value)
     if isinstance(value, str):
         converted = convert_valid_timestamp(value.strip())
         if isinstance(converted, int | float):
-            return float(converted)
+            return _finite_seconds(converted)
         if isinstance(converted, str) and _DIGITS.match(converted):
-            return float(converted)
+            return _finite_seconds(converted)
     return None
+
+
+def _finite_seconds(value: int | float | str) -> float | None:
+    """Seconds a timestamp column (a float) can hold; None (unreadable) for numbers beyond its range."""
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return None
+    return seconds if math.isfinite(seconds) else None
 
 
 def value_size(value: Any) -> int:

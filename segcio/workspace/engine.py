@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from segcio import values
 from segcio.store import Database
 from segcio.workspace import activity, anonymous, devices, events, lifecycle, objects, people
 from segcio.workspace.identity import fold_email, person_pk_for
@@ -125,8 +126,13 @@ class Workspace:
         if self.db.is_sqlite:
             _tune_sqlite(conn)
         unit = Unit(conn, self.workspace_id, load_settings(conn, self.workspace_id), moment, source)
-        _prefetch(unit, operations)
-        results = [_apply_one(unit, op) for op in operations]
+        # Values no column can hold are refused before anything (the prefetch included) touches the database.
+        problems = [values.value_problem(op) for op in operations]
+        _prefetch(unit, [op for op, problem in zip(operations, problems, strict=True) if problem is None])
+        results = [
+            _apply_one(unit, op) if problem is None else _refuse(unit, op, problem)
+            for op, problem in zip(operations, problems, strict=True)
+        ]
         unit.flush()
         return results
 
@@ -162,12 +168,19 @@ def _apply_one(unit: Unit, op: Any) -> OpResult:
         return failure.result
 
 
+def _refuse(unit: Unit, op: Any, problem: values.ValueRuleError) -> OpResult:
+    failure = OpFailure(INVALID, problem.field, problem.message)
+    if isinstance(op, dict):
+        _record_failure(unit, op, failure)
+    return failure.result
+
+
 def _record_failure(unit: Unit, op: dict[str, Any], failure: OpFailure) -> None:
     result = failure.result
+    identifiers = op.get("identifiers", {k: op.get(k) for k in ("primary", "secondary") if k in op})
     if op.get("type") == "object":
-        identifiers = op.get("identifiers")
-        type_id = str(identifiers.get("object_type_id", "1")) if isinstance(identifiers, dict) else ""
-        kind = activity.object_activity(int(type_id) if type_id.isdigit() else 0, "failed_attribute_change")
+        type_id = identifiers.get("object_type_id", "1") if isinstance(identifiers, dict) else None
+        kind = activity.object_activity(values.optional_object_type_id(type_id) or 0, "failed_attribute_change")
     else:
         kind = FAILED_ACTIVITY.get(str(op.get("action")), activity.FAILED_ATTRIBUTE_CHANGE)
     unit.add_activity(
@@ -177,8 +190,9 @@ def _record_failure(unit: Unit, op: dict[str, Any], failure: OpFailure) -> None:
         data={
             "reason": result.reason,
             "message": result.message,
-            "action": op.get("action"),
-            "identifiers": op.get("identifiers", {k: op.get(k) for k in ("primary", "secondary") if k in op}),
+            "action": op.get("action") if values.value_problem(op.get("action")) is None else None,
+            # Identifiers that cannot be stored are left out (the message names the problem).
+            "identifiers": identifiers if values.value_problem(identifiers) is None else None,
         },
     )
 
@@ -215,9 +229,9 @@ def _prefetch(unit: Unit, operations: list[dict[str, Any]]) -> None:
 
     def note_object(ref: Any) -> None:
         if isinstance(ref, dict) and isinstance(ref.get("object_id"), str):
-            type_id = str(ref.get("object_type_id", "1"))
-            if type_id.isdigit():
-                object_refs.append((int(type_id), ref["object_id"]))
+            type_id = values.optional_object_type_id(ref.get("object_type_id", "1"))
+            if type_id is not None:
+                object_refs.append((type_id, ref["object_id"]))
 
     for op in operations:
         if not isinstance(op, dict):

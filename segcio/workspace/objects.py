@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select
 
-from segcio import jsonutil
+from segcio import jsonutil, values
 from segcio.store.tables.workspace import ws_object_types, ws_objects, ws_pending_relationships, ws_relationships
 from segcio.workspace import activity
 from segcio.workspace.attributes import apply_attributes
@@ -71,10 +71,10 @@ class ObjectState:
 
 
 def _type_id(raw: Any, field: str) -> int:
-    text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
-    if not text.isdigit() or int(text) < 1:
-        raise invalid(field, f"{field} must be a positive integer (as a string), not {raw!r}")
-    return int(text)
+    try:
+        return values.object_type_id(raw, field)
+    except values.ValueRuleError as exc:
+        raise invalid(exc.field, exc.message) from None
 
 
 def ensure_type(unit: Unit, type_id: int) -> None:

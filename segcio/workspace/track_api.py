@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from segcio import jsonutil
+from segcio import jsonutil, values
 from segcio.runtime import Runtime, get_runtime
 from segcio.workspace import v1
 from segcio.workspace.api_auth import track_workspace
@@ -262,6 +262,9 @@ def _batch_items(body: dict[str, Any], raw_size: int) -> tuple[list[tuple[int, d
             errors.append(
                 v2_error_item("invalid", "batch", f"Item {index} must be a JSON object (an operation).", index)
             )
+        elif measure and (problem := values.value_problem(item)) is not None:
+            # Refused here because it cannot be measured as JSON; the engine refuses it likewise in smaller bodies.
+            errors.append(v2_error_item("invalid", problem.field, problem.message, index))
         elif measure and len(size := jsonutil.dumpb(item)) > ENTITY_LIMIT:
             message = (
                 f"Item {index} is {len(size)} bytes; each operation in a batch is limited to {ENTITY_LIMIT} bytes."

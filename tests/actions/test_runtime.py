@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from segcio.destinations import tester
 from segcio.destinations.customerio.actions import ACTIONS
+from segcio.destinations.customerio.presets import quick_setup
+from segcio.values import MAX_DEPTH
 
 SETTINGS = {"siteId": "s", "apiKey": "k"}
 
@@ -113,3 +117,52 @@ def test_batch_invalid_trigger_marks_every_event() -> None:
     bad = 'type = "track" and ('
     [result] = tester.DestinationRunner(SETTINGS, [sub("trackEvent", subscribe=bad)]).run_batch([TRACK, TRACK])
     assert [s["errortype"] for s in result.statuses] == ["PAYLOAD_VALIDATION_FAILED"] * 2
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH, 500, 900])
+@pytest.mark.parametrize(("event", "where"), [
+    ({"type": "track", "event": "E", "userId": "u1"}, "properties"),
+    ({"type": "identify", "userId": "u1"}, "traits"),
+    ({"type": "group", "userId": "u1", "groupId": "g1"}, "traits"),
+    ({"type": "page", "userId": "u1", "name": "Home", "properties": {"url": "https://x"}}, "context"),
+])
+def test_events_nested_beyond_the_limit_fail_their_subscriptions_with_a_clear_error(
+    event: dict[str, Any], where: str, depth: int
+) -> None:
+    deep = {**event, where: {**event.get(where, {}), "deep": _nested(depth)}}
+    runner = tester.DestinationRunner(SETTINGS, quick_setup())
+    matched = [r for r in runner.run(deep) if r.matched]
+    assert matched
+    for result in matched:
+        assert result.status == "error" and result.requests == []
+        error = result.error or ""
+        assert f"nested more than {MAX_DEPTH} levels" in error and f"{where}.deep" in error
+    for batch in runner.run_batch([deep, event]):
+        if batch.statuses[1].get("status") == 200:  # a subscription that takes this kind of event
+            assert batch.statuses[0]["status"] == 400
+            assert f"nested more than {MAX_DEPTH} levels" in batch.statuses[0]["errormessage"]
+
+
+def test_events_nested_up_to_the_limit_are_mapped() -> None:
+    # The event is level 1, `properties` level 2: a property may hold 62 more levels.
+    event = {"type": "track", "event": "E", "userId": "u1", "properties": {"deep": _nested(MAX_DEPTH - 2)}}
+    [result] = [r for r in tester.DestinationRunner(SETTINGS, quick_setup()).run(event) if r.matched]
+    assert result.status == "sent", result.error
+
+
+@pytest.mark.parametrize("index", ["²", "\u0661", "1"])
+def test_liquid_indexes_from_event_data_are_ascii_digits(index: str) -> None:
+    # `list["²"]` is undefined in JavaScript (not an array index); it must not raise.
+    mapping = {**ACTIONS["trackEvent"].default_mapping(),
+               "name": {"@liquid": "x{{ properties.list[properties.idx] }}"}}
+    event = {"type": "track", "event": "E", "userId": "u1", "properties": {"list": ["a", "b"], "idx": index}}
+    [result] = tester.DestinationRunner(SETTINGS, [sub("trackEvent", mapping=mapping)]).run(event)
+    assert result.status == "sent", result.error
+    assert result.payload is not None and result.payload["name"] == ("xb" if index == "1" else "x")

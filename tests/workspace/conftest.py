@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import ssl
 import subprocess
 import sys
@@ -18,7 +17,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import sqlalchemy as sa
 import trustme
 from fastapi.testclient import TestClient
 
@@ -26,8 +24,7 @@ from segcio import jsonutil
 from segcio.app import create_app
 from segcio.config import Settings
 from segcio.runtime import Runtime
-from tests.ci import missing
-from tests.conftest import POSTGRES_URL, SKIP_POSTGRES, free_port, postgres_schema_url
+from tests.conftest import free_port, module_database
 
 # Serve the real application (the same factory `segcio serve` uses) with uvicorn's TLS options.
 TLS_SERVE = """
@@ -106,33 +103,13 @@ def serve_tls(tmp_path: Path, database: str) -> Iterator[TlsServer]:
             process.wait()
 
 
-@contextmanager
-def _module_database(backend: str) -> Iterator[str]:
-    """The database URL for a whole module: empty for SQLite in the data dir, else a private PostgreSQL schema."""
-    if backend == "sqlite":
-        yield ""
-        return
-    if not POSTGRES_URL:
-        missing(SKIP_POSTGRES)
-    schema = "t_" + secrets.token_hex(6)
-    admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        yield postgres_schema_url(schema)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def tls_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
     """segcio over HTTPS on localhost, one per module and backend (tests use their own identifiers);
     `requests` trusts its CA through REQUESTS_CA_BUNDLE."""
     tmp_path = tmp_path_factory.mktemp("tls")
     with (
-        _module_database(request.param) as database,
+        module_database(request.param) as database,
         serve_tls(tmp_path, database) as server,
         pytest.MonkeyPatch.context() as patch,
     ):

@@ -14,6 +14,7 @@ from segcio.pipeline.replay_failed import replay_failed
 from segcio.runtime import Runtime, get_runtime
 from segcio.web.confirm import confirmation_needed
 from segcio.web.data import core, delivery
+from segcio.web.params import LogId
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
 
@@ -55,7 +56,7 @@ def deliveries_page(
 
 
 @router.get("/deliveries/dead/{dead_id}")
-def dead_letter_page(request: Request, dead_id: int, runtime: Runtime = Depends(get_runtime)) -> Response:
+def dead_letter_page(request: Request, dead_id: LogId, runtime: Runtime = Depends(get_runtime)) -> Response:
     item = dlq.show(runtime.db, dead_id)
     if item is None:
         raise HTTPException(404, f"No dead letter {dead_id} (it may have been replayed or dropped).")

@@ -15,6 +15,7 @@ from segcio.web.confirm import confirmation_needed
 from segcio.web.data import core
 from segcio.web.data import destinations as dest_data
 from segcio.web.destination_form import REGIONS, TARGETS, SettingsInputError, region_of, settings_from_form
+from segcio.web.params import ConfigId
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
 
@@ -100,7 +101,7 @@ def _destination_or_404(conn: Any, destination_id: int) -> dict[str, Any]:
 
 @router.get("/destinations/{destination_id}")
 def destination_page(
-    request: Request, destination_id: int, runtime: Runtime = Depends(get_runtime), error: str = ""
+    request: Request, destination_id: ConfigId, runtime: Runtime = Depends(get_runtime), error: str = ""
 ) -> Response:
     with runtime.db.connect() as conn:
         destination = _destination_or_404(conn, destination_id)
@@ -119,7 +120,7 @@ def destination_page(
 @router.post("/destinations/{destination_id}/settings")
 def save_settings(
     request: Request,
-    destination_id: int,
+    destination_id: ConfigId,
     form: FormData = Depends(posted_form),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
@@ -137,7 +138,7 @@ def save_settings(
 @router.post("/destinations/{destination_id}/enabled")
 def set_enabled(
     request: Request,
-    destination_id: int,
+    destination_id: ConfigId,
     form: FormData = Depends(posted_form),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
@@ -159,7 +160,10 @@ def set_enabled(
 
 @router.post("/destinations/migration/{source_id}")
 def migrate(
-    request: Request, source_id: int, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
+    request: Request,
+    source_id: ConfigId,
+    form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     """Classic -> Actions for one source: `both` (duplicates expected), then `actions` (classic removed)."""
     mode = str(form.get("mode") or "")

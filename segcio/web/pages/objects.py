@@ -11,6 +11,7 @@ from starlette.responses import Response
 from segcio.runtime import Runtime, get_runtime
 from segcio.web.data import objects as objects_data
 from segcio.web.data.people import attribute_predicate
+from segcio.web.params import ConfigId
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
 from segcio.web.workspace_choice import choose_workspace, form_workspace
@@ -41,7 +42,7 @@ def types_page(request: Request, workspace: int | None = None, runtime: Runtime 
 
 @router.post("/objects/{type_id}/rename")
 def rename(
-    request: Request, type_id: int, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
+    request: Request, type_id: ConfigId, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     workspace_id = form_workspace(runtime, form)
     try:
@@ -56,7 +57,7 @@ def rename(
 @router.get("/objects/{type_id}")
 def objects_page(
     request: Request,
-    type_id: int,
+    type_id: ConfigId,
     q: str = "",
     start: str | None = None,
     workspace: int | None = None,
@@ -84,7 +85,7 @@ def objects_page(
 @router.get("/objects/{type_id}/{cio_object_id}")
 def object_page(
     request: Request,
-    type_id: int,
+    type_id: ConfigId,
     cio_object_id: str,
     workspace: int | None = None,
     runtime: Runtime = Depends(get_runtime),

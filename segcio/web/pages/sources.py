@@ -9,6 +9,7 @@ from starlette.responses import Response
 from segcio.runtime import Runtime, get_runtime
 from segcio.web.confirm import confirmation_needed
 from segcio.web.data import core
+from segcio.web.params import ConfigId
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
 
@@ -47,7 +48,10 @@ def _source_or_404(runtime: Runtime, source_id: int) -> str:
 
 @router.post("/sources/{source_id}/rotate")
 def rotate(
-    request: Request, source_id: int, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
+    request: Request,
+    source_id: ConfigId,
+    form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     name = _source_or_404(runtime, source_id)
     asked = confirmation_needed(
@@ -62,7 +66,10 @@ def rotate(
 
 @router.post("/sources/{source_id}/revoke")
 def revoke(
-    request: Request, source_id: int, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
+    request: Request,
+    source_id: ConfigId,
+    form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     name = _source_or_404(runtime, source_id)
     asked = confirmation_needed(request, form, f"Revoke the write key of '{name}'? Its events will be rejected.")
@@ -75,7 +82,10 @@ def revoke(
 
 @router.post("/sources/{source_id}/enable")
 def enable(
-    request: Request, source_id: int, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
+    request: Request,
+    source_id: ConfigId,
+    form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     name = _source_or_404(runtime, source_id)
     with runtime.db.begin() as conn:

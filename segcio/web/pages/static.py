@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from starlette.responses import FileResponse
 
+from segcio import values
+
 router = APIRouter()
 STATIC = Path(__file__).resolve().parent.parent / "static"
 TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
@@ -14,6 +16,8 @@ TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf
 
 @router.get("/static/{name}")
 def static_file(name: str) -> FileResponse:
+    if values.text_problem(name) is not None:
+        raise HTTPException(404, "No UI asset by that name.")
     path = (STATIC / name).resolve()
     if path.parent != STATIC or path.suffix not in TYPES or not path.is_file():
         raise HTTPException(404, f"No UI asset named '{name}'.")

@@ -15,6 +15,7 @@ from segcio.web.condition_builder import conditions_of
 from segcio.web.confirm import confirmation_needed
 from segcio.web.data import destinations as dest_data
 from segcio.web.mapping_form import KINDS, MappingInputError, field_rows, mapping_from_form
+from segcio.web.params import ConfigId
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
 
@@ -38,7 +39,7 @@ def _action(key: str) -> ActionDefinition:
 
 
 @router.get("/destinations/{destination_id}/subscriptions")
-def subscriptions_page(request: Request, destination_id: int, runtime: Runtime = Depends(get_runtime)) -> Response:
+def subscriptions_page(request: Request, destination_id: ConfigId, runtime: Runtime = Depends(get_runtime)) -> Response:
     destination = _destination(runtime, destination_id)
     with runtime.db.connect() as conn:
         subscriptions = dest_data.subscriptions(conn, destination_id)
@@ -80,7 +81,7 @@ def _editor(
 
 @router.get("/destinations/{destination_id}/subscriptions/new")
 def new_subscription(
-    request: Request, destination_id: int, action: str = "", runtime: Runtime = Depends(get_runtime)
+    request: Request, destination_id: ConfigId, action: str = "", runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     destination = _destination(runtime, destination_id)
     if not action:
@@ -123,7 +124,7 @@ def _stored(runtime: Runtime, destination_id: int, subscription_id: int) -> dict
 
 @router.get("/destinations/{destination_id}/subscriptions/{subscription_id}")
 def edit_subscription(
-    request: Request, destination_id: int, subscription_id: int, runtime: Runtime = Depends(get_runtime)
+    request: Request, destination_id: ConfigId, subscription_id: ConfigId, runtime: Runtime = Depends(get_runtime)
 ) -> Response:
     destination = _destination(runtime, destination_id)
     subscription = _stored(runtime, destination_id, subscription_id)
@@ -152,7 +153,7 @@ def subscription_from_form(action: ActionDefinition, form: FormData) -> tuple[di
 def _save(
     request: Request,
     runtime: Runtime,
-    destination_id: int,
+    destination_id: ConfigId,
     action_key: str,
     form: FormData,
     subscription_id: int | None,
@@ -179,7 +180,7 @@ def _save(
 @router.post("/destinations/{destination_id}/subscriptions/new")
 def create_subscription(
     request: Request,
-    destination_id: int,
+    destination_id: ConfigId,
     form: FormData = Depends(posted_form),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
@@ -189,8 +190,8 @@ def create_subscription(
 @router.post("/destinations/{destination_id}/subscriptions/{subscription_id}")
 def update_subscription(
     request: Request,
-    destination_id: int,
-    subscription_id: int,
+    destination_id: ConfigId,
+    subscription_id: ConfigId,
     form: FormData = Depends(posted_form),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
@@ -201,8 +202,8 @@ def update_subscription(
 @router.post("/destinations/{destination_id}/subscriptions/{subscription_id}/enabled")
 def toggle_subscription(
     request: Request,
-    destination_id: int,
-    subscription_id: int,
+    destination_id: ConfigId,
+    subscription_id: ConfigId,
     form: FormData = Depends(posted_form),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
@@ -220,8 +221,8 @@ def toggle_subscription(
 @router.post("/destinations/{destination_id}/subscriptions/{subscription_id}/delete")
 def delete_subscription(
     request: Request,
-    destination_id: int,
-    subscription_id: int,
+    destination_id: ConfigId,
+    subscription_id: ConfigId,
     form: FormData = Depends(posted_form),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:

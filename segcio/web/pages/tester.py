@@ -13,6 +13,7 @@ from segcio.destinations.tester import STATUS_TEXT, DestinationRunner
 from segcio.runtime import Runtime, get_runtime
 from segcio.web import local_apply
 from segcio.web.data import destinations as dest_data
+from segcio.web.params import ConfigId
 from segcio.web.render import render
 from segcio.web.samples import SAMPLES
 from segcio.web.session import posted_form, require_login
@@ -45,7 +46,7 @@ def _page(request: Request, runtime: Runtime, destination_id: int, **context: An
 
 
 @router.get("/destinations/{destination_id}/tester")
-def tester_page(request: Request, destination_id: int, runtime: Runtime = Depends(get_runtime)) -> Response:
+def tester_page(request: Request, destination_id: ConfigId, runtime: Runtime = Depends(get_runtime)) -> Response:
     return _page(request, runtime, destination_id)
 
 
@@ -64,7 +65,7 @@ def _parse_event(text: str) -> tuple[dict[str, Any] | None, str]:
 @router.post("/destinations/{destination_id}/tester")
 def run_tester(
     request: Request,
-    destination_id: int,
+    destination_id: ConfigId,
     form: FormData = Depends(posted_form),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
