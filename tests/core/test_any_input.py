@@ -3,12 +3,11 @@ PostgreSQL) gets generated paths, query strings, bodies and credentials (valid a
 broke routes before: integers beyond 64 bits, Unicode digits, NUL, lone surrogates, deep nesting, odd types.
 A 4xx from the Customer.io Track or App API is in the shape that API's clients parse.
 
-Deterministic under CI (derandomized, bounded); set SEGCIO_ANY_INPUT_EXAMPLES to run more locally."""
+Deterministic under CI (derandomized, bounded); the "long" hypothesis profile runs more locally (see tests/ci.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import tempfile
 from pathlib import Path
@@ -22,11 +21,12 @@ from hypothesis import strategies as st
 
 from segcio.app import create_app
 from segcio.config import Settings
+from tests.ci import examples
 from tests.core.conftest import APP_PREFIXES, TRACK_PREFIXES, Target
 
 # Examples per route and backend: the Customer.io and admin APIs get more than the UI pages and the Segment
 # Tracking API (which has its own property tests in tests/ingest).
-EXAMPLES = int(os.environ.get("SEGCIO_ANY_INPUT_EXAMPLES", "15"))
+EXAMPLES = examples(15)
 OTHER_EXAMPLES = max(EXAMPLES // 4, 1)
 PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 

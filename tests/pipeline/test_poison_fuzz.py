@@ -2,13 +2,12 @@
 another person is applied within a bounded wait, and every message is delivered, rejected with a reason, or in
 the destination's failed state. One running server per backend for the whole module (SQLite and PostgreSQL).
 
-Deterministic (derandomized); SEGCIO_FUZZ_EXAMPLES runs more examples locally (default 25).
+Deterministic (derandomized); the "long" hypothesis profile runs more examples locally (see tests/ci.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from typing import Any
 
@@ -20,10 +19,11 @@ from sqlalchemy import select
 from segcio.store import Database
 from segcio.store.tables.core import events, rejected_events
 from segcio.store.tables.routing import failed_events
+from tests.ci import examples
 from tests.e2e.conftest import Stack
 from tests.pipeline.conftest import settle, wait_until
 
-EXAMPLES = int(os.environ.get("SEGCIO_FUZZ_EXAMPLES", "25"))
+EXAMPLES = examples(25)
 
 
 def _nested(depth: int) -> Any:
