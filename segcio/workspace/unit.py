@@ -699,14 +699,11 @@ class Unit:
 
         SQLite gets the values as one JSON array (`IN (SELECT value FROM json_each(?))`): the statement's text
         then does not change with the number of values, so the driver's statement cache answers it instead of
-        SQLite compiling a new statement of up to 500 parameters for every batch. json_each cuts a text at an
-        escaped NUL character, so such values (never seen in practice) are bound one by one."""
+        SQLite compiling a new statement of up to 500 parameters for every batch. (json_each would cut a text at an
+        escaped NUL character; the engine refuses NUL in every value before it looks anything up.)"""
         if not self.is_postgres:
-            packed = jsonutil.dumps(values)
-            if "\\u0000" not in packed:
-                return f"{column} IN (SELECT value FROM json_each(?))", [packed]
-        mark = "%s" if self.is_postgres else "?"
-        return f"{column} IN ({', '.join([mark] * len(values))})", values
+            return f"{column} IN (SELECT value FROM json_each(?))", [jsonutil.dumps(values)]
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
     def rows_in(
         self, select_from: str, column: str, keys: list[Any], extra: str = "", extra_params: tuple[Any, ...] = ()
