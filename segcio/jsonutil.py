@@ -25,6 +25,10 @@ def dumpb(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
+class TooDeep(ValueError):
+    """JSON nested beyond what the parser takes."""
+
+
 def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -37,4 +41,4 @@ def loads(data: str | bytes) -> Any:
         try:
             return json.loads(data, parse_constant=_no_constants)
         except RecursionError:
-            raise ValueError(f"the JSON is nested more than {MAX_DEPTH} levels deep; flatten it") from None
+            raise TooDeep(f"the JSON is nested more than {MAX_DEPTH} levels deep; flatten it") from None

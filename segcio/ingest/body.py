@@ -92,10 +92,10 @@ def parse_json(data: bytes) -> Any:
     except orjson.JSONDecodeError as exc:
         try:
             return jsonutil.loads(data)  # valid JSON with integers beyond 64 bits, or with lone surrogates
-        except ValueError:
-            raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
-        except RecursionError:
+        except jsonutil.TooDeep:
             raise BadRequest(
                 f"The request body is nested too deeply to parse; a message may be nested at most {MAX_DEPTH} "
                 "levels deep."
             ) from None
+        except ValueError:
+            raise BadRequest(f"The request body is not valid JSON: {exc}.") from None
