@@ -1,0 +1,190 @@
+"""Segment's `integrations` object, end to end: segment-analytics-python and raw /v1/batch -> a running
+`segcio serve` (SQLite and PostgreSQL) -> what reaches the workspace, the counters and the delivery log.
+
+A message whose `integrations` turn a destination off is not delivered by it, and is counted and logged as
+"filtered" for it, with its message id and person; the Event Tester reports the same decision.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from segcio.store.tables.core import counters
+from tests.conftest import start_server
+from tests.e2e.conftest import Stack
+
+ACTIONS_NAMES = ("Customer.io (Actions)", "Customer.io Actions", "Actions Customerio")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def both_stack(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Stack]:
+    database = "" if request.param == "sqlite" else str(request.getfixturevalue("postgres_url"))
+    server = start_server(tmp_path / "data", database=database)
+    s = Stack(server)
+    try:
+        yield s
+    finally:
+        s.close()
+        server.stop()
+
+
+def destination_ids(stack: Stack) -> dict[str, int]:
+    rows = json.loads(stack.cli("destinations", "list", "--json"))
+    return {row["kind"]: int(row["id"]) for row in rows if row["enabled"]}
+
+
+def outcome_counts(stack: Stack, destination_id: int) -> dict[str, int]:
+    db = stack.server.open_db()
+    try:
+        with db.connect() as conn:
+            rows = conn.execute(
+                select(counters.c.name, counters.c.value).where(counters.c.scope == f"destination:{destination_id}")
+            ).all()
+    finally:
+        db.dispose()
+    return {row.name: int(row.value) for row in rows}
+
+
+def delivery_log(stack: Stack, destination_id: int) -> list[dict[str, Any]]:
+    out = json.loads(
+        stack.cli("delivery", "status", "--destination", str(destination_id), "--recent", "100", "--json")
+    )
+    rows: list[dict[str, Any]] = out["recent"]
+    return rows
+
+
+def post_batch(stack: Stack, body: dict[str, Any]) -> None:
+    response = httpx.post(stack.server.url + "/v1/batch", json=body, auth=(stack.server.write_key, ""))
+    assert response.status_code == 200, response.text
+
+
+def test_all_false_reaches_nothing_and_is_counted_and_logged_as_filtered(both_stack: Stack) -> None:
+    stack = both_stack
+    actions = destination_ids(stack)["customerio-actions"]
+    stack.segment.identify("u-off", {"email": "off@example.com"}, integrations={"All": False})
+    stack.segment.track("u-off", "Clicked", {"n": 1}, integrations={"All": False})
+    batch_message_id = f"m-{uuid.uuid4().hex}"
+    post_batch(stack, {
+        "integrations": {"All": False},  # batch level: merged into every message of the batch
+        "batch": [{"type": "identify", "userId": "u-batch-off", "messageId": batch_message_id,
+                   "traits": {"email": "batch-off@example.com"}}],
+    })
+    stack.settle()
+    assert stack.customer("u-off") is None
+    assert stack.customer("u-batch-off") is None
+    assert outcome_counts(stack, actions).get("filtered") == 3
+    filtered = [row for row in delivery_log(stack, actions) if row["outcome"] == "filtered"]
+    assert len(filtered) == 3
+    assert {row["person_key"] for row in filtered} == {"u-off", "u-batch-off"}
+    batch_row = next(row for row in filtered if row["person_key"] == "u-batch-off")
+    assert batch_row["response_summary"].startswith("filtered by integrations")
+    assert batch_message_id in batch_row["response_summary"]
+    assert '"All": false' in batch_row["response_summary"]
+
+
+@pytest.mark.parametrize("name", ACTIONS_NAMES)
+def test_all_false_with_the_actions_key_true_is_delivered_by_actions(tmp_path: Any, name: str) -> None:
+    server = start_server(tmp_path / "data")
+    stack = Stack(server)
+    try:
+        stack.segment.identify("u-on", {"email": "on@example.com"}, integrations={"All": False, name: True})
+        stack.settle()
+        customer = stack.customer("u-on")
+        assert customer is not None and customer["attributes"]["email"] == "on@example.com"
+        assert "filtered" not in outcome_counts(stack, destination_ids(stack)["customerio-actions"])
+    finally:
+        stack.close()
+        server.stop()
+
+
+def test_message_level_key_overrides_batch_level_all_false(both_stack: Stack) -> None:
+    stack = both_stack
+    post_batch(stack, {
+        "integrations": {"All": False},
+        "batch": [
+            {"type": "identify", "userId": "u-kept", "traits": {"email": "kept@example.com"},
+             "integrations": {"Customer.io (Actions)": True}},
+            {"type": "identify", "userId": "u-dropped", "traits": {"email": "dropped@example.com"}},
+        ],
+    })
+    stack.settle()
+    assert stack.customer("u-kept") is not None
+    assert stack.customer("u-dropped") is None
+
+
+def test_a_destination_key_with_an_options_object_counts_as_enabled(both_stack: Stack) -> None:
+    stack = both_stack
+    stack.segment.track("u-opts", "Viewed", {}, integrations={"All": False, "Customer.io (Actions)": {"x": 1}})
+    stack.segment.identify("u-opts", {"email": "opts@example.com"},
+                           integrations={"All": False, "Customer.io (Actions)": {}})
+    stack.settle()
+    assert stack.customer("u-opts") is not None
+    assert [a["name"] for a in stack.activities("u-opts") if a.get("type") == "event"] == ["Viewed"]
+
+
+def test_actions_key_false_filters_only_that_destination(both_stack: Stack) -> None:
+    stack = both_stack
+    stack.segment.identify("u-no-actions", {"email": "na@example.com"},
+                           integrations={"Customer.io (Actions)": False})
+    stack.settle()
+    assert stack.customer("u-no-actions") is None
+    assert outcome_counts(stack, destination_ids(stack)["customerio-actions"]).get("filtered") == 1
+
+
+def test_classic_key_false_with_both_on_filters_classic_and_actions_delivers(both_stack: Stack) -> None:
+    stack = both_stack
+    stack.cli("destination", "use", "both")
+    ids = destination_ids(stack)
+    stack.segment.identify("u-both", {"email": "both@example.com"})
+    stack.segment.track("u-both", "Bought", {"sku": "a"}, integrations={"Customer.io": False})
+    stack.segment.track("u-both", "Returned", {"sku": "a"}, integrations={"Customer.io": {"opt": True}})
+    stack.settle()
+    names = [a["name"] for a in stack.activities("u-both") if a.get("type") == "event"]
+    # "Bought" once (actions only); "Returned" from both destinations (duplicates while both are on).
+    assert sorted(names) == ["Bought", "Returned", "Returned"]
+    classic = outcome_counts(stack, ids["customerio-classic"])
+    actions = outcome_counts(stack, ids["customerio-actions"])
+    assert classic.get("filtered") == 1
+    assert "filtered" not in actions
+    [row] = [row for row in delivery_log(stack, ids["customerio-classic"]) if row["outcome"] == "filtered"]
+    assert row["person_key"] == "u-both"
+    assert '"Customer.io": false' in row["response_summary"]
+
+
+FILTERED_EVENT = {"type": "track", "event": "Clicked", "userId": "u1", "messageId": "m-t",
+                  "integrations": {"All": False}}
+
+
+def test_event_tester_cli_reports_the_filtering() -> None:
+    done = subprocess.run([sys.executable, "-m", "segcio", "test-event", "-"], input=json.dumps(FILTERED_EVENT),
+                          capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout)
+    assert report["requests"] == []
+    assert report["filtered"].startswith("filtered by integrations")
+    assert '"All": false' in report["filtered"]
+    assert "filtered by integrations" in done.stderr
+    allowed = {**FILTERED_EVENT, "integrations": {"All": False, "Actions Customerio": True}}
+    done = subprocess.run([sys.executable, "-m", "segcio", "test-event", "-"], input=json.dumps(allowed),
+                          capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout)
+    assert "filtered" not in report and len(report["requests"]) == 1
+
+
+def test_event_tester_admin_api_reports_the_filtering(both_stack: Stack) -> None:
+    stack = both_stack
+    response = stack.admin.post("/admin/api/event-tester",
+                                json={"event": FILTERED_EVENT, "destination_id": destination_ids(stack)[
+                                    "customerio-actions"]})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["requests"] == []
+    assert report["filtered"].startswith("filtered by integrations")
