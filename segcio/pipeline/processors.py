@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
+from segcio.destinations.integrations import filtered_reason
 
 if TYPE_CHECKING:
     from segcio.actions.definition import PlannedRequest
@@ -19,6 +20,8 @@ class Processed:
     errors: list[str] = field(default_factory=list)
     # Set when the destination does not support the call at all (classic: anonymous, alias, group).
     dropped: str | None = None
+    # Set when the message's `integrations` turn this destination off (`segcio.destinations.integrations`).
+    filtered: str | None = None
 
 
 class Processor(Protocol):
@@ -35,6 +38,8 @@ class ActionsProcessor:
         self.runner = DestinationRunner(self.settings, subscriptions)
 
     def process(self, event: Mapping[str, Any]) -> Processed:
+        if reason := filtered_reason(ACTIONS_KIND, event):
+            return Processed(filtered=reason)
         if event.get("type") == "delete":
             return _deletion(self.settings, event)
         out = Processed()
@@ -55,6 +60,8 @@ class ClassicProcessor:
         self.runner = ClassicRunner(self.settings)
 
     def process(self, event: Mapping[str, Any]) -> Processed:
+        if reason := filtered_reason(CLASSIC_KIND, event):
+            return Processed(filtered=reason)
         if event.get("type") == "delete":
             return _deletion(self.settings, event)
         result = self.runner.run(dict(event))
