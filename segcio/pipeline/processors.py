@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
-from segcio.destinations.integrations import filtered_reason
 
 if TYPE_CHECKING:
     from segcio.actions.definition import PlannedRequest
@@ -20,7 +19,7 @@ class Processed:
     errors: list[str] = field(default_factory=list)
     # Set when the destination does not support the call at all (classic: anonymous, alias, group).
     dropped: str | None = None
-    # Set when the message's `integrations` turn this destination off (`segcio.destinations.integrations`).
+    # Set when the message's `integrations` turn this destination off: the processor is not run.
     filtered: str | None = None
 
 
@@ -38,8 +37,6 @@ class ActionsProcessor:
         self.runner = DestinationRunner(self.settings, subscriptions)
 
     def process(self, event: Mapping[str, Any]) -> Processed:
-        if reason := filtered_reason(ACTIONS_KIND, event):
-            return Processed(filtered=reason)
         if event.get("type") == "delete":
             return _deletion(self.settings, event)
         out = Processed()
@@ -60,8 +57,6 @@ class ClassicProcessor:
         self.runner = ClassicRunner(self.settings)
 
     def process(self, event: Mapping[str, Any]) -> Processed:
-        if reason := filtered_reason(CLASSIC_KIND, event):
-            return Processed(filtered=reason)
         if event.get("type") == "delete":
             return _deletion(self.settings, event)
         result = self.runner.run(dict(event))

@@ -14,8 +14,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from segcio import jsonutil
 from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
 from segcio.destinations import integrations
+from segcio.pipeline import isolation
+from segcio.pipeline.destinations import Destination
 from segcio.pipeline.processors import processor_for
 from segcio.spec.message import BatchContext, normalise
 
@@ -73,15 +76,20 @@ def test_batch_level_integrations_merge_under_the_message_keys(
 
 @CASES
 @given(objects, st.sampled_from([ACTIONS_KIND, CLASSIC_KIND]))
-def test_the_processor_applies_the_rule(integrations_object: dict[str, Any], kind: str) -> None:
+def test_the_router_runs_the_destination_only_when_the_rule_allows(
+    integrations_object: dict[str, Any], kind: str
+) -> None:
     settings_ = {"siteId": "s", "apiKey": "k", "accountRegion": "US"}
-    processor = processor_for(kind, settings_, [] if kind == CLASSIC_KIND else _quick_setup())
+    destination = Destination(id=1, source_id=1, kind=kind, settings=settings_, fingerprint="",
+                              processor=processor_for(kind, settings_, [] if kind == CLASSIC_KIND else _quick_setup()))
     message = {"type": "track", "event": "E", "userId": "u", "messageId": "m", "integrations": integrations_object}
-    processed = processor.process(message)
+    item = isolation.read(1, 0, "m", jsonutil.dumps(message))
+    isolation.process(destination, item)
+    assert item.failure is None
     if oracle(kind, integrations_object):
-        assert processed.filtered is None and processed.requests
+        assert item.processed.filtered is None and item.processed.requests
     else:
-        assert processed.filtered is not None and processed.requests == []
+        assert item.processed.filtered is not None and item.processed.requests == []
 
 
 def test_a_missing_or_non_object_integrations_sends_everywhere() -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,26 +20,17 @@ import pytest
 from sqlalchemy import select
 
 from segcio.store.tables.core import counters
-from tests.conftest import postgres_schema, start_server
+from tests.conftest import start_server
 from tests.e2e.conftest import Stack
+from tests.pipeline.conftest import wait_until
 
 ACTIONS_NAMES = ("Customer.io (Actions)", "Customer.io Actions", "Actions Customerio")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def both_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """One running segcio per backend for the module (each test uses its own people and counts differences)."""
-    schemas = postgres_schema() if request.param == "postgres" else None
-    database = next(schemas) if schemas is not None else ""
-    server = start_server(tmp_path_factory.mktemp("integrations") / "data", database=database)
-    s = Stack(server)
-    try:
-        yield s
-    finally:
-        s.close()
-        server.stop()
-        if schemas is not None:
-            schemas.close()
+@pytest.fixture
+def both_stack(shared_stack: Stack) -> Stack:
+    """The module's running segcio (SQLite, PostgreSQL); each test uses its own people and counts differences."""
+    return shared_stack
 
 
 def destination_ids(stack: Stack) -> dict[str, int]:
@@ -172,6 +164,27 @@ def classic_filtered_with_actions_delivering(stack: Stack) -> None:
              if row["outcome"] == "filtered" and row["person_key"] == "u-both"]
     assert row["person_key"] == "u-both"
     assert '"Customer.io": false' in row["response_summary"]
+
+
+def test_a_remote_destination_queues_nothing_for_a_filtered_event(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data")  # its own: what it queues stays pending (nothing listens there)
+    stack = Stack(server)
+    try:
+        actions = destination_ids(stack)["customerio-actions"]
+        stack.cli("destination", "target", "remote", "--site-id", "s", "--api-key", "k",
+                  "--base-url", "http://127.0.0.1:9")
+        time.sleep(3)  # a running router picks up destination changes within 2 seconds
+        stack.segment.track("u-remote", "Kept", {})
+        stack.segment.track("u-remote", "Filtered", {}, integrations={"All": False})
+        wait_until(lambda: outcome_counts(stack, actions).get("queued") == 1, "the kept event queued")
+        wait_until(lambda: outcome_counts(stack, actions).get("filtered") == 1, "the filtered event counted")
+        [row] = [row for row in delivery_log(stack, actions) if row["outcome"] == "filtered"]
+        assert row["person_key"] == "u-remote" and '"All": false' in row["response_summary"]
+        outbox = json.loads(stack.cli("delivery", "status", "--json"))
+        assert outbox["pending"] + outbox["dead_letters"] == 1  # the kept event's request only
+    finally:
+        stack.close()
+        server.stop()
 
 
 FILTERED_EVENT = {"type": "track", "event": "Clicked", "userId": "u1", "messageId": "m-t",
