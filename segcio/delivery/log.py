@@ -27,7 +27,7 @@ def summary(text: str | bytes | None, limit: int = SUMMARY_CHARS) -> str | None:
 @dataclass
 class LogEntry:
     destination_id: int
-    outcome: str  # delivered | partial | retry | dead_letter | dropped
+    outcome: str  # delivered | partial | retry | dead_letter | dropped | failed | parked | filtered
     created_at: float
     method: str | None = None
     url: str | None = None

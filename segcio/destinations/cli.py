@@ -78,7 +78,7 @@ def test_event_command(
     pretty: Annotated[bool, typer.Option("--pretty", help="Indent the JSON output.")] = False,
 ) -> None:
     """The Event Tester: show the requests an event would cause, per subscription. Sends and stores nothing."""
-    from segcio.destinations.tester import DEFAULT_SETTINGS, DestinationRunner, report
+    from segcio.destinations.tester import DEFAULT_SETTINGS, DestinationRunner, evaluate
 
     settings_value = DEFAULT_SETTINGS if settings is None else _load_json_option(settings, "--settings")
     if not isinstance(settings_value, dict):
@@ -99,13 +99,13 @@ def test_event_command(
             except ValueError as exc:
                 typer.echo(_dumps({"error": f"line {number} is not valid JSON: {exc}"}))
                 continue
-            typer.echo(_dumps(report(runner.run(event))))
+            typer.echo(_dumps(evaluate(runner, event)))
         return
     try:
         event = json.loads(text)
     except ValueError as exc:
         _fail(f"the event ({event_file}) is not valid JSON: {exc}")
-    result = report(runner.run(event))
+    result = evaluate(runner, event)
     typer.echo(_dumps(result, pretty))
     if "message" in result:
         typer.echo(result["message"], err=True)

@@ -14,9 +14,11 @@ from typing import Any
 from segcio.actions.definition import PlannedRequest
 from segcio.actions.jscompat import js_ordered
 from segcio.actions.runtime import BatchResult, Runner, SubscriptionResult
+from segcio.bootstrap import ACTIONS_KIND
 from segcio.destinations.customerio import DEFINITION
 from segcio.destinations.customerio.presets import quick_setup
 from segcio.destinations.customerio.settings import US
+from segcio.destinations.integrations import filtered_reason
 
 # Used when no settings are given: the requests are shown, never sent, so placeholders will do.
 DEFAULT_SETTINGS: dict[str, Any] = {"siteId": "YOUR_SITE_ID", "apiKey": "YOUR_API_KEY", "accountRegion": US}
@@ -75,6 +77,20 @@ def report(results: Sequence[SubscriptionResult]) -> dict[str, Any]:
     return out
 
 
+def filtered(event: Any) -> str | None:
+    """Why the event's `integrations` keep it from the Customer.io (Actions) destination, or None."""
+    return filtered_reason(ACTIONS_KIND, event) if isinstance(event, Mapping) else None
+
+
+def evaluate(runner: DestinationRunner, event: Any) -> dict[str, Any]:
+    """The Event Tester's answer for one event: filtered by its `integrations` as the pipeline would, or run."""
+    reason = filtered(event)
+    if reason is not None:
+        return {"requests": [], "subscriptions": [], "details": [], "filtered": reason,
+                "message": f"{reason}: the pipeline would not run this destination's subscriptions on it."}
+    return report(runner.run(event))
+
+
 def test_event(
     event: Any, settings: Mapping[str, Any] | None = None, subscriptions: Sequence[Mapping[str, Any]] | None = None
 ) -> dict[str, Any]:
@@ -83,7 +99,7 @@ def test_event(
         DEFAULT_SETTINGS if settings is None else settings,
         quick_setup() if subscriptions is None else subscriptions,
     )
-    return report(runner.run(event))
+    return evaluate(runner, event)
 
 
 test_event.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name

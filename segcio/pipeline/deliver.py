@@ -79,7 +79,7 @@ def deliver_remote(conn: Connection, destination: Destination, batch: list[Logge
             planned.append(Planned(destination.id, item.person_key, requests, item.seq))
         outcome = _outcome(item, list(item.processed.errors), bool(requests), queued=True)
         outcomes[outcome] += 1
-        if outcome in ("dropped", "failed"):
+        if outcome in ("dropped", "failed", "filtered"):
             entries.append(_entry(destination, item, outcome, list(item.processed.errors)))
     enqueue_many(conn, planned)
     log_entries(conn, entries)
@@ -111,7 +111,9 @@ def _entry(
     requests = item.processed.requests
     first = requests[0] if requests else None
     notes = [item.processed.dropped] if item.processed.dropped else problems
-    if destination.side_by_side:
+    if item.processed.filtered:
+        notes = [f"{item.processed.filtered} (message {item.message_id})"]  # not sent: no duplicate to note
+    elif destination.side_by_side:
         notes = [*notes, SIDE_BY_SIDE_NOTE]
     return LogEntry(
         destination_id=destination.id,
@@ -129,6 +131,8 @@ def _entry(
 
 
 def _outcome(item: LoggedEvent, problems: list[str], sent: bool, queued: bool = False) -> str:
+    if item.processed.filtered:
+        return "filtered"
     if item.processed.dropped:
         return "dropped"
     if problems:

@@ -17,9 +17,11 @@ from sqlalchemy import Connection
 
 from segcio import jsonutil
 from segcio.delivery.log import write as log_entries
+from segcio.destinations.integrations import filtered_reason
 from segcio.pipeline import failed
 from segcio.pipeline.deliver import deliver, parked_entry
 from segcio.pipeline.logged import LoggedEvent
+from segcio.pipeline.processors import Processed
 from segcio.store import Database
 from segcio.store.counters import increment
 from segcio.store.db import transient_failure
@@ -44,8 +46,12 @@ def read(seq: int, partition: int, message_id: str, body: str) -> LoggedEvent:
 
 
 def process(destination: Destination, item: LoggedEvent) -> None:
-    """Run the destination's processor on the event; an exception becomes the event's failure."""
+    """Run the destination's processor on the event, unless the event's `integrations` turn the destination off
+    (then it is only marked filtered); an exception becomes the event's failure."""
     if item.failure is not None:
+        return
+    if reason := filtered_reason(destination.kind, item.message):
+        item.processed = Processed(filtered=reason)
         return
     try:
         item.processed = destination.processor.process(item.message)

@@ -19,6 +19,8 @@ class Processed:
     errors: list[str] = field(default_factory=list)
     # Set when the destination does not support the call at all (classic: anonymous, alias, group).
     dropped: str | None = None
+    # Set when the message's `integrations` turn this destination off: the processor is not run.
+    filtered: str | None = None
 
 
 class Processor(Protocol):

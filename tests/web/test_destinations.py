@@ -254,3 +254,14 @@ def test_tester_can_also_apply_to_the_local_workspace(admin: UI) -> None:
     assert "person identify: ok" in result
     found = queries.find_person(admin.runtime.db, 1, id="tester-1")
     assert found is not None and found.email == "tester-1@example.com"
+
+
+def test_event_tester_page_reports_an_event_filtered_by_its_integrations(admin: UI) -> None:
+    d = admin.runtime.defaults.destination_id
+    event = {"type": "track", "userId": "u", "event": "Order Completed", "integrations": {"All": False}}
+    page = run_tester(admin, d, event)
+    assert 'id="tester-filtered"' in page and "filtered by integrations" in page
+    assert "https://track.customer.io/api/v2/entity" not in page
+    allowed = run_tester(admin, d, {**event, "integrations": {"All": False, "Customer.io (Actions)": True}})
+    assert "filtered by integrations" not in allowed
+    assert "https://track.customer.io/api/v2/entity" in allowed

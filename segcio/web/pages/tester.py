@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from segcio import jsonutil
-from segcio.destinations.tester import STATUS_TEXT, DestinationRunner
+from segcio.destinations.tester import STATUS_TEXT, DestinationRunner, filtered
 from segcio.runtime import Runtime, get_runtime
 from segcio.web import local_apply
 from segcio.web.data import destinations as dest_data
@@ -33,6 +33,7 @@ def _page(request: Request, runtime: Runtime, destination_id: int, **context: An
     context.setdefault("results", None)
     context.setdefault("error", "")
     context.setdefault("apply_local", False)
+    context.setdefault("filtered", None)
     return render(
         request,
         "tester.html",
@@ -78,6 +79,8 @@ def run_tester(
     shown: dict[str, Any] = {"event_type": event_type, "event_text": text, "apply_local": apply_local}
     if event is None:
         return _page(request, runtime, destination_id, error=error, **shown)
+    if reason := filtered(event):
+        return _page(request, runtime, destination_id, filtered=reason, **shown)
     with runtime.db.connect() as conn:
         destination = dest_data.actions_destination(conn, destination_id)
         if destination is None:
