@@ -25,7 +25,13 @@ def person_update(attributes: dict[str, Any], timestamp: float | None) -> dict[s
 
 
 def object_update(attributes: dict[str, Any], timestamp: float) -> dict[str, Any]:
-    return {"type": "object", "action": "identify", "identifiers": ACME, "attributes": attributes, "timestamp": timestamp}
+    return {
+        "type": "object",
+        "action": "identify",
+        "identifiers": ACME,
+        "attributes": attributes,
+        "timestamp": timestamp,
+    }
 
 
 def relationship_update(attributes: dict[str, Any], timestamp: float) -> dict[str, Any]:
