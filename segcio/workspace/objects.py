@@ -241,15 +241,15 @@ def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, at: fl
             object_pk=obj.pk,
             name=person.cio_id,
         )
-    elif outcome.changed or outcome.restamped:
-        state.dirty = True
-    if state is not None and outcome.changed:
-        unit.add_activity(
-            activity.relationship_activity(obj.type_id, "attribute_change"),
-            person_pk=person.pk,
-            object_pk=obj.pk,
-            data={"changes": outcome.changed},
-        )
+    else:
+        state.dirty = state.dirty or bool(outcome.changed) or outcome.restamped
+        if outcome.changed:
+            unit.add_activity(
+                activity.relationship_activity(obj.type_id, "attribute_change"),
+                person_pk=person.pk,
+                object_pk=obj.pk,
+                data={"changes": outcome.changed},
+            )
 
 
 def unrelate(unit: Unit, person: PersonState, obj: ObjectState) -> None:
