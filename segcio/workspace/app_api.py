@@ -380,7 +380,7 @@ async def object_resource(request: Request, runtime: Runtime = Depends(get_runti
                     "identifiers": {"object_id": obj.object_id, "cio_object_id": obj.cio_object_id},
                     "object_type_id": str(obj.type_id),
                     "attributes": {k: queries.as_string(v) for k, v in obj.attributes.items()},
-                    "timestamps": {k: int(v) for k, v in obj.timestamps.items()},
+                    "timestamps": {k: int(v) for k, v in obj.timestamps.items() if k in obj.attributes},
                 }
             }
         people = [r for r in queries.object_relationships(db, workspace_id, obj.pk) if r.person is not None]

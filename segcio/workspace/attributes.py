@@ -10,6 +10,7 @@ from typing import Any
 
 from segcio import jsonutil
 from segcio.destinations.customerio.timestamps import convert_valid_timestamp, created_at_seconds
+from segcio.workspace.results import invalid
 
 MAX_NAME_BYTES = 150
 MAX_VALUE_BYTES = 1000
@@ -26,6 +27,7 @@ class AttributeOutcome:
 
     changed: dict[str, Any] = field(default_factory=dict)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    restamped: bool = False  # an attribute's time moved without its value changing (a write, not a change)
 
 
 def is_removal(value: Any) -> bool:
@@ -102,20 +104,33 @@ def name_problem(name: str, reserved: frozenset[str] = frozenset()) -> str | Non
     return None
 
 
+def update_time(op: dict[str, Any], received: float) -> float:
+    """When an operation's attribute updates happened: its `timestamp` (Unix seconds, digit strings or ISO-8601
+    dates; `_timestamp` of a v1 identify arrives here as `timestamp`), else the time it was received."""
+    at = event_time(op.get("timestamp"), received)
+    if at is None:
+        raise invalid("timestamp", "timestamp must be Unix seconds (or an ISO-8601 date); fix or leave it out")
+    return at
+
+
 def apply_attributes(
     current: dict[str, Any],
     times: dict[str, float],
     updates: dict[str, Any],
-    now: float,
+    at: float,
     *,
     prefix: str = "attributes",
     reserved: frozenset[str] = frozenset(),
     skip: frozenset[str] = frozenset(),
 ) -> AttributeOutcome:
-    """Apply `updates` to `current` in place (and `times`, when each attribute was last set).
+    """Apply `updates` that happened at `at` to `current` in place; `times` keeps when each attribute was last
+    set or removed.
 
-    `null`/`""` remove; names over 150 bytes, values over 1000 bytes, reserved names and attributes beyond 300
-    fail one by one while the rest are applied. Unchanged values are not counted as changes.
+    The newest update of an attribute wins: an update older than the attribute's time is ignored for that
+    attribute; at equal times the later arrival wins. A removal (`null`/`""`) leaves its time behind, so an
+    older value arriving later does not bring the attribute back. Names over 150 bytes, values over 1000 bytes,
+    reserved names and attributes beyond 300 fail one by one while the rest are applied. Unchanged values are
+    not counted as changes (their time still moves forward: `restamped`).
     """
     outcome = AttributeOutcome()
     for name, raw in updates.items():
@@ -128,11 +143,18 @@ def apply_attributes(
             if problem is not None:
                 outcome.failures.append((f"{prefix}.{name}", problem))
                 continue
+        last = times.get(name)
+        if last is not None and last > at:
+            continue  # a newer update of this attribute was applied already
         if raw is None or raw == "":  # is_removal
             if name in current:
                 del current[name]
-                times.pop(name, None)
                 outcome.changed[name] = None
+            elif last == at:
+                continue
+            else:
+                outcome.restamped = True
+            times[name] = at
             continue
         value = raw
         if name == "unsubscribed":
@@ -151,9 +173,12 @@ def apply_attributes(
         else:
             old = current[name]
             if old == value and type(old) is type(value):
+                if last != at:
+                    times[name] = at
+                    outcome.restamped = True
                 continue
         current[name] = value
-        times[name] = now
+        times[name] = at
         outcome.changed[name] = value
     return outcome
 

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select
 from segcio import jsonutil, values
 from segcio.store.tables.workspace import ws_object_types, ws_objects, ws_pending_relationships, ws_relationships
 from segcio.workspace import activity
-from segcio.workspace.attributes import apply_attributes
+from segcio.workspace.attributes import apply_attributes, update_time
 from segcio.workspace.identity import IdentifierError, identifier_text, object_pk_for
 from segcio.workspace.results import INVALID, LIMIT, NOT_FOUND, OK, SUPPRESSED, Failures, OpFailure, OpResult, invalid
 from segcio.workspace.unit import PersonState, RelationshipState, Unit
@@ -185,12 +185,14 @@ def find_or_create_object(unit: Unit, type_id: int | None, ref: str, field: str 
     return obj
 
 
-def _update_object_attributes(unit: Unit, obj: ObjectState, attrs: Any, failures: Failures) -> None:
+def _update_object_attributes(unit: Unit, obj: ObjectState, attrs: Any, at: float, failures: Failures) -> None:
     if attrs is None:
         return
     if not isinstance(attrs, dict):
         raise invalid("attributes", "attributes must be an object of attribute names to values")
-    outcome = apply_attributes(obj.attrs, obj.times, attrs, unit.now, reserved=OBJECT_RESERVED)
+    outcome = apply_attributes(obj.attrs, obj.times, attrs, at, reserved=OBJECT_RESERVED)
+    if outcome.restamped:
+        obj.dirty = True
     for field_name, message in outcome.failures:
         failures.add(LIMIT if "reserved" not in message else INVALID, field_name, message)
         unit.add_activity(
@@ -211,14 +213,16 @@ def _update_object_attributes(unit: Unit, obj: ObjectState, attrs: Any, failures
 # -- relationships --------------------------------------------------------------------------------------------
 
 
-def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, failures: Failures) -> None:
-    """Add (or update the attributes of) a person<->object relationship; null/"" removes an attribute."""
+def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, at: float, failures: Failures) -> None:
+    """Add (or update the attributes of) a person<->object relationship with attribute updates made at `at`;
+    null/"" removes an attribute."""
     if attrs is not None and not isinstance(attrs, dict):
         raise invalid("relationship_attributes", "relationship_attributes must be an object")
     state = unit.relationship(person.pk, obj.pk)
     current: dict[str, Any] = {} if state is None else state.attrs
+    times: dict[str, float] = {} if state is None else state.times
     outcome = apply_attributes(
-        current, {}, attrs or {}, unit.now, prefix="relationship_attributes", reserved=RELATIONSHIP_RESERVED
+        current, times, attrs or {}, at, prefix="relationship_attributes", reserved=RELATIONSHIP_RESERVED
     )
     for field_name, message in outcome.failures:
         failures.add(LIMIT, field_name, message)
@@ -230,21 +234,22 @@ def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, failur
             data={"message": message},
         )
     if state is None:
-        unit.relationships[(person.pk, obj.pk)] = RelationshipState(current, new=True)
+        unit.relationships[(person.pk, obj.pk)] = RelationshipState(current, times, new=True)
         unit.add_activity(activity.ADD_RELATIONSHIP, person_pk=person.pk, object_pk=obj.pk, name=obj.label())
         unit.add_activity(
             activity.object_activity(obj.type_id, "add_relationship"),
             object_pk=obj.pk,
             name=person.cio_id,
         )
-    elif outcome.changed:
-        state.dirty = True
-        unit.add_activity(
-            activity.relationship_activity(obj.type_id, "attribute_change"),
-            person_pk=person.pk,
-            object_pk=obj.pk,
-            data={"changes": outcome.changed},
-        )
+    else:
+        state.dirty = state.dirty or bool(outcome.changed) or outcome.restamped
+        if outcome.changed:
+            unit.add_activity(
+                activity.relationship_activity(obj.type_id, "attribute_change"),
+                person_pk=person.pk,
+                object_pk=obj.pk,
+                data={"changes": outcome.changed},
+            )
 
 
 def unrelate(unit: Unit, person: PersonState, obj: ObjectState) -> None:
@@ -270,8 +275,11 @@ def _entries(relationships: Any, field: str = "cio_relationships") -> list[dict[
     return relationships
 
 
-def person_relationships(unit: Unit, person: PersonState, relationships: Any, *, default_action: str) -> OpResult:
-    """Relationships from the person's side: a v2 list, or the v1 `{"action", "relationships"}` form."""
+def person_relationships(
+    unit: Unit, person: PersonState, relationships: Any, *, default_action: str, at: float
+) -> OpResult:
+    """Relationships from the person's side: a v2 list, or the v1 `{"action", "relationships"}` form; their
+    attribute updates happened at `at`."""
     action = default_action
     if isinstance(relationships, dict):
         action = str(relationships.get("action") or default_action)
@@ -287,7 +295,7 @@ def person_relationships(unit: Unit, person: PersonState, relationships: Any, *,
         try:
             if action == "add_relationships":
                 obj = find_or_create_object(unit, type_id, ref, field)
-                relate(unit, person, obj, entry.get("relationship_attributes"), failures)
+                relate(unit, person, obj, entry.get("relationship_attributes"), at, failures)
             else:
                 found = find_object(unit, type_id, ref)
                 if found is not None:
@@ -304,13 +312,14 @@ def person_relationship_op(unit: Unit, op: dict[str, Any]) -> OpResult:
     action = str(op.get("action"))
     relationships = op.get("cio_relationships")
     _entries(relationships)
+    at = update_time(op, unit.now)
     if action == "delete_relationships":
         person = unit.find(kind, value)
         if person is None:
             return OpResult(True, NOT_FOUND, "identifiers", f"no person has {kind} {value!r}; nothing to delete")
     else:
         person = resolve_or_create(unit, kind, value, why=action)
-    return person_relationships(unit, person, relationships, default_action=action)
+    return person_relationships(unit, person, relationships, default_action=action, at=at)
 
 
 # -- object operations ----------------------------------------------------------------------------------------
@@ -333,6 +342,7 @@ def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | N
     type_id, ref = object_reference(op.get("identifiers"))
     relationships = op.get("cio_relationships") or []
     entries = _entries(relationships)
+    at = update_time(op, unit.now)
     root_anonymous = op.get("anonymous_id") or (op.get("attributes") or {}).get("anonymous_id")
     if action == "identify_anonymous" and root_anonymous and not any(_anonymous_of(e) for e in entries):
         entries = [{"identifiers": {"anonymous_id": root_anonymous}, **(entries[0] if entries else {})}]
@@ -380,9 +390,9 @@ def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | N
         return failures.result()
     obj = find_or_create_object(unit, type_id, ref)
     if action in ("identify", "identify_anonymous") or held_for is not None:
-        _update_object_attributes(unit, obj, _object_attributes(op), failures)
+        _update_object_attributes(unit, obj, _object_attributes(op), at, failures)
     for person, attrs in people:
-        relate(unit, person, obj, attrs, failures)
+        relate(unit, person, obj, attrs, at, failures)
     return failures.result()
 
 
@@ -399,7 +409,8 @@ def _object_attributes(op: dict[str, Any]) -> Any:
 
 
 def hold(unit: Unit, op: dict[str, Any], entry: dict[str, Any], anonymous_id: str) -> None:
-    held = {**op, "cio_relationships": [entry]}
+    # Held with the time its updates happened, so applying it later does not make them newer.
+    held = {**op, "cio_relationships": [entry], "timestamp": update_time(op, unit.now)}
     unit.conn.execute(
         insert(ws_pending_relationships).values(
             workspace_id=unit.ws, anonymous_id=anonymous_id, operation=jsonutil.dumps(held), received_at=unit.now

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from segcio.workspace import activity
-from segcio.workspace.attributes import PERSON_CONTROL_KEYS, apply_attributes, is_removal, is_unsubscribed
+from segcio.workspace.attributes import (
+    PERSON_CONTROL_KEYS,
+    apply_attributes,
+    is_removal,
+    is_unsubscribed,
+    update_time,
+)
 from segcio.workspace.identity import IdentifierError, fold_email, identifier_text, single_person_identifier
 from segcio.workspace.results import (
     CONFLICT,
@@ -73,6 +79,7 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
     attrs = op.get("attributes") or {}
     if not isinstance(attrs, dict):
         raise invalid("attributes", "attributes must be an object of attribute names to values")
+    at = update_time(op, unit.now)
     email_ids = unit.settings.email_is_identifier
     body_id, remove_id = _body_identifier(attrs, "id")
     body_email, remove_email = _body_identifier(attrs, "email") if email_ids else (None, False)
@@ -98,8 +105,10 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
         new_email = None if is_removal(attrs["email"]) else str(attrs["email"])
         if new_email != person.email:
             unit.set_email(person, new_email)
-    outcome = apply_attributes(person.attrs, person.times, attrs, unit.now, skip=PERSON_CONTROL_KEYS)
+    outcome = apply_attributes(person.attrs, person.times, attrs, at, skip=PERSON_CONTROL_KEYS)
     failures.extend(LIMIT, outcome.failures)
+    if outcome.restamped:
+        person.dirty = True
     if outcome.changed or (person.dirty and not created):
         person.dirty = True
         person.updated_at = unit.now
@@ -129,7 +138,7 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
     if relationships:
         from segcio.workspace.objects import person_relationships
 
-        result = person_relationships(unit, person, relationships, default_action="add_relationships")
+        result = person_relationships(unit, person, relationships, default_action="add_relationships", at=at)
         if not result.ok:
             failures.add(result.reason or "invalid", result.field or "cio_relationships", result.message or "")
     return failures.result()

@@ -51,7 +51,7 @@ _UPDATE_DEVICE = (
     "WHERE workspace_id = ? AND token = ?"
 )
 _UPDATE_RELATIONSHIP = (
-    "UPDATE ws_relationships SET attributes = ?, updated_at = ? WHERE person_id = ? AND object_pk = ?"
+    "UPDATE ws_relationships SET attributes = ?, timestamps = ?, updated_at = ? WHERE person_id = ? AND object_pk = ?"
 )
 _INSERT_SQL: dict[tuple[str, tuple[str, ...], bool], str] = {}
 _MERGE_ANONYMOUS = (
@@ -149,10 +149,11 @@ class DeviceState:
 
 
 class RelationshipState:
-    __slots__ = ("attrs", "dirty", "new")
+    __slots__ = ("attrs", "dirty", "new", "times")
 
-    def __init__(self, attrs: dict[str, Any], *, new: bool) -> None:
+    def __init__(self, attrs: dict[str, Any], times: dict[str, float], *, new: bool) -> None:
         self.attrs = attrs
+        self.times = times
         self.new = new
         self.dirty = new
 
@@ -652,13 +653,18 @@ class Unit:
                 "object_pk": key[1],
                 "workspace_id": self.ws,
                 "attributes": jsonutil.dumps(r.attrs),
+                "timestamps": jsonutil.dumps(r.times),
                 "created_at": self.now,
                 "updated_at": self.now,
             }
             for key, r in dirty
             if r.new
         ]
-        known = [(jsonutil.dumps(r.attrs), self.now, key[0], key[1]) for key, r in dirty if not r.new]
+        known = [
+            (jsonutil.dumps(r.attrs), jsonutil.dumps(r.times), self.now, key[0], key[1])
+            for key, r in dirty
+            if not r.new
+        ]
         if fresh:
             self._insert_rows(ws_relationships, fresh)
         if known:
@@ -677,11 +683,15 @@ class Unit:
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
             among, params = self._among("person_id", chunk)
-            rows = self._rows(f"SELECT person_id, object_pk, attributes FROM ws_relationships WHERE {among}", params)
-            for person_id, object_pk, attributes in rows:
+            rows = self._rows(
+                f"SELECT person_id, object_pk, attributes, timestamps FROM ws_relationships WHERE {among}", params
+            )
+            for person_id, object_pk, attributes, timestamps in rows:
                 key = (int(person_id), int(object_pk))
                 if key not in self.relationships:
-                    self.relationships[key] = RelationshipState(jsonutil.loads(attributes), new=False)
+                    self.relationships[key] = RelationshipState(
+                        jsonutil.loads(attributes), jsonutil.loads(timestamps), new=False
+                    )
             self._relationships_loaded_for.update(chunk)
 
     def relationship(self, person_pk: int, object_pk: int) -> RelationshipState | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from segcio.workspace.attributes import event_time
 from segcio.workspace.identity import looks_like_email
 
 Op = dict[str, Any]
@@ -79,6 +80,8 @@ def identify(path_id: str, body: dict[str, Any], *, email_identifiers: bool) -> 
     op = _person(identifiers, "identify", attributes=attributes)
     if "_timestamp" in attributes:
         op["timestamp"] = attributes.pop("_timestamp")
+        if event_time(op["timestamp"], 0.0) is None:
+            raise V1Error("_timestamp must be Unix seconds (an integer): when the attributes changed; fix or omit it.")
     ops = [op]
     if relationships is not None:
         action, items = _relationships(relationships)

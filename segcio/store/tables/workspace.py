@@ -154,6 +154,8 @@ ws_relationships = Table(
     Column("object_pk", BigInteger, primary_key=True),
     Column("workspace_id", Integer, nullable=False),
     Column("attributes", Text, nullable=False),
+    # attribute -> when it was last set or removed (Unix seconds), as ws_people.timestamps
+    Column("timestamps", Text, nullable=False, server_default="{}"),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
