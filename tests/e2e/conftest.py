@@ -6,12 +6,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Server, start_server
+from tests.conftest import Server, module_database, start_server
 
 
 class Stack:
@@ -83,6 +85,19 @@ class Stack:
     def close(self) -> None:
         self.app.close()
         self.admin.close()
+
+
+@contextmanager
+def running_stack(backend: str, data_dir: Path, env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """A running `segcio serve` on `backend` ("sqlite" or "postgres", in a private schema), stopped afterwards."""
+    with module_database(backend) as database:
+        server = start_server(data_dir, database, env=env)
+        stack = Stack(server)
+        try:
+            yield stack
+        finally:
+            stack.close()
+            server.stop()
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import start_server
-from tests.e2e.conftest import Stack
-from tests.workspace.conftest import _module_database
+from tests.e2e.conftest import Stack, running_stack
 
 T_OLD = 1_700_000_010
 T_NEW = 1_700_000_020
@@ -22,14 +20,8 @@ T_NEW = 1_700_000_020
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One running segcio per backend for the module (each test uses its own identifiers)."""
-    with _module_database(request.param) as database:
-        server = start_server(tmp_path_factory.mktemp("order") / "data", database)
-        stack = Stack(server)
-        try:
-            yield stack
-        finally:
-            stack.close()
-            server.stop()
+    with running_stack(request.param, tmp_path_factory.mktemp("order") / "data") as stack:
+        yield stack
 
 
 def track(stack: Stack) -> httpx.Client:

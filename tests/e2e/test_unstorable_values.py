@@ -11,20 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import module_database, start_server
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, running_stack
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
-    with module_database(request.param) as database:
-        server = start_server(tmp_path / "data", database)
-        stack = Stack(server)
-        try:
-            yield stack
-        finally:
-            stack.close()
-            server.stop()
+    with running_stack(request.param, tmp_path / "data") as stack:
+        yield stack
 
 
 def _deep(depth: int) -> Any:

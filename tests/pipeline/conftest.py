@@ -9,8 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import postgres_schema, start_server
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, running_stack
 from tests.web.conftest import ADMIN_PASSWORD
 
 
@@ -32,15 +31,6 @@ def settle(stack: Stack, timeout: float = 30) -> None:
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def shared_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One real server (with a known UI password) for the whole module, on SQLite and on PostgreSQL."""
-    schemas = postgres_schema() if request.param == "postgres" else None
-    database = next(schemas) if schemas is not None else ""
     data: Path = tmp_path_factory.mktemp(f"data-{request.param}")
-    server = start_server(data, database, env={"SEGCIO_ADMIN_PASSWORD": ADMIN_PASSWORD})
-    stack = Stack(server)
-    try:
+    with running_stack(request.param, data, env={"SEGCIO_ADMIN_PASSWORD": ADMIN_PASSWORD}) as stack:
         yield stack
-    finally:
-        stack.close()
-        server.stop()
-        if schemas is not None:
-            schemas.close()
