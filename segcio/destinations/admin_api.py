@@ -92,14 +92,18 @@ def get_destination(destination_id: int, runtime: Runtime = Depends(get_runtime)
 
 @router.patch("/destinations/{destination_id}", response_model=None)
 def patch_destination(destination_id: int, body: Any = Body(...), runtime: Runtime = Depends(get_runtime)) -> Any:
-    """`{"enabled": true|false}` turns the whole destination on or off."""
+    """`{"enabled": true|false}` turns the whole destination on or off; turned on, it starts at the end of the
+    log (events logged before reach it only by a replay)."""
     from segcio.destinations import subscriptions
+    from segcio.pipeline.destination_config import set_enabled
 
     def work(conn: Connection) -> dict[str, Any]:
         changes = _object_body(body)
         if set(changes) != {"enabled"} or not isinstance(changes["enabled"], bool):
             raise _Problem(400, "enabled", 'expected {"enabled": true} or {"enabled": false}')
-        return subscriptions.set_destination_enabled(conn, destination_id, changes["enabled"])
+        subscriptions.destination_summary(conn, destination_id)  # 404 when it does not exist
+        set_enabled(conn, destination_id, changes["enabled"])
+        return subscriptions.destination_summary(conn, destination_id)
 
     return _config(runtime, work, write=True)
 

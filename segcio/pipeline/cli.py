@@ -95,13 +95,13 @@ def destination_use(
 ) -> None:
     """Switch the default source to classic, actions, or both during a migration."""
     from segcio.bootstrap import ensure_defaults
-    from segcio.pipeline.migration import use
+    from segcio.pipeline.destination_config import switch
 
     db = open_cli_database(data_dir, database)
     source_id = ensure_defaults(db).source_id
     try:
         with db.begin() as conn:
-            result = use(conn, source_id, mode)
+            result = switch(conn, source_id, mode)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -126,7 +126,7 @@ def destination_target(
 ) -> None:
     """Deliver to the local workspace, or forward to Customer.io (or another Customer.io-compatible API)."""
     from segcio.bootstrap import ensure_defaults
-    from segcio.pipeline.targets import TargetError, set_target
+    from segcio.pipeline.destination_config import TargetError, set_target
 
     db = open_cli_database(data_dir, database)
     defaults = ensure_defaults(db)
