@@ -24,7 +24,7 @@ from segcio.store.tables.core import destinations, events
 from segcio.store.tables.routing import cursors
 
 MODES = ("classic", "actions", "both")
-STARTS_AT_END = "starts at the end of the log: events logged before are not sent to it (use `segcio replay` for that)"
+STARTS_AT_END = "starts at the end of the log: events logged before are not sent to it"
 
 
 class TargetError(ValueError):
