@@ -108,6 +108,33 @@ def patch_destination(destination_id: int, body: Any = Body(...), runtime: Runti
     return _config(runtime, work, write=True)
 
 
+@router.post("/destinations/{destination_id}/replay", response_model=None)
+def replay(destination_id: int, body: Any = Body(...), runtime: Runtime = Depends(get_runtime)) -> Any:
+    """Replay a range of the log to the destination, synchronously: `{"since", "until"?, "user"?, "dry_run"?}`
+    (times as ISO-8601 or 90m/6h/2d ago); answers with the counts, the actions run and notes."""
+    import time
+
+    from segcio.pipeline.replay import Replay, ReplayError, parse_time, run
+
+    if not isinstance(body, dict):
+        return _error(400, "body", "expected a JSON object")
+    asked = body
+    try:
+        for key in ("since", "until", "user"):
+            if asked.get(key) is not None and not isinstance(asked[key], str):
+                raise ReplayError(f"{key}: expected a string")
+        if not asked.get("since"):
+            raise ReplayError('since: required, e.g. {"since": "2h"} or an ISO-8601 time')
+        now = time.time()
+        until = asked.get("until")
+        replay = Replay(destination_id, parse_time(asked["since"], "since", now),
+                        parse_time(until, "until", now) if until else None, asked.get("user"))
+        return run(runtime.db, replay, dry_run=bool(asked.get("dry_run"))).as_dict()
+    except ReplayError as exc:
+        field, _, message = str(exc).partition(": ")
+        return _error(400, field.lstrip("-"), message)
+
+
 @router.get("/destinations/{destination_id}/subscriptions", response_model=None)
 def list_subscriptions(destination_id: int, runtime: Runtime = Depends(get_runtime)) -> Any:
     from segcio.destinations import subscriptions

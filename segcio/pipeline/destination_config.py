@@ -21,7 +21,7 @@ from segcio.ingest.eventlog import lock_appends
 from segcio.ingest.writer import PARTITIONS
 from segcio.pipeline import failed
 from segcio.store.tables.core import destinations, events
-from segcio.store.tables.routing import cursors
+from segcio.store.tables.routing import cursors, destination_periods, replayed_events
 
 MODES = ("classic", "actions", "both")
 STARTS_AT_END = "starts at the end of the log: events logged before are not sent to it"
@@ -47,7 +47,17 @@ def start_at_end(conn: Connection, destination_id: int) -> int:
         ),
         rows,
     )
+    _close_period(conn, destination_id, end)
+    conn.execute(insert(destination_periods).values(destination_id=destination_id, start_seq=end, end_seq=None))
     return end
+
+
+def _close_period(conn: Connection, destination_id: int, end_seq: int) -> None:
+    conn.execute(
+        update(destination_periods)
+        .where(destination_periods.c.destination_id == destination_id, destination_periods.c.end_seq.is_(None))
+        .values(end_seq=end_seq)
+    )
 
 
 def create_destination(conn: Connection, source_id: int, kind: str, settings: dict[str, Any], name: str = "") -> int:
@@ -85,6 +95,10 @@ def set_enabled(conn: Connection, destination_id: int, enabled: bool) -> bool:
         # event to the destination (the routing fence checks `enabled`).
         mine = cursors.c.destination_id == destination_id
         conn.execute(update(cursors).where(mine).values(owner=None, lease_until=0.0))
+        # The period ends at the furthest cursor: an event a lagging partition had not reached yet counts as routed,
+        # so a replay may miss it but never applies anything twice.
+        reached = conn.execute(select(func.coalesce(func.max(cursors.c.position), 0)).where(mine)).scalar_one()
+        _close_period(conn, destination_id, int(reached))
     conn.execute(update(destinations).where(destinations.c.id == destination_id).values(enabled=enabled))
     return True
 
@@ -112,6 +126,8 @@ def update_destination(
 def remove_destination(conn: Connection, destination_id: int) -> None:
     """Delete a destination with its routing state (cursors, failed events)."""
     conn.execute(delete(cursors).where(cursors.c.destination_id == destination_id))
+    conn.execute(delete(destination_periods).where(destination_periods.c.destination_id == destination_id))
+    conn.execute(delete(replayed_events).where(replayed_events.c.destination_id == destination_id))
     failed.forget_destination(conn, destination_id)
     conn.execute(delete(destinations).where(destinations.c.id == destination_id))
 
