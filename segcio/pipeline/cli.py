@@ -151,7 +151,7 @@ def destination_target(
 
 def replay(
     destination: Annotated[int, typer.Option("--destination", help="Destination id (see `segcio destinations list`).")],
-    since: Annotated[str, typer.Option(help="Start: ISO-8601 (2026-12-07T10:00:00Z, UTC if no zone) or 90m/6h/2d ago.")],
+    since: Annotated[str, typer.Option(help="Start: ISO-8601 (2026-12-07T10:00:00Z; UTC if no zone) or 90m/6h/2d.")],
     until: Annotated[str | None, typer.Option(help="End (excluded), same forms; default now.")] = None,
     user: Annotated[str | None, typer.Option(help="Only this userId or anonymousId.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would be sent.")] = False,
