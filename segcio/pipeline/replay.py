@@ -148,7 +148,8 @@ def _claim(conn: Connection, destination_id: int, seq: int, now: float) -> bool:
     PostgreSQL, then skips)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     row = {"destination_id": destination_id, "event_seq": seq, "replayed_at": now}
-    return conn.execute(dialect.insert(replayed_events).values(row).on_conflict_do_nothing()).rowcount == 1
+    claim = dialect.insert(replayed_events).values(row).on_conflict_do_nothing().returning(replayed_events.c.event_seq)
+    return conn.execute(claim).first() is not None
 
 
 def run(
