@@ -11,8 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Stack
-from tests.pipeline.conftest import settle
-from tests.web.conftest import ADMIN_PASSWORD, CSRF_RE
+from tests.pipeline.conftest import settle, ui_login
 
 
 @pytest.fixture
@@ -72,22 +71,12 @@ def test_a_destination_re_enabled_by_the_admin_api_does_not_receive_what_arrived
     assert count(stack, user, "WhileOff") == 0
 
 
-def _ui_login(browser: httpx.Client) -> str:
-    token = CSRF_RE.search(browser.get("/ui/login").text)
-    assert token is not None
-    login = {"csrf_token": token.group(1), "password": ADMIN_PASSWORD, "next": "/ui/"}
-    assert browser.post("/ui/login", data=login).status_code in (200, 303)
-    csrf = CSRF_RE.search(browser.get("/ui/destinations").text)
-    assert csrf is not None
-    return csrf.group(1)
-
-
 def test_the_ui_migration_form_and_on_off_switch_start_at_the_end(stack: Stack) -> None:
     user = f"ui-{uuid.uuid4().hex[:8]}"
     stack.segment.track(user, "Earlier")
     settle(stack)
     with httpx.Client(base_url=stack.server.url, follow_redirects=True) as browser:
-        csrf = _ui_login(browser)
+        csrf = ui_login(browser)
         switched = browser.post("/ui/destinations/migration/1", data={"csrf_token": csrf, "mode": "both"})
         assert switched.status_code == 200
         assert re.search(r"starts? at the end of the log|from now on", switched.text), switched.text[:2000]

@@ -10,13 +10,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import start_server
 from tests.delivery.conftest import KEY, SITE
 from tests.delivery.standin import StandIn
 from tests.e2e.conftest import Stack
-from tests.pipeline.conftest import settle, wait_until
+from tests.pipeline.conftest import settle, ui_login, wait_until
 
 
 def iso(seconds: float) -> str:
@@ -76,6 +77,27 @@ def test_replay_into_the_local_workspace_applies_what_is_missing_once_and_never_
     assert stack.admin.post("/admin/api/destinations/1/replay", json=body).json()["to_send"] == 1
     assert stack.admin.post("/admin/api/destinations/1/replay", json=body).json()["to_send"] == 0
     assert count(stack, other, "OtherMissed") == 1
+
+
+def test_the_ui_replay_form_shows_the_dry_run_escaped_then_replays(shared_stack: Stack) -> None:
+    stack, user = shared_stack, f"<b>ui-{uuid.uuid4().hex[:8]}"
+    since = iso(time.time() - 1)
+    set_enabled(stack, False)
+    stack.segment.track(user, "UIMissed")
+    settle(stack)
+    set_enabled(stack, True)
+    form = {"since": since, "user": user}
+    with httpx.Client(base_url=stack.server.url, follow_redirects=True) as browser:
+        assert browser.post("/ui/destinations/1/replay", data=form, follow_redirects=False).status_code in (302, 303)
+        csrf = ui_login(browser)
+        preview = browser.post("/ui/destinations/1/replay", data={"csrf_token": csrf, **form})
+        assert preview.status_code == 200
+        assert "Replay 1 of the 1 event(s)" in preview.text and "Track Event x1" in preview.text, preview.text[:3000]
+        assert user not in preview.text and "&lt;b&gt;ui-" in preview.text
+        assert count(stack, user, "UIMissed") == 0, "the preview changes nothing"
+        done = browser.post("/ui/destinations/1/replay", data={"csrf_token": csrf, "confirm": "yes", **form})
+        assert "Replayed 1 event(s)" in done.text, done.text[:3000]
+    assert count(stack, user, "UIMissed") == 1
 
 
 def test_a_dry_run_says_when_the_range_starts_before_the_oldest_retained_event(shared_stack: Stack) -> None:

@@ -167,6 +167,46 @@ def set_enabled(
     )
 
 
+@router.post("/destinations/{destination_id}/replay")
+def replay(
+    request: Request,
+    destination_id: int,
+    form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    """A replay of a time range: the dry run is shown as the confirmation, then the replay runs."""
+    import time
+
+    from segcio.pipeline.replay import Replay, ReplayError, parse_time, run
+
+    with runtime.db.connect() as conn:
+        destination = _destination_or_404(conn, destination_id)
+    since, until, user = (str(form.get(key) or "").strip() for key in ("since", "until", "user"))
+    try:
+        now = time.time()
+        asked = Replay(destination_id, parse_time(since, "Since", now), None, user or None)
+        if until:
+            asked.until = parse_time(until, "Until", now)
+        preview = run(runtime.db, asked, dry_run=True)
+        actions = ", ".join(f"{name} x{n}" for name, n in sorted(preview.actions.items())) or "none"
+        question = (
+            f"Replay {preview.to_send} of the {preview.events} event(s) in this range to '{destination['name']}'? "
+            f"Actions that would run: {actions}. Skipped as already applied: {preview.skipped_already_applied}. "
+            + " ".join(preview.notes)
+        )
+        asked_confirmation = confirmation_needed(request, form, question.strip())
+        if asked_confirmation is not None:
+            return asked_confirmation
+        done = run(runtime.db, asked, dry_run=False)
+    except ReplayError as exc:
+        return destination_page(request, destination_id, runtime, error=str(exc))
+    notice = (
+        f"Replayed {done.to_send} event(s) to '{destination['name']}' ({done.skipped_already_applied} skipped as "
+        f"already applied, {done.failed} failed). " + " ".join(done.notes)
+    )
+    return redirect(request, f"/ui/destinations/{destination_id}", notice=notice.strip())
+
+
 @router.post("/destinations/migration/{source_id}")
 def migrate(
     request: Request, source_id: int, form: FormData = Depends(posted_form), runtime: Runtime = Depends(get_runtime)
