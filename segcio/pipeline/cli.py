@@ -162,6 +162,7 @@ def replay(
     workspace an event already applied is skipped; a remote destination (Customer.io) receives them again."""
     import time
 
+    from rich.console import Console
     from rich.progress import Progress
 
     from segcio.pipeline.replay import Replay, ReplayError, parse_time, run
@@ -175,7 +176,7 @@ def replay(
         if dry_run:
             outcome = run(db, asked, dry_run=True)
         else:
-            with Progress(transient=True) as bar:
+            with Progress(console=Console(stderr=True), transient=True) as bar:
                 task = bar.add_task("replaying", total=None)
                 outcome = run(db, asked, dry_run=False, progress=lambda done, total: bar.update(task, completed=done,
                                                                                               total=total))
