@@ -124,7 +124,7 @@ def _chunks(db: Database, destination: Destination, replay: Replay) -> Iterator[
         yield [isolation.read(int(r.seq), r.partition, r.message_id, r.body) for r in rows]
 
 
-def _already_applied(conn: Connection, destination_id: int, seqs: list[int]) -> set[int]:
+def already_applied(conn: Connection, destination_id: int, seqs: list[int]) -> set[int]:
     """The seqs a period of the destination covers, or an earlier replay applied."""
     covered = set()
     periods = conn.execute(
@@ -175,7 +175,7 @@ def run(
     for chunk in _chunks(db, destination, replay):
         outcome.events += len(chunk)
         with db.begin() as conn:
-            skip = _already_applied(conn, destination.id, [i.seq for i in chunk]) if target == "local" else set()
+            skip = already_applied(conn, destination.id, [i.seq for i in chunk]) if target == "local" else set()
             batch = []
             for item in chunk:
                 if item.seq in skip:
