@@ -20,7 +20,7 @@ from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND, Defaults
 from segcio.ingest.eventlog import lock_appends
 from segcio.ingest.writer import PARTITIONS
 from segcio.pipeline import failed
-from segcio.store.tables.core import destinations, events
+from segcio.store.tables.core import destinations, events, workspaces
 from segcio.store.tables.routing import cursors, destination_periods, replayed_events
 
 MODES = ("classic", "actions", "both")
@@ -189,6 +189,19 @@ def switch_state(conn: Connection, source_id: int) -> dict[str, Any]:
 # --- where a destination delivers -----------------------------------------------------------------------------
 
 
+def check_remote(conn: Connection, settings: dict[str, Any]) -> None:
+    """The rules of a remote target that the CLI and the UI share (each checks its own input format first)."""
+    base_url = str(settings.get("base_url") or "")
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise TargetError("Track API URL (--base-url): an http:// or https:// URL, or none for Customer.io's own.")
+    local_sites = set(conn.execute(select(workspaces.c.site_id)).scalars())
+    if settings.get("siteId") in local_sites and not base_url:
+        raise TargetError(
+            "Site ID and API Key (--site-id, --api-key): these are a local workspace's credentials of this segcio; "
+            "give the Customer.io workspace's (Customer.io > Settings > API Credentials)."
+        )
+
+
 def set_target(
     conn: Connection,
     defaults: Defaults,
@@ -237,11 +250,7 @@ def set_target(
                 raise TargetError(
                     "Forwarding needs --site-id and --api-key (Customer.io > Settings > API Credentials)."
                 )
-            if settings.get("siteId") == defaults.site_id and not base_url:
-                raise TargetError(
-                    "Give the Customer.io workspace's --site-id and --api-key: the current ones are "
-                    "this segcio's local workspace credentials."
-                )
+            check_remote(conn, settings)
         else:
             raise TargetError(f"target must be local or remote; got {target!r}.")
         update_destination(conn, row.id, settings=settings)
