@@ -62,27 +62,6 @@ def create_source(conn: Connection, name: str) -> int:
     return int(result.inserted_primary_key[0])
 
 
-def create_destination(conn: Connection, source_id: int, kind: str, settings: dict[str, Any], name: str = "") -> int:
-    """A destination record; an Actions destination gets the Quick Setup subscriptions."""
-    result = conn.execute(
-        insert(destinations).values(
-            source_id=source_id,
-            kind=kind,
-            name=name or ("Customer.io (Actions)" if kind == ACTIONS_KIND else "Customer.io (Classic)"),
-            settings=jsonutil.dumps(settings),
-            enabled=True,
-            created_at=time.time(),
-        )
-    )
-    assert result.inserted_primary_key is not None
-    destination_id = int(result.inserted_primary_key[0])
-    if kind == ACTIONS_KIND:
-        from segcio.destinations.subscriptions import install_presets
-
-        install_presets(conn, destination_id)
-    return destination_id
-
-
 def get_setting(conn: Connection, key: str) -> str | None:
     return conn.execute(select(install_settings.c.value).where(install_settings.c.key == key)).scalar()
 
@@ -124,6 +103,8 @@ def ensure_defaults(db: Database) -> Defaults:
                 "target": "local",
                 "workspace_id": ws.id,
             }
+            from segcio.pipeline.destination_config import create_destination
+
             dest_id = create_destination(conn, src.id, ACTIONS_KIND, settings)
         else:
             dest_id = dest.id

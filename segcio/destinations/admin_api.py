@@ -100,16 +100,47 @@ def get_destination(destination_id: int, runtime: Runtime = Depends(get_runtime)
 
 @router.patch("/destinations/{destination_id}", response_model=None)
 def patch_destination(destination_id: int, body: Any = Body(...), runtime: Runtime = Depends(get_runtime)) -> Any:
-    """`{"enabled": true|false}` turns the whole destination on or off."""
+    """`{"enabled": true|false}` turns the whole destination on or off; turned on, it starts at the end of the
+    log (events logged before reach it only by a replay)."""
     from segcio.destinations import subscriptions
+    from segcio.pipeline.destination_config import set_enabled
 
     def work(conn: Connection) -> dict[str, Any]:
         changes = _object_body(body)
         if set(changes) != {"enabled"} or not isinstance(changes["enabled"], bool):
             raise _Problem(400, "enabled", 'expected {"enabled": true} or {"enabled": false}')
-        return subscriptions.set_destination_enabled(conn, destination_id, changes["enabled"])
+        subscriptions.destination_summary(conn, destination_id)  # 404 when it does not exist
+        set_enabled(conn, destination_id, changes["enabled"])
+        return subscriptions.destination_summary(conn, destination_id)
 
     return _config(runtime, work, write=True)
+
+
+@router.post("/destinations/{destination_id}/replay", response_model=None)
+def replay(destination_id: int, body: Any = Body(...), runtime: Runtime = Depends(get_runtime)) -> Any:
+    """Replay a range of the log to the destination, synchronously: `{"since", "until"?, "user"?, "dry_run"?}`
+    (times as ISO-8601 or 90m/6h/2d ago); answers with the counts, the actions run and notes."""
+    import time
+
+    from segcio.pipeline.replay import Replay, ReplayError, parse_time, run
+
+    if not isinstance(body, dict):
+        return _error(400, "body", "expected a JSON object")
+    asked = body
+    try:
+        for key in ("since", "until", "user"):
+            if asked.get(key) is not None and not isinstance(asked[key], str):
+                raise ReplayError(f"{key}: expected a string")
+        if not asked.get("since"):
+            raise ReplayError('since: required, e.g. {"since": "2h"} or an ISO-8601 time')
+        now = time.time()
+        until = asked.get("until")
+        replay = Replay(destination_id, parse_time(asked["since"], "since", now),
+                        parse_time(until, "until", now) if until else None, asked.get("user"))
+        return run(runtime.db, replay, dry_run=bool(asked.get("dry_run"))).as_dict()
+    except ReplayError as exc:
+        field, _, message = str(exc).partition(": ")
+        return _error(400, field.lstrip("-"), message)
 
 
 @router.get("/destinations/{destination_id}/subscriptions", response_model=None)

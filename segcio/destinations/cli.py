@@ -307,11 +307,14 @@ def update_subscription_command(
 
 def _switch(subscription: str | None, destination: int | None, data_dir: Path | None, database: str | None,
             as_json: bool, enabled: bool) -> None:
-    from segcio.destinations.subscriptions import set_destination_enabled, set_subscription_enabled
+    from segcio.destinations.subscriptions import destination_summary, set_subscription_enabled
+    from segcio.pipeline.destination_config import set_enabled
 
     def work(conn: Connection, d: int) -> dict[str, Any]:
         if subscription is None:
-            return set_destination_enabled(conn, destination or d, enabled)
+            summary = destination_summary(conn, destination or d)  # NotFound names the fix
+            set_enabled(conn, destination or d, enabled)
+            return {**summary, "enabled": enabled}
         return set_subscription_enabled(conn, destination or d, subscription, enabled)
 
     _run(data_dir, database, as_json, work, _show_subscription)

@@ -174,9 +174,8 @@ def get_destination(conn: Connection, destination_id: int) -> dict[str, Any]:
     return out
 
 
-def set_destination_enabled(conn: Connection, destination_id: int, enabled: bool) -> dict[str, Any]:
-    _destination_row(conn, destination_id)
-    conn.execute(update(destinations).where(destinations.c.id == destination_id).values(enabled=enabled))
+def destination_summary(conn: Connection, destination_id: int) -> dict[str, Any]:
+    """The destination without its subscriptions (raises NotFound)."""
     return _destination_dict(_destination_row(conn, destination_id))
 
 

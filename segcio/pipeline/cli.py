@@ -1,5 +1,5 @@
-"""CLI of the pipeline: `segcio worker`, `segcio regulations ...`, `segcio destination use ...`, `segcio events
-failed|replay-failed`."""
+"""CLI of the pipeline: `segcio worker`, `segcio regulations ...`, `segcio destination use ...`, `segcio replay`,
+`segcio events failed|replay-failed`."""
 
 from __future__ import annotations
 
@@ -95,13 +95,13 @@ def destination_use(
 ) -> None:
     """Switch the default source to classic, actions, or both during a migration."""
     from segcio.bootstrap import ensure_defaults
-    from segcio.pipeline.migration import use
+    from segcio.pipeline.destination_config import switch
 
     db = open_cli_database(data_dir, database)
     source_id = ensure_defaults(db).source_id
     try:
         with db.begin() as conn:
-            result = use(conn, source_id, mode)
+            result = switch(conn, source_id, mode)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -126,7 +126,7 @@ def destination_target(
 ) -> None:
     """Deliver to the local workspace, or forward to Customer.io (or another Customer.io-compatible API)."""
     from segcio.bootstrap import ensure_defaults
-    from segcio.pipeline.targets import TargetError, set_target
+    from segcio.pipeline.destination_config import TargetError, set_target
 
     db = open_cli_database(data_dir, database)
     defaults = ensure_defaults(db)
@@ -149,11 +149,51 @@ def destination_target(
     _echo(result)
 
 
+def replay(
+    destination: Annotated[int, typer.Option("--destination", help="Destination id (see `segcio destinations list`).")],
+    since: Annotated[str, typer.Option(help="Start: ISO-8601 (2026-12-07T10:00:00Z; UTC if no zone) or 90m/6h/2d.")],
+    until: Annotated[str | None, typer.Option(help="End (excluded), same forms; default now.")] = None,
+    user: Annotated[str | None, typer.Option(help="Only this userId or anonymousId.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would be sent.")] = False,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+) -> None:
+    """Send the events of a time range (still in the log) to a destination again, in log order. Into the local
+    workspace an event already applied is skipped; a remote destination (Customer.io) receives them again."""
+    import time
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from segcio.pipeline.replay import Replay, ReplayError, parse_time, run
+
+    db = open_cli_database(data_dir, database)
+    try:
+        now = time.time()
+        asked = Replay(destination, parse_time(since, "--since", now), None, user)
+        if until is not None:
+            asked.until = parse_time(until, "--until", now)
+        if dry_run:
+            outcome = run(db, asked, dry_run=True)
+        else:
+            with Progress(console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("replaying", total=None)
+                outcome = run(db, asked, dry_run=False, progress=lambda done, total: bar.update(task, completed=done,
+                                                                                              total=total))
+    except ReplayError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for note in outcome.notes:
+        typer.echo(note, err=True)
+    _echo(outcome.as_dict())
+
+
 def register(app: typer.Typer) -> None:
     from segcio.ingest.cli import events_app
     from segcio.pipeline import failed_cli
 
     app.command("worker")(worker)
+    app.command("replay")(replay)
     failed_cli.register(events_app)
     app.add_typer(regulations_app, name="regulations")
     app.add_typer(destination_app, name="destination")

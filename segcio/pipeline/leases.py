@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from segcio.ingest.writer import PARTITIONS
+from segcio.store.tables.core import destinations
 from segcio.store.tables.routing import cursors, routing_workers
 
 LEASE_SECONDS = 15.0
@@ -97,9 +98,16 @@ def fence(conn: Connection, owner: str, destination_id: int, now: float | None =
     rows until commit, so no other worker can take a partition while it is being processed.
     """
     now = time.time() if now is None else now
+    # A destination turned off stops here at once, not when this worker next reloads its destinations.
+    enabled = select(destinations.c.id).where(destinations.c.id == destination_id, destinations.c.enabled.is_(True))
     rows = conn.execute(
         update(cursors)
-        .where(cursors.c.destination_id == destination_id, cursors.c.owner == owner, cursors.c.lease_until >= now)
+        .where(
+            cursors.c.destination_id == destination_id,
+            cursors.c.destination_id.in_(enabled),
+            cursors.c.owner == owner,
+            cursors.c.lease_until >= now,
+        )
         .values(lease_until=now + LEASE_SECONDS)
         .returning(cursors.c.partition, cursors.c.position)
     ).all()
@@ -107,9 +115,15 @@ def fence(conn: Connection, owner: str, destination_id: int, now: float | None =
 
 
 def advance(conn: Connection, destination_id: int, positions: dict[int, int]) -> None:
+    """Move cursors forward only: a destination turned off and on again while a batch of it was in flight has
+    been moved to the end of the log, and that batch must not pull it back."""
     for partition, position in positions.items():
         conn.execute(
             update(cursors)
-            .where(cursors.c.destination_id == destination_id, cursors.c.partition == partition)
+            .where(
+                cursors.c.destination_id == destination_id,
+                cursors.c.partition == partition,
+                cursors.c.position < position,
+            )
             .values(position=position)
         )

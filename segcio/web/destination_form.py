@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
+from segcio.pipeline.destination_config import TargetError, check_remote
 from segcio.web.data import core
 
 REGIONS = ("US", "EU")
@@ -59,6 +60,11 @@ def settings_from_form(conn: Connection, form: FormData, previous: dict[str, Any
         else:
             settings.pop("base_url", None)
     settings.update({"siteId": site_id, "apiKey": api_key, "accountRegion": region, "target": target})
+    if target == "remote":
+        try:
+            check_remote(conn, settings)
+        except TargetError as exc:
+            raise SettingsInputError(str(exc)) from None
     return settings
 
 

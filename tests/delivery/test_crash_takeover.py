@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from segcio import jsonutil
 from segcio.bootstrap import ensure_defaults
 from segcio.delivery.outbox import backlog
+from segcio.pipeline.destination_config import set_target
 from segcio.pipeline.leases import LEASE_SECONDS
-from segcio.pipeline.targets import set_target
 from segcio.store import Database, open_database
 from segcio.store.tables.core import destinations
 from segcio.store.tables.delivery import delivery_leases

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from segcio.bootstrap import CLASSIC_KIND, create_destination, create_source, ensure_defaults
+from segcio.bootstrap import CLASSIC_KIND, create_source, ensure_defaults
 from segcio.destinations import subscriptions as store
 from segcio.destinations.customerio.presets import quick_setup
+from segcio.pipeline.destination_config import create_destination, set_enabled
 from segcio.store import Database
 
 PAGE_FROM_NAME = {"name": "Page URL from name", "subscribe": 'type = "page"', "partnerAction": "trackPageView"}
@@ -110,7 +111,8 @@ def test_destinations_listing_and_switches(db: Database) -> None:
         assert [(r["id"], r["subscriptions"]) for r in rows] == [(defaults.destination_id, len(quick_setup())),
                                                                   (classic, 0)]
         assert rows[1]["settings"]["apiKey"] == "****-key"
-        assert store.set_destination_enabled(conn, classic, False)["enabled"] is False
+        set_enabled(conn, classic, False)
+        assert store.destination_summary(conn, classic)["enabled"] is False
         with pytest.raises(store.ConfigError, match="only customerio-actions destinations"):
             store.add_subscription(conn, classic, {"name": "x", "partnerAction": "trackEvent"})
         with pytest.raises(store.NotFound):

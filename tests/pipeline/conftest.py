@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Stack, running_stack
-from tests.web.conftest import ADMIN_PASSWORD
+from tests.web.conftest import ADMIN_PASSWORD, CSRF_RE
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
@@ -26,6 +26,17 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30) ->
 def settle(stack: Stack, timeout: float = 30) -> None:
     """Wait until every logged event has been routed by every destination (backlog 0)."""
     wait_until(lambda: httpx.get(stack.server.url + "/healthz").json()["backlog"] == 0, "backlog 0", timeout)
+
+
+def ui_login(browser: httpx.Client) -> str:
+    """Log a UI client in with the shared stack's password; returns the session's CSRF token."""
+    token = CSRF_RE.search(browser.get("/ui/login").text)
+    assert token is not None
+    login = {"csrf_token": token.group(1), "password": ADMIN_PASSWORD, "next": "/ui/"}
+    assert browser.post("/ui/login", data=login).status_code in (200, 303)
+    csrf = CSRF_RE.search(browser.get("/ui/destinations").text)
+    assert csrf is not None
+    return csrf.group(1)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

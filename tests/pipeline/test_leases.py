@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from segcio.bootstrap import ensure_defaults
 from segcio.ingest.writer import PARTITIONS
 from segcio.pipeline import leases
+from segcio.pipeline.destination_config import set_enabled
 from segcio.store import Database
 from segcio.store.tables.routing import cursors
 
@@ -56,6 +58,7 @@ def test_partitions_of_a_dead_worker_are_taken_over_after_the_lease(db: Database
 
 
 def test_fence_refuses_a_worker_whose_lease_was_taken(db: Database) -> None:
+    ensure_defaults(db)  # destination 1, on
     with db.begin() as conn:
         leases.ensure_cursors(conn, [1])
         leases.rebalance(conn, "old", [1], now=100.0)
@@ -66,9 +69,21 @@ def test_fence_refuses_a_worker_whose_lease_was_taken(db: Database) -> None:
 
 
 def test_advance_moves_only_the_given_partitions(db: Database) -> None:
+    ensure_defaults(db)
     with db.begin() as conn:
         leases.ensure_cursors(conn, [1])
         leases.rebalance(conn, "w", [1], now=100.0)
         leases.advance(conn, 1, {3: 42, 7: 9})
         positions = leases.fence(conn, "w", 1, now=101.0)
     assert positions[3] == 42 and positions[7] == 9 and positions[0] == 0
+
+
+def test_fence_refuses_a_destination_turned_off_and_advance_never_moves_back(db: Database) -> None:
+    ensure_defaults(db)
+    with db.begin() as conn:
+        leases.rebalance(conn, "w", [1], now=100.0)
+        leases.advance(conn, 1, {0: 50})
+        leases.advance(conn, 1, {0: 40})  # a batch read before the destination was moved to the end
+        assert leases.fence(conn, "w", 1, now=101.0)[0] == 50
+        set_enabled(conn, 1, False)
+        assert leases.fence(conn, "w", 1, now=101.5) == {}

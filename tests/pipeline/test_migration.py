@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from segcio.bootstrap import ensure_defaults
-from segcio.pipeline.migration import state, use
+from segcio.pipeline.destination_config import switch as use
+from segcio.pipeline.destination_config import switch_state as state
 from segcio.store import Database
 
 

@@ -265,3 +265,28 @@ def test_event_tester_page_reports_an_event_filtered_by_its_integrations(admin: 
     allowed = run_tester(admin, d, {**event, "integrations": {"All": False, "Customer.io (Actions)": True}})
     assert "filtered by integrations" not in allowed
     assert "https://track.customer.io/api/v2/entity" in allowed
+
+
+def test_the_ui_and_the_cli_refuse_the_same_remote_targets(admin: UI, tmp_path: Any) -> None:
+    """One rule for both: a remote target with this segcio's own workspace credentials, or a Track API URL that is
+    not http(s), is refused, naming the field."""
+    import subprocess
+    import sys
+
+    d = admin.runtime.defaults
+    form = {"name": "x", "target": "remote", "siteId": d.site_id, "apiKey": d.api_key, "accountRegion": "US"}
+    page = admin.post(f"/ui/destinations/{d.destination_id}/settings", form).text
+    assert "a local workspace&#39;s credentials" in page or "a local workspace's credentials" in page
+    page = admin.post(f"/ui/destinations/{d.destination_id}/settings", {**form, "siteId": "s", "apiKey": "k",
+                                                                         "base_url": "ftp://x"}).text
+    assert "Track API URL" in page
+    database = str(admin.runtime.db.url)
+    for extra in (["--site-id", d.site_id, "--api-key", d.api_key], ["--site-id", "s", "--api-key", "k",
+                                                                      "--base-url", "ftp://x"]):
+        done = subprocess.run([sys.executable, "-m", "segcio", "destination", "target", "remote", *extra,
+                               "--database", database, "--data-dir", str(tmp_path)], capture_output=True, text=True)
+        assert done.returncode == 2, done.stderr
+    assert "local workspace's credentials" in subprocess.run(
+        [sys.executable, "-m", "segcio", "destination", "target", "remote", "--site-id", d.site_id, "--api-key",
+         d.api_key, "--database", database, "--data-dir", str(tmp_path)], capture_output=True, text=True).stderr
+    assert jsonutil.loads(destination_rows(admin)[0].settings)["target"] == "local"

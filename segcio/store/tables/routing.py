@@ -66,3 +66,24 @@ failed_events = Table(
 )
 # Not unique: the cursor passes an event once, and a constraint here would turn any surprise into a stalled router.
 Index("ix_failed_events_destination_seq", failed_events.c.destination_id, failed_events.c.event_seq)
+
+# When each destination was on: it routed the events with start_seq < seq <= end_seq live (end_seq NULL: still on).
+# A replay into the local workspace skips them, so it never applies an event the destination already routed.
+destination_periods = Table(
+    "destination_periods",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("destination_id", Integer, nullable=False),
+    Column("start_seq", BigInteger, nullable=False),
+    Column("end_seq", BigInteger, nullable=True),
+)
+Index("ix_destination_periods_destination", destination_periods.c.destination_id)
+
+# Events a replay applied to a destination's local workspace: a second replay of the same range skips them.
+replayed_events = Table(
+    "replayed_events",
+    metadata,
+    Column("destination_id", Integer, primary_key=True),
+    Column("event_seq", BigInteger, primary_key=True),
+    Column("replayed_at", Float, nullable=False),
+)

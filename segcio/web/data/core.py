@@ -118,22 +118,3 @@ def workspace_credentials(conn: Connection, workspace_id: int) -> tuple[str, str
         sa.select(workspaces.c.site_id, workspaces.c.api_key).where(workspaces.c.id == workspace_id)
     ).first()
     return None if row is None else (str(row.site_id), str(row.api_key))
-
-
-def update_destination(
-    conn: Connection,
-    destination_id: int,
-    *,
-    name: str | None = None,
-    settings: dict[str, Any] | None = None,
-    enabled: bool | None = None,
-) -> None:
-    values: dict[str, Any] = {}
-    if name is not None:
-        values["name"] = name
-    if settings is not None:
-        values["settings"] = jsonutil.dumps(settings)
-    if enabled is not None:
-        values["enabled"] = enabled
-    if values:
-        conn.execute(sa.update(destinations).where(destinations.c.id == destination_id).values(**values))

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND, create_destination
-from segcio.pipeline import migration
+from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
+from segcio.pipeline import destination_config
+from segcio.pipeline.destination_config import STARTS_AT_END, create_destination
 from segcio.runtime import Runtime, get_runtime
 from segcio.web.confirm import confirmation_needed
 from segcio.web.data import core
@@ -36,7 +37,7 @@ def _form_context(conn: Any) -> dict[str, Any]:
 def migration_states(conn: Any, destinations: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Per source with a classic destination: where its migration to Actions stands."""
     sources = sorted({d["source_id"] for d in destinations if d["kind"] == CLASSIC_KIND})
-    return {source_id: migration.state(conn, source_id) for source_id in sources}
+    return {source_id: destination_config.switch_state(conn, source_id) for source_id in sources}
 
 
 @router.get("/destinations")
@@ -129,7 +130,7 @@ def save_settings(
             destination = _destination_or_404(conn, destination_id)
             settings = settings_from_form(conn, form, destination["settings"])
             name = str(form.get("name") or "").strip()[:200] or destination["name"]
-            core.update_destination(conn, destination_id, name=name, settings=settings)
+            destination_config.update_destination(conn, destination_id, name=name, settings=settings)
     except SettingsInputError as exc:
         return destination_page(request, destination_id, runtime, error=str(exc))
     return redirect(request, f"/ui/destinations/{destination_id}", notice="Settings saved.")
@@ -147,15 +148,64 @@ def set_enabled(
         destination = _destination_or_404(conn, destination_id)
     if not enable:
         asked = confirmation_needed(
-            request, form, f"Turn off '{destination['name']}'? Events stop flowing to it until it is turned on again."
+            request,
+            form,
+            f"Turn off '{destination['name']}'? Events stop flowing to it until it is turned on again, and those "
+            "logged while it is off are not sent to it later.",
         )
         if asked is not None:
             return asked
     with runtime.db.begin() as conn:
-        core.update_destination(conn, destination_id, enabled=enable)
+        destination_config.update_destination(conn, destination_id, enabled=enable)
     back = str(form.get("back") or "")
     target = back if back in ("/ui/destinations",) else f"/ui/destinations/{destination_id}"
-    return redirect(request, target, notice=f"'{destination['name']}' turned {'on' if enable else 'off'}.")
+    return redirect(
+        request,
+        target,
+        notice=f"'{destination['name']}' turned on: it {STARTS_AT_END}."
+        if enable
+        else f"'{destination['name']}' turned off.",
+    )
+
+
+@router.post("/destinations/{destination_id}/replay")
+def replay(
+    request: Request,
+    destination_id: int,
+    form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    """A replay of a time range: the dry run is shown as the confirmation, then the replay runs."""
+    import time
+
+    from segcio.pipeline.replay import Replay, ReplayError, parse_time, run
+
+    with runtime.db.connect() as conn:
+        destination = _destination_or_404(conn, destination_id)
+    since, until, user = (str(form.get(key) or "").strip() for key in ("since", "until", "user"))
+    try:
+        now = time.time()
+        asked = Replay(destination_id, parse_time(since, "Since", now), None, user or None)
+        if until:
+            asked.until = parse_time(until, "Until", now)
+        preview = run(runtime.db, asked, dry_run=True)
+        actions = ", ".join(f"{name} x{n}" for name, n in sorted(preview.actions.items())) or "none"
+        question = (
+            f"Replay {preview.to_send} of the {preview.events} event(s) in this range to '{destination['name']}'? "
+            f"Actions that would run: {actions}. Skipped as already applied: {preview.skipped_already_applied}. "
+            + " ".join(preview.notes)
+        )
+        asked_confirmation = confirmation_needed(request, form, question.strip())
+        if asked_confirmation is not None:
+            return asked_confirmation
+        done = run(runtime.db, asked, dry_run=False)
+    except ReplayError as exc:
+        return destination_page(request, destination_id, runtime, error=str(exc))
+    notice = (
+        f"Replayed {done.to_send} event(s) to '{destination['name']}' ({done.skipped_already_applied} skipped as "
+        f"already applied, {done.failed} failed). " + " ".join(done.notes)
+    )
+    return redirect(request, f"/ui/destinations/{destination_id}", notice=notice.strip())
 
 
 @router.post("/destinations/migration/{source_id}")
@@ -167,8 +217,8 @@ def migrate(
 ) -> Response:
     """Classic -> Actions for one source: `both` (duplicates expected), then `actions` (classic removed)."""
     mode = str(form.get("mode") or "")
-    if mode not in migration.MODES:
-        raise HTTPException(400, f"mode: choose one of {', '.join(migration.MODES)}.")
+    if mode not in destination_config.MODES:
+        raise HTTPException(400, f"mode: choose one of {', '.join(destination_config.MODES)}.")
     if mode == "actions":
         asked = confirmation_needed(
             request, form, "Switch to Customer.io (Actions) only? The classic destination is turned off and removed."
@@ -178,8 +228,8 @@ def migrate(
     with runtime.db.begin() as conn:
         if core.get_source(conn, source_id) is None:
             raise HTTPException(404, f"No source with id {source_id}.")
-        result = migration.use(conn, source_id, mode)
-    notice = MIGRATION_NOTICES[mode] + (f" {result['note']}" if result.get("note") else "")
+        result = destination_config.switch(conn, source_id, mode)
+    notice = " ".join([MIGRATION_NOTICES[mode], result["start"], result.get("note") or ""]).strip()
     return redirect(request, "/ui/destinations#migration", notice=notice)
 
 

@@ -1,7 +1,7 @@
 """ws_relationships.timestamps: when each relationship attribute was last set or removed
 
 Revision ID: 0018_attribute_order
-Revises: 0014_outbox_no_credentials
+Revises: 0016_destination_start
 
 Relationship attributes are applied per attribute by the time of the update, like people's and objects'
 attributes, so each relationship keeps the time of every attribute (and of removed ones). Existing
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_attribute_order"
-down_revision = "0014_outbox_no_credentials"
+down_revision = "0016_destination_start"
 branch_labels = None
 depends_on = None
 
