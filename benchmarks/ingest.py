@@ -183,6 +183,21 @@ def client_process(
     queue.put({"requests": len(latencies), "errors": errors, "latencies": latencies, "cpu": cpu})
 
 
+def wait_healthy(port: int, timeout: float = 60) -> None:
+    """Wait until the server on `port` answers /healthz with 200 (raises when it never does)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as fh:
         for line in fh:
@@ -303,14 +318,7 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
+        wait_healthy(port)
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         start_at = time.time() + 8  # time for the clients to prepare their bodies
         procs = [

@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.ingest import realistic_event, rss_mb, tree_cpu_seconds
+from benchmarks.ingest import realistic_event, rss_mb, tree_cpu_seconds, wait_healthy
 
 HUNDRED_MB = 100 * 1024 * 1024
 PIECE = b"x" * 65536
@@ -163,14 +163,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, port: int, write_key: str, pid: int) -> dict[str, Any]:
-    for _ in range(200):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                break
-        except OSError:
-            time.sleep(0.1)
+    wait_healthy(port)
     quiet, abused = Phase(), Phase()
     start = time.time() + 1
     abuse_at = start + args.seconds
