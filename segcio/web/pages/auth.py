@@ -7,6 +7,7 @@ import functools
 import secrets
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from segcio.client_address import client_address
@@ -14,7 +15,7 @@ from segcio.runtime import Runtime, get_runtime
 from segcio.web import session_store
 from segcio.web.render import redirect, render
 from segcio.web.security import PasswordNotChanged, change_admin_password, check_admin_password
-from segcio.web.session import CSRF_FIELD, Session, check_csrf, load_session, require_login
+from segcio.web.session import CSRF_FIELD, Session, check_csrf, load_session, posted_form, require_login
 from segcio.web.throttle import throttle
 
 router = APIRouter()
@@ -61,11 +62,11 @@ async def login(
 
 @router.post("/logout")
 async def logout(
-    request: Request, session: Session = Depends(require_login), runtime: Runtime = Depends(get_runtime)
+    request: Request,
+    session: Session = Depends(require_login),
+    _form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
 ) -> Response:
-    form = await request.form()
-    token = form.get(CSRF_FIELD)
-    check_csrf(session, token if isinstance(token, str) else None)
     # Ended on the server: a copy of the cookie taken before logout no longer opens the UI.
     session_store.close_session(runtime.db, session.session_id)
     session.session_id = ""
@@ -83,11 +84,11 @@ def password_page(
 
 @router.post("/password")
 async def change_password(
-    request: Request, session: Session = Depends(require_login), runtime: Runtime = Depends(get_runtime)
+    request: Request,
+    session: Session = Depends(require_login),
+    form: FormData = Depends(posted_form),
+    runtime: Runtime = Depends(get_runtime),
 ) -> Response:
-    form = await request.form()
-    token = form.get(CSRF_FIELD)
-    check_csrf(session, token if isinstance(token, str) else None)
     fields = [str(form.get(name) or "") for name in ("current", "new", "confirm")]
     try:
         change = functools.partial(change_admin_password, runtime.db, runtime.settings, *fields)
