@@ -71,6 +71,10 @@ def test_forms_without_the_csrf_token_are_refused(admin: UI) -> None:
     assert admin.client.get("/ui/sources").text.count('<section class="card" id="source-') == before.count(
         '<section class="card" id="source-'
     )
+    for path in ("/ui/logout", "/ui/password"):
+        response = admin.client.post(path, data={"csrf_token": "forged"}, follow_redirects=False)
+        assert response.status_code == 403, path
+    assert admin.client.get("/ui/sources", follow_redirects=False).status_code == 200  # still logged in
 
 
 def test_login_form_needs_its_csrf_token(ui: UI) -> None:
