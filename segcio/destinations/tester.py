@@ -61,7 +61,7 @@ def to_json(value: Any, pretty: bool = False) -> str:
 
 
 def _request_entry(request: PlannedRequest, now: float | None) -> dict[str, Any]:
-    entry = js_ordered(request.to_dict())
+    entry: dict[str, Any] = js_ordered(request.to_dict())
     entry["warnings"] = check_request(request.method, request.url, request.json, now)
     return entry
 
