@@ -1,12 +1,13 @@
 """Take a screenshot of every UI page (desktop and phone widths) into this folder.
 
-Usage: python docs/screenshots/make.py
+Usage: python docs/screenshots/make.py [NAME ...]   (names: only those shots, e.g. tester-limits)
 Starts `segcio serve` on a free port with a throw-away data directory, sends some sample events,
 then drives headless Chromium (the system `chromium` package) through the pages.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -114,6 +115,10 @@ def shoot(page: Page, path: Path, full_page: bool) -> None:
             time.sleep(1)
 
 
+def wanted(name: str) -> bool:
+    return not sys.argv[1:] or name in sys.argv[1:]
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
@@ -131,21 +136,31 @@ def main() -> None:
                     page = context.new_page()
                     page.on("dialog", lambda d: d.accept())
                     page.goto(url + "/ui/login")
-                    if label == "desktop":
+                    if label == "desktop" and wanted("login"):
                         page.screenshot(path=str(HERE / "login-desktop.png"))
                     page.get_by_label("Admin password").fill(PASSWORD)
                     page.get_by_role("button", name="Log in").click()
                     page.wait_for_url(url + "/ui/")
                     for name, path, action in pages(page, url)[1:]:
+                        if not wanted(name):
+                            continue
                         page.goto(url + path)
                         if action is not None:
                             action(page)
                         shoot(page, HERE / f"{name}-{label}.png", full_page=label == "desktop")
                     for name, path, action in EXTRA:
+                        if not wanted(name):
+                            continue
                         page.goto(url + path)
                         if action is not None:
                             action(page)
                         shoot(page, HERE / f"{name}-{label}.png", full_page=label == "desktop")
+                    for name, path, action in DESKTOP_ONLY if label == "desktop" else []:
+                        if not wanted(name):
+                            continue
+                        page.goto(url + path)
+                        action(page)
+                        shoot(page, HERE / f"{name}.png", full_page=True)
                     context.close()
                 browser.close()
         finally:
@@ -169,6 +184,16 @@ def _tester_identify(page: Page) -> None:
     page.get_by_role("button", name="Send test event").click()
 
 
+def _tester_limits(page: Page) -> None:
+    """An identify whose `bio` trait is over Customer.io's 1000-byte limit for attribute values."""
+    page.get_by_label("Type").select_option("identify")
+    event = {"type": "identify", "userId": "test-person", "timestamp": "2026-01-02T03:04:05.000Z",
+             "traits": {"email": "test-person@example.com", "bio": "Loves long walks. " * 59}}
+    page.get_by_label("Event (JSON)").fill(json.dumps(event, indent=2))
+    page.get_by_role("button", name="Send test event").click()
+    page.locator(".limit-warnings").first.scroll_into_view_if_needed()
+
+
 def _first_object(page: Page) -> None:
     page.locator("tbody a").first.click()
 
@@ -182,6 +207,10 @@ EXTRA: list[tuple[str, str, Callable[[Page], None] | None]] = [
     ("event-tester-error", "/ui/destinations/1/tester", _tester_page_error),
     ("event-tester-success", "/ui/destinations/1/tester", _tester_identify),
     ("object", "/ui/objects/1", _first_object),
+]
+# One desktop shot each, named `{name}.png`.
+DESKTOP_ONLY: list[tuple[str, str, Callable[[Page], None]]] = [
+    ("tester-limits", "/ui/destinations/1/tester", _tester_limits),
 ]
 
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from segcio.cli_options import AsJson, DatabaseUrl, DataDir
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
@@ -40,14 +42,19 @@ def _load_json_option(text: str, what: str) -> Any:
     return None
 
 
-def _read_input(source: str) -> str:
+def _input_lines(source: str) -> Iterator[str]:
     if source == "-":
-        return sys.stdin.read()
+        yield from sys.stdin
+        return
     try:
-        return Path(source).read_text(encoding="utf-8")
+        with open(source, encoding="utf-8") as lines:
+            yield from lines
     except OSError as exc:
         _fail(f"cannot read the event file {source}: {exc}")
-    return ""
+
+
+def _read_input(source: str) -> str:
+    return "".join(_input_lines(source))
 
 
 def _subscriptions_from(path: Path | None) -> list[dict[str, Any]] | None:
@@ -62,61 +69,189 @@ def _subscriptions_from(path: Path | None) -> list[dict[str, Any]] | None:
     return list(data)
 
 
+def _has_database(data_dir: Path | None, database: str | None) -> tuple[bool, str]:
+    """Whether a database is configured or exists in the data dir (without creating one), and where."""
+    from segcio.config import load_settings
+
+    settings = load_settings(None, data_dir=data_dir, database=database)
+    if settings.database:
+        return True, "--database"
+    path = settings.data_dir / "segcio.db"
+    return path.exists(), str(path)
+
+
+def _tester_configuration(settings_option: str | None, subscriptions_file: Path | None, destination: int | None,
+                          data_dir: Path | None, database: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The settings and subscriptions to test with: those given, else the destination's (the default one unless
+    -d), else, without a database, the Quick Setup presets and placeholder credentials (said on stderr)."""
+    from segcio.destinations.tester import DEFAULT_SETTINGS
+
+    settings = None if settings_option is None else _load_json_option(settings_option, "--settings")
+    if settings is not None and not isinstance(settings, dict):
+        _fail('--settings must be a JSON object {"siteId", "apiKey", "accountRegion"}')
+    subs = _subscriptions_from(subscriptions_file)
+    if settings is not None and subs is not None and destination is None:
+        return settings, subs
+    exists, where = _has_database(data_dir, database)
+    if not exists:
+        if destination is not None:
+            _fail(f"--destination {destination}: there is no database at {where}; give --data-dir or --database")
+        from segcio.destinations.customerio.presets import quick_setup
+
+        typer.echo(f"note: no database at {where}: testing "
+                   f"{'the given subscriptions' if subs is not None else 'the Quick Setup presets'} with "
+                   f"{'the given settings' if settings is not None else 'placeholder credentials'} "
+                   "(give --data-dir or --database to test a destination's own)", err=True)
+        return settings or dict(DEFAULT_SETTINGS), subs if subs is not None else quick_setup()
+    from segcio import jsonutil
+    from segcio.destinations.subscriptions import ConfigError, actions_destination, load_subscriptions
+
+    try:
+        with _connection(data_dir, database) as (conn, default_destination):
+            chosen = destination or default_destination
+            row = actions_destination(conn, chosen)
+            if settings is None:
+                settings = jsonutil.loads(row.settings or "{}")
+            if subs is None:
+                subs = load_subscriptions(conn, chosen)
+    except ConfigError as exc:
+        _fail(exc.message, 1)
+    assert settings is not None and subs is not None
+    return settings, subs
+
+
+_CONFIG_KEYS = frozenset({"event", "subscriptions", "settings"})
+_MAX_CACHED_RUNNERS = 256
+
+
+def _is_configuration_line(value: Any) -> bool:
+    """`{"event": {...}, "subscriptions"?: [...], "settings"?: {...}}`: no Segment event has only these keys with
+    an object as `event` (a track call's `event` is its name)."""
+    return (isinstance(value, dict) and "event" in value and value.keys() <= _CONFIG_KEYS
+            and isinstance(value["event"], dict))
+
+
+class _Runners:
+    """Compiled destination configurations for --jsonl, by the JSON of the line's settings and subscriptions."""
+
+    def __init__(self, settings: dict[str, Any], subscriptions: list[dict[str, Any]]) -> None:
+        from segcio.destinations.tester import DestinationRunner
+
+        self.settings, self.subscriptions = settings, subscriptions
+        self.default = DestinationRunner(settings, subscriptions)
+        self.cache: dict[bytes, Any] = {}
+
+    def for_line(self, line: dict[str, Any]) -> Any:
+        from segcio import jsonutil
+        from segcio.destinations.tester import DestinationRunner
+
+        settings, subscriptions = line.get("settings"), line.get("subscriptions")
+        if settings is None and subscriptions is None:
+            return self.default
+        if settings is not None and not isinstance(settings, dict):
+            raise _LineError("settings", 'settings must be a JSON object {"siteId", "apiKey", "accountRegion"}')
+        if subscriptions is not None and not (
+                isinstance(subscriptions, list) and all(isinstance(s, dict) for s in subscriptions)):
+            raise _LineError("subscriptions", 'subscriptions must be a JSON list of {"name", "subscribe", '
+                                              '"partnerAction", "mapping"}')
+        key = b"%s\n%s" % (b"" if settings is None else jsonutil.dumpb(settings),
+                            b"" if subscriptions is None else jsonutil.dumpb(subscriptions))
+        runner = self.cache.get(key)
+        if runner is None:
+            if len(self.cache) >= _MAX_CACHED_RUNNERS:
+                self.cache.clear()
+            try:
+                runner = DestinationRunner(self.settings if settings is None else settings,
+                                           self.subscriptions if subscriptions is None else subscriptions)
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                raise _LineError("subscriptions", f"subscriptions cannot be compiled: {exc}") from exc
+            self.cache[key] = runner
+        return runner
+
+
+class _LineError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _jsonl_result(runners: _Runners, number: int, text: str) -> dict[str, Any]:
+    from segcio import jsonutil
+    from segcio.destinations.tester import evaluate
+
+    try:
+        value = jsonutil.loads(text)
+    except ValueError as exc:
+        return {"error": f"line {number} is not valid JSON: {exc}", "line": number}
+    if not _is_configuration_line(value):
+        return evaluate(runners.default, value)
+    try:
+        runner = runners.for_line(value)
+    except _LineError as exc:
+        return {"error": f"line {number}: {exc.message}", "field": exc.field, "line": number}
+    return evaluate(runner, value["event"])
+
+
+def _run_jsonl(runners: _Runners, source: str) -> None:
+    from segcio.destinations.tester import to_json
+
+    out = sys.stdout.buffer
+    for number, line in enumerate(_input_lines(source), start=1):
+        if line.strip():
+            out.write(to_json(_jsonl_result(runners, number, line)).encode() + b"\n")
+    out.flush()
+
+
 def test_event_command(
     event_file: Annotated[str, typer.Argument(help="File with one Segment event (JSON); '-' reads stdin.")] = "-",
     settings: Annotated[
         str | None,
-        typer.Option("--settings", help='Destination settings JSON {"siteId","apiKey","accountRegion"} or @FILE.'),
+        typer.Option("--settings", help='Destination settings JSON {"siteId","apiKey","accountRegion"} or @FILE '
+                                        "(default: the destination's).")
     ] = None,
     subscriptions: Annotated[
         Path | None,
-        typer.Option("--subscriptions", help="JSON list of subscriptions (default: the Quick Setup presets)."),
+        typer.Option("--subscriptions", help="JSON list of subscriptions (default: the destination's).")
     ] = None,
+    destination: Annotated[
+        int | None, typer.Option("--destination", "-d", help="Destination id (default: the default destination).")
+    ] = None,
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as JSON.")] = False,
     jsonl: Annotated[
-        bool, typer.Option("--jsonl", help="One event per input line, one result per output line.")
+        bool, typer.Option("--jsonl", help="One event (or {\"event\", \"subscriptions\"?, \"settings\"?}) per "
+                                           "input line; one JSON result per output line.")
     ] = False,
-    pretty: Annotated[bool, typer.Option("--pretty", help="Indent the JSON output.")] = False,
+    pretty: Annotated[bool, typer.Option("--pretty", help="Indented JSON (implies --json).")] = False,
 ) -> None:
-    """The Event Tester: show the requests an event would cause, per subscription. Sends and stores nothing."""
-    from segcio.destinations.tester import DEFAULT_SETTINGS, DestinationRunner, evaluate
+    """The Event Tester: the requests an event would cause, per subscription, with Customer.io's limit warnings.
+    Sends and stores nothing."""
+    from segcio.destinations.tester import DestinationRunner, evaluate
 
-    settings_value = DEFAULT_SETTINGS if settings is None else _load_json_option(settings, "--settings")
-    if not isinstance(settings_value, dict):
-        _fail('--settings must be a JSON object {"siteId", "apiKey", "accountRegion"}')
-    subs = _subscriptions_from(subscriptions)
-    if subs is None:
-        from segcio.destinations.customerio.presets import quick_setup
-
-        subs = quick_setup()
-    runner = DestinationRunner(settings_value, subs)
-    text = _read_input(event_file)
+    settings_value, subs = _tester_configuration(settings, subscriptions, destination, data_dir, database)
     if jsonl:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except ValueError as exc:
-                typer.echo(_dumps({"error": f"line {number} is not valid JSON: {exc}"}))
-                continue
-            typer.echo(_dumps(evaluate(runner, event)))
+        _run_jsonl(_Runners(settings_value, subs), event_file)
         return
+    text = _read_input(event_file)
     try:
         event = json.loads(text)
     except ValueError as exc:
         _fail(f"the event ({event_file}) is not valid JSON: {exc}")
-    result = evaluate(runner, event)
-    typer.echo(_dumps(result, pretty))
-    if "message" in result:
-        typer.echo(result["message"], err=True)
+    result = evaluate(DestinationRunner(settings_value, subs), event)
+    if as_json or pretty:
+        typer.echo(_dumps(result, pretty))
+        if "message" in result:
+            typer.echo(result["message"], err=True)
+        return
+    from segcio.destinations.tester_text import render_text
+
+    typer.echo(render_text(result))
 
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
-DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database URL (default: SQLite in the data dir).")]
 DestinationId = Annotated[
     int | None, typer.Option("--destination", "-d", help="Destination id (default: the default destination).")
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 SubscriptionRef = Annotated[str, typer.Argument(help="Subscription id or name.")]
 
 

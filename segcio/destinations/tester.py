@@ -16,6 +16,7 @@ from segcio.actions.jscompat import js_ordered
 from segcio.actions.runtime import BatchResult, Runner, SubscriptionResult
 from segcio.bootstrap import ACTIONS_KIND
 from segcio.destinations.customerio import DEFINITION
+from segcio.destinations.customerio.limits import check_request
 from segcio.destinations.customerio.presets import quick_setup
 from segcio.destinations.customerio.settings import US
 from segcio.destinations.integrations import filtered_reason
@@ -59,16 +60,28 @@ def to_json(value: Any, pretty: bool = False) -> str:
     return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def report(results: Sequence[SubscriptionResult]) -> dict[str, Any]:
-    """The Event Tester's answer: requests that would be sent, and each subscription's verdict."""
-    requests = [js_ordered(request.to_dict()) for result in results for request in result.requests]
+def _request_entry(request: PlannedRequest, now: float | None) -> dict[str, Any]:
+    entry: dict[str, Any] = js_ordered(request.to_dict())
+    entry["warnings"] = check_request(request.method, request.url, request.json, now)
+    return entry
+
+
+def report(results: Sequence[SubscriptionResult], now: float | None = None) -> dict[str, Any]:
+    """The Event Tester's answer: requests that would be sent (each with Customer.io's limit warnings), and each
+    subscription's verdict. The one report the CLI, the admin API and the UI render."""
+    requests: list[dict[str, Any]] = []
+    details = []
+    for r in results:
+        first = len(requests)
+        requests.extend(_request_entry(request, now) for request in r.requests)
+        details.append({
+            "name": r.name, "trigger": r.trigger, "status": r.status, "why": STATUS_TEXT.get(r.status, r.status),
+            "payload": js_ordered(r.payload) if r.payload is not None else None,
+            "partnerAction": r.partner_action, "matched": r.matched, "error": r.error,
+            "request_indexes": list(range(first, len(requests))),
+        })
     subscriptions = [
         {"name": r.name, "partnerAction": r.partner_action, "matched": r.matched, "error": r.error} for r in results
-    ]
-    details = [
-        {"name": r.name, "trigger": r.trigger, "status": r.status, "why": STATUS_TEXT.get(r.status, r.status),
-         "payload": js_ordered(r.payload) if r.payload is not None else None}
-        for r in results
     ]
     out: dict[str, Any] = {"requests": requests, "subscriptions": subscriptions, "details": details}
     if not any(r.matched for r in results):

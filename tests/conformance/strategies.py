@@ -158,3 +158,48 @@ group_events = _event("group", {}, {
 alias_events = _event("alias", {}, {"previousId": ids})
 
 segment_events = st.one_of(identify_events, track_events, page_events, screen_events, group_events, alias_events)
+
+
+# --- subscriptions: Quick Setup presets with their triggers and mappings varied ---------------------------
+
+PATHS = ["$.name", "$.userId", "$.anonymousId", "$.event", "$.messageId", "$.properties", "$.properties.url",
+         "$.properties.total", "$.traits", "$.traits.email", "$.traits.created_at", "$.context.device.token",
+         "$.timestamp", "$.groupId", "$.previousId", "$.missing.path"]
+TRIGGERS = ['type = "track"', 'type = "identify"', 'type = "page" or type = "screen"', 'type = "group"',
+            'event = "Order Completed"', 'type = "track" and properties.total > 10', 'userId != null',
+            'type = "alias"', 'properties.url = "https://example.com/page"']
+mapping_values = st.one_of(
+    st.builds(lambda path: {"@path": path}, st.sampled_from(PATHS)),
+    st.builds(lambda path: {"@template": "{{" + path[2:] + "}}-x"}, st.sampled_from(PATHS)),
+    st.builds(lambda path, other: {"@if": {"exists": {"@path": path}, "then": {"@path": path},
+                                           "else": {"@path": other}}},
+              st.sampled_from(PATHS), st.sampled_from(PATHS)),
+    text, st.integers(0, 99), st.booleans(), st.none(),
+)
+
+
+@st.composite
+def varied_subscription(draw: st.DrawFn, presets: list[dict[str, Any]], keep_trigger: bool = False) -> dict[str, Any]:
+    """A preset with, maybe, another trigger, a field re-mapped or unmapped, Convert Timestamps toggled."""
+    preset = draw(st.sampled_from(presets))
+    mapping = dict(preset["mapping"])
+    for _ in range(draw(st.integers(0, 1))):
+        key = draw(st.sampled_from(sorted(mapping) or ["id"]))
+        if draw(st.booleans()):
+            mapping[key] = draw(mapping_values)
+        else:
+            mapping.pop(key, None)
+    if draw(st.booleans()):
+        mapping["convert_timestamp"] = draw(st.booleans())
+    subscribe = preset["subscribe"] if keep_trigger or draw(st.booleans()) else draw(st.sampled_from(TRIGGERS))
+    return {"name": preset["name"], "subscribe": subscribe, "partnerAction": preset["partnerAction"],
+            "mapping": mapping}
+
+
+@st.composite
+def subscription_lists(draw: st.DrawFn, presets: list[dict[str, Any]], event_type: str) -> list[dict[str, Any]]:
+    """1-3 varied subscriptions; the first (when Quick Setup has one) is the preset for this type of call, so
+    that most lines send something."""
+    own = [p for p in presets if p["subscribe"].startswith(f'type = "{event_type}"')]
+    first = [draw(varied_subscription(own, keep_trigger=True))] if own else []
+    return first + draw(st.lists(varied_subscription(presets), min_size=0 if first else 1, max_size=2))

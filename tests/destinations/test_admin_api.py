@@ -121,3 +121,13 @@ def test_event_tester_answers_json_for_any_string(api: tuple[Server, httpx.Clien
     response = client.post("/event-tester", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 200
     assert response.json()["requests"][0]["json"]["name"] == "\ud800x"
+
+
+def test_event_tester_answers_customerio_limit_warnings(api: tuple[Server, httpx.Client]) -> None:
+    _, client = api
+    event = {"type": "track", "userId": "u" * 151, "event": "E" * 101}
+    out = client.post("/event-tester", json={"event": event, "destination_id": destination_id(client)}).json()
+    [request] = out["requests"]
+    assert [(w["field"], w["limit"]) for w in request["warnings"]] == [
+        ("identifiers.id", "150 bytes"), ("name", "100 bytes")]
+    assert all(set(w) == {"field", "limit", "message"} for w in request["warnings"])

@@ -191,17 +191,16 @@ FILTERED_EVENT = {"type": "track", "event": "Clicked", "userId": "u1", "messageI
                   "integrations": {"All": False}}
 
 
-def test_event_tester_cli_reports_the_filtering() -> None:
-    done = subprocess.run([sys.executable, "-m", "segcio", "test-event", "-"], input=json.dumps(FILTERED_EVENT),
-                          capture_output=True, text=True, check=True)
+def test_event_tester_cli_reports_the_filtering(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "segcio", "test-event", "--json", "--data-dir", str(tmp_path / "none"), "-"]
+    done = subprocess.run(command, input=json.dumps(FILTERED_EVENT), capture_output=True, text=True, check=True)
     report = json.loads(done.stdout)
     assert report["requests"] == []
     assert report["filtered"].startswith("filtered by integrations")
     assert '"All": false' in report["filtered"]
     assert "filtered by integrations" in done.stderr
     allowed = {**FILTERED_EVENT, "integrations": {"All": False, "Actions Customerio": True}}
-    done = subprocess.run([sys.executable, "-m", "segcio", "test-event", "-"], input=json.dumps(allowed),
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(command, input=json.dumps(allowed), capture_output=True, text=True, check=True)
     report = json.loads(done.stdout)
     assert "filtered" not in report and len(report["requests"]) == 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -129,6 +130,20 @@ def test_event_tester_walk_through_from_the_documentation(page: Any, ui_server: 
     assert "POST https://track.customer.io/api/v2/entity" in success.inner_text()
     assert '"name": "Home"' in success.inner_text()
     assert success.locator(".error").count() == 0
+
+
+def test_event_tester_warns_of_customerio_limits(page: Any, ui_server: Server) -> None:
+    page.goto(ui_server.url + "/ui/destinations/1/tester")
+    page.get_by_label("Type").select_option("identify")
+    event = {"type": "identify", "userId": "test-person", "traits": {"email": "test-person@example.com",
+                                                                      "bio": "é" * 600}}
+    page.get_by_label("Event (JSON)").fill(json.dumps(event))
+    page.get_by_role("button", name="Send test event").click()
+    result = page.locator('[data-subscription="Create or Update Person"]')
+    warnings = result.get_by_role("list", name="Customer.io limits")
+    assert warnings.inner_text() == ("attributes.bio (limit 1000 bytes): the value is 1200 bytes; Customer.io drops "
+                                     "attribute values over 1000 bytes")
+    assert "POST https://track.customer.io/api/v2/entity" in result.inner_text()
 
 
 def test_trigger_is_validated_as_you_type(page: Any, ui_server: Server) -> None:

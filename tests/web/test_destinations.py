@@ -290,3 +290,13 @@ def test_the_ui_and_the_cli_refuse_the_same_remote_targets(admin: UI, tmp_path: 
         [sys.executable, "-m", "segcio", "destination", "target", "remote", "--site-id", d.site_id, "--api-key",
          d.api_key, "--database", database, "--data-dir", str(tmp_path)], capture_output=True, text=True).stderr
     assert jsonutil.loads(destination_rows(admin)[0].settings)["target"] == "local"
+
+
+def test_tester_shows_customerio_limit_warnings_escaped(admin: UI) -> None:
+    name = "<b>" + "n" * 150  # an attribute name over 150 bytes, with markup in it
+    event = {"type": "identify", "userId": "u1", "traits": {name: "v", "bio": "x" * 1001}}
+    page = run_tester(admin, 1, event)
+    assert ('<code>attributes.bio</code> (limit 1000 bytes): the value is 1001 bytes; Customer.io drops attribute '
+            'values over 1000 bytes') in page
+    assert f"<code>attributes.&lt;b&gt;{'n' * 150}</code> (limit 150 bytes)" in page
+    assert "<b>nnn" not in page

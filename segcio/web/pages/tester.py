@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from segcio import jsonutil
-from segcio.destinations.tester import STATUS_TEXT, DestinationRunner, filtered
+from segcio.destinations.tester import DestinationRunner, filtered, report
 from segcio.runtime import Runtime, get_runtime
 from segcio.web import local_apply
 from segcio.web.data import destinations as dest_data
@@ -87,22 +87,14 @@ def run_tester(
             raise HTTPException(404, f"No Customer.io (Actions) destination with id {destination_id}.")
         subscriptions = [s for s in dest_data.subscriptions(conn, destination_id) if s.get("enabled", True)]
     results = DestinationRunner(destination["settings"], subscriptions).run(event)
+    answer = report(results)
     responses: dict[int, list[dict[str, Any]]] = {}
     if apply_local and destination["settings"].get("target", "local") == "local" and local_apply.available():
         responses = local_apply.apply_results(runtime, destination["settings"], results)
+    requests = answer["requests"]
     rows = [
-        {
-            "name": r.name,
-            "partner_action": r.partner_action,
-            "trigger": r.trigger,
-            "matched": r.matched,
-            "status": r.status,
-            "why": "matched" if r.status == "sent" else STATUS_TEXT.get(r.status, r.status),
-            "error": r.error,
-            "payload": r.payload,
-            "requests": [req.to_dict() for req in r.requests],
-            "responses": responses.get(i),
-        }
-        for i, r in enumerate(results)
+        {**detail, "why": "matched" if detail["status"] == "sent" else detail["why"],
+         "requests": [requests[i] for i in detail["request_indexes"]], "responses": responses.get(i)}
+        for i, detail in enumerate(answer["details"])
     ]
     return _page(request, runtime, destination_id, results=rows, **shown)
