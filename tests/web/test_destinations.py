@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from sqlalchemy import select
@@ -300,3 +301,15 @@ def test_tester_shows_customerio_limit_warnings_escaped(admin: UI) -> None:
             'values over 1000 bytes') in page
     assert f"<code>attributes.&lt;b&gt;{'n' * 150}</code> (limit 150 bytes)" in page
     assert "<b>nnn" not in page
+
+
+def test_tester_samples_draw_no_customerio_warning(admin: UI) -> None:
+    """The pre-filled samples are stamped now: an old timestamp would warn (72 hours) on every sample."""
+    d = admin.runtime.defaults.destination_id
+    page = admin.client.get(f"/ui/destinations/{d}/tester").text
+    embedded = page.split('id="tester-samples">', 1)[1].split("</script>", 1)[0]
+    samples = jsonutil.loads(html.unescape(embedded))
+    assert set(samples) == {"track", "identify", "page", "screen", "group", "alias"}
+    for kind, event in samples.items():
+        result = run_tester(admin, d, event)
+        assert "(limit " not in result, kind

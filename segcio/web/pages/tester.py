@@ -15,7 +15,7 @@ from segcio.web import local_apply
 from segcio.web.data import destinations as dest_data
 from segcio.web.params import ConfigId
 from segcio.web.render import render
-from segcio.web.samples import SAMPLES
+from segcio.web.samples import SAMPLE_TYPES, samples
 from segcio.web.session import posted_form, require_login
 
 router = APIRouter(dependencies=[Depends(require_login)])
@@ -28,8 +28,9 @@ def _page(request: Request, runtime: Runtime, destination_id: int, **context: An
         if destination is None:
             raise HTTPException(404, f"No Customer.io (Actions) destination with id {destination_id}.")
         subscriptions = dest_data.subscriptions(conn, destination_id)
+    shown_samples = samples()
     context.setdefault("event_type", "track")
-    context.setdefault("event_text", jsonutil.dumps(SAMPLES[context["event_type"]]))
+    context.setdefault("event_text", jsonutil.dumps(shown_samples[context["event_type"]]))
     context.setdefault("results", None)
     context.setdefault("error", "")
     context.setdefault("apply_local", False)
@@ -40,7 +41,7 @@ def _page(request: Request, runtime: Runtime, destination_id: int, **context: An
         title="Event Tester",
         destination=destination,
         subscriptions=subscriptions,
-        samples=SAMPLES,
+        samples=shown_samples,
         local_target=destination["settings"].get("target", "local") == "local" and local_apply.available(),
         **context,
     )
@@ -71,7 +72,7 @@ def run_tester(
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
     event_type = str(form.get("type") or "track")
-    if event_type not in SAMPLES:
+    if event_type not in SAMPLE_TYPES:
         event_type = "track"
     text = str(form.get("event") or "")
     apply_local = form.get("apply_local") == "on"
