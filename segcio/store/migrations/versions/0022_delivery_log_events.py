@@ -1,0 +1,29 @@
+"""delivery_log: the event name, message id and event seqs a row is about, for the Deliveries filters and links
+
+Revision ID: 0022_delivery_log_events
+Revises: 0018_attribute_order
+
+Rows written before keep NULL there: they are found by outcome, person and time, not by event name.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0022_delivery_log_events"
+down_revision = "0018_attribute_order"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("delivery_log") as batch:
+        batch.add_column(sa.Column("event_name", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("message_id", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("event_seqs", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("delivery_log") as batch:
+        batch.drop_column("event_seqs")
+        batch.drop_column("message_id")
+        batch.drop_column("event_name")
