@@ -54,7 +54,9 @@ def test_rejections_are_one_row_per_reason_with_totals_and_examples(admin_both: 
     table = section.split('data-testid="rejections-by-reason"', 1)[1].split("</table>", 1)[0]
     rows = table.split("<tr>")[2:]
     assert [(row.split("<code>", 1)[1].split("<", 1)[0]) for row in rows] == [
-        "no_user_anon_id", "batch_limit", "missing_event"
+        "no_user_anon_id",
+        "batch_limit",
+        "missing_event",
     ]  # fmt: skip  (the most recently seen first)
     messages = [int(row.split('data-testid="reason-messages">', 1)[1].split("<", 1)[0]) for row in rows]
     assert messages == [1, 3 * 500, 3 * 2500]
