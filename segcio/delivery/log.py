@@ -58,6 +58,13 @@ class LogEntry:
     event_name: str | None = None
     message_id: str | None = None
     event_seqs: str | None = None  # comma-separated, of a request carrying several events
+    person_keys: str | None = None  # of a request carrying several people's events: see `people`
+
+
+def people(keys: Sequence[str]) -> str | None:
+    """The `person_keys` of a row about several people (None: about one, in `person_key`)."""
+    distinct = list(dict.fromkeys(keys))
+    return None if len(distinct) < 2 else "\n" + "\n".join(distinct) + "\n"
 
 
 def write(conn: Connection, entries: Sequence[LogEntry]) -> None:
@@ -141,7 +148,9 @@ def search(
     if where.outcome:
         q = q.where(c.outcome.in_(OUTCOME_GROUPS[where.outcome]))
     if where.person:
-        q = q.where(c.person_key == where.person)
+        q = q.where(
+            sa.or_(c.person_key == where.person, c.person_keys.contains(f"\n{where.person}\n", autoescape=True))
+        )
     if where.event:
         q = q.where(c.event_name == where.event)
     if where.since is not None:
