@@ -24,6 +24,7 @@ from segcio.store.tables.delivery import delivery_log
 from segcio.web.pages import deliveries
 from tests.delivery.conftest import FAST
 from tests.delivery.standin import Fault, StandIn
+from tests.pipeline.test_failed_events import POSTGRES_FAULT, SQLITE_FAULT
 from tests.web.conftest import UI
 
 ROW = re.compile(r'<tr data-outcome="([a-z_]+)">(.*?)</tr>', re.S)
@@ -35,12 +36,16 @@ def send(ui: UI, *messages: dict[str, Any]) -> None:
     assert response.status_code == 200, response.text
 
 
-def route(router: Router) -> None:
-    """Route what was sent (one router per test: it holds the partitions' leases)."""
-    for _ in range(100):
-        if not router.step():
-            return
-    raise AssertionError("the router never went idle")
+def route(ui: UI) -> None:
+    """Route what was sent with the destinations' current settings, then let the partitions go."""
+    router = Router(ui.runtime.db)
+    try:
+        for _ in range(100):
+            if not router.step():
+                return
+        raise AssertionError("the router never went idle")
+    finally:
+        router.release()
 
 
 def log_rows(ui: UI, query: str) -> list[tuple[str, str]]:
@@ -65,7 +70,7 @@ def test_local_rows_show_items_time_where_and_their_events(admin_both: UI) -> No
     ui = admin_both
     d = ui.runtime.defaults.destination_id
     send(ui, identify("u1"), track("u1", "Order Completed"))
-    route(Router(ui.runtime.db))
+    route(ui)
     rows = log_rows(ui, f"destination={d}")
     assert [outcome for outcome, _ in rows] == ["delivered", "delivered"]
     page = ui.client.get(f"/ui/deliveries?destination={d}").text
@@ -85,7 +90,7 @@ def test_filters_find_failed_rows_and_pages_keep_them(admin_both: UI, monkeypatc
     d = ui.runtime.defaults.destination_id
     send(ui, *(track("u1", "Order Completed") for _ in range(7)), *(track("u2", "Signed Up") for _ in range(3)))
     send(ui, REFUSED)
-    route(Router(ui.runtime.db))
+    route(ui)
 
     [(outcome, row)] = log_rows(ui, f"destination={d}&outcome=failed")
     assert outcome == "failed" and "u3" in row and "missing the required field" in row
@@ -130,47 +135,53 @@ def cli(ui: UI, *args: str) -> Any:
 def test_overview_deliveries_metrics_and_cli_count_the_same_failures(admin_both: UI, standin: StandIn) -> None:
     ui = admin_both
     d = ui.runtime.defaults.destination_id
+    with ui.runtime.db.begin() as conn:  # the local workspace cannot store this group's object: it is parked
+        for statement in POSTGRES_FAULT if "postgresql" in ui.runtime.db.url else SQLITE_FAULT:
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql("INSERT INTO test_faults (object_id) VALUES ('poison')")
+    send(ui, {"type": "group", "userId": "p1", "groupId": "poison", "traits": {"name": "Acme"}})
+    route(ui)
+
     cli(ui, "destination", "target", "remote", "--site-id", "site-x", "--api-key", "key-x", "--base-url", standin.url)
     sender = RemoteSender(
         ui.runtime.db, d, FAST, authenticate=functools.partial(destination_auth, ui.runtime.db),
         lease_seconds=LEASE_SECONDS,
     )  # fmt: skip
-    router = Router(ui.runtime.db)
 
     standin.reject_ids = {"bad-1"}  # a 207 refusing this person's operation
     send(ui, identify("ok-1"), identify("bad-1"), REFUSED)
-    route(router)
+    route(ui)
     asyncio.run(sender.drain(30))
     standin.plan(Fault("404"))  # the whole batch refused
     send(ui, identify("gone-1"), identify("gone-2"))
-    route(router)
+    route(ui)
     asyncio.run(sender.drain(30))
     standin.plan(Fault("500"))  # retried: not a failure
     send(ui, identify("later-1"))
-    route(router)
+    route(ui)
     asyncio.run(sender.run_once())
 
-    expected = {"total": 4, "refused": 1, "parked": 0, "dead": 3}
+    expected = {"total": 5, "refused": 1, "parked": 1, "dead": 3}
     for path in ("/ui/", f"/ui/deliveries?destination={d}"):
         page = ui.client.get(path).text
         shown = {k: int(re.findall(rf'data-testid="failures-{k}">(\d+)<', page)[0]) for k in expected}
         assert shown == expected, path
 
     metrics = ui.client.get("/metrics").text
-    assert f'segcio_destination_failed{{destination="{d}"}} 4.0' in metrics
-    for kind, n in (("refused", 1), ("parked", 0), ("dead_letters", 3)):
+    assert f'segcio_destination_failed{{destination="{d}"}} 5.0' in metrics
+    for kind, n in (("refused", 1), ("parked", 1), ("dead_letters", 3)):
         assert f'segcio_destination_failures{{destination="{d}",kind="{kind}"}} {n}.0' in metrics
 
     for args in ((), ("--destination", str(d))):
         status = cli(ui, "delivery", "status", *args, "--json")
         assert status["failures"] == {
-            "refused": 1, "parked": 0, "dead_letters": 3, "retrying": 1, "total": 4
+            "refused": 1, "parked": 1, "dead_letters": 3, "retrying": 1, "total": 5
         }  # fmt: skip
-    assert "failed        4 (1 refused, 0 failed events, 3 dead letters)" in cli(ui, "delivery", "status")
+    assert "failed        5 (1 refused, 1 failed events, 3 dead letters)" in cli(ui, "delivery", "status")
 
     # The delivery log's failed filter shows where each came from; the retry is not among them.
     outcomes = [o for o, _ in log_rows(ui, f"destination={d}&outcome=failed")]
-    assert sorted(outcomes) == ["dead_letter", "failed", "partial"]
+    assert sorted(outcomes) == ["dead_letter", "failed", "parked", "partial"]
     [(_, retry)] = log_rows(ui, f"destination={d}&outcome=retried")
     assert standin.url in retry and "/ui/events/" in retry
     [(_, dead)] = log_rows(ui, f"destination={d}&outcome=dead-lettered&person=gone-1")
