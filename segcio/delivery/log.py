@@ -16,8 +16,8 @@ SUMMARY_CHARS = 500
 # What `url` holds for a row applied to a local workspace (it went to no URL).
 LOCAL_WORKSPACE = "local workspace"
 
-# The outcome filter of the Deliveries page and `segcio delivery log`: a name for the user, the log outcomes it
-# selects. "failed" selects every row of an event or request that did not reach the destination (see
+# The outcome filter of the Deliveries page and `segcio delivery status --outcome`: a name for the user, the log
+# outcomes it selects. "failed" selects every row of an event or request that did not reach the destination (see
 # segcio/pipeline/failures.py for what the failure counts count).
 OUTCOME_GROUPS: dict[str, tuple[str, ...]] = {
     "ok": ("delivered",),

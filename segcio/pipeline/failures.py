@@ -15,14 +15,14 @@ log is bounded and so is never what is counted.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from segcio.pipeline import failed
-from segcio.store.tables.core import counters
+from segcio.store.tables.core import counters, destinations
 from segcio.store.tables.delivery import dead_letters, outbox
 
 REFUSED_COUNTER = "failed"  # the outcome counter the router increments for a refused event
@@ -43,11 +43,7 @@ class Failures:
         return {**asdict(self), "total": self.total}
 
     def __add__(self, other: Failures) -> Failures:
-        return Failures(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
-
-
-def _values(f: Failures) -> tuple[int, int, int, int]:
-    return f.refused, f.parked, f.dead_letters, f.retrying
+        return Failures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
 def by_destination(conn: Connection) -> dict[int, Failures]:
@@ -64,7 +60,9 @@ def by_destination(conn: Connection) -> dict[int, Failures]:
     parked = failed.counts(conn)
     dead = _grouped(conn, dead_letters)
     retrying = _grouped(conn, outbox, outbox.c.attempts > 0)
-    ids = refused.keys() | parked.keys() | dead.keys() | retrying.keys()
+    # Only destinations that exist: what a removed destination left behind is on no Deliveries page to add up to.
+    ids = set(conn.execute(sa.select(destinations.c.id)).scalars())
+    ids &= refused.keys() | parked.keys() | dead.keys() | retrying.keys()
     return {i: Failures(refused.get(i, 0), parked.get(i, 0), dead.get(i, 0), retrying.get(i, 0)) for i in sorted(ids)}
 
 
