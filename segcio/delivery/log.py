@@ -148,9 +148,9 @@ def search(
     if where.outcome:
         q = q.where(c.outcome.in_(OUTCOME_GROUPS[where.outcome]))
     if where.person:
-        q = q.where(
-            sa.or_(c.person_key == where.person, c.person_keys.contains(f"\n{where.person}\n", autoescape=True))
-        )
+        # A substring test, not LIKE: SQLite's LIKE ignores case, and people's ids are compared exactly.
+        find = sa.func.strpos if conn.dialect.name == "postgresql" else sa.func.instr
+        q = q.where(sa.or_(c.person_key == where.person, find(c.person_keys, f"\n{where.person}\n") > 0))
     if where.event:
         q = q.where(c.event_name == where.event)
     if where.since is not None:

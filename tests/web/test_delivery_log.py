@@ -187,3 +187,5 @@ def test_overview_deliveries_metrics_and_cli_count_the_same_failures(admin_both:
     [(_, dead)] = log_rows(ui, f"destination={d}&outcome=dead-lettered&person=gone-1")
     assert re.findall(r'href="/ui/events/(\d+)"', dead)  # the batch row links to its events
     assert ">2 people<" in dead
+    assert log_rows(ui, f"destination={d}&outcome=dead-lettered&person=GONE-1") == []  # ids are exact
+    assert log_rows(ui, f"destination={d}&person=gone-%25") == []  # and no pattern
