@@ -42,6 +42,19 @@ failed_events = Gauge(
     ["destination"],
     registry=registry,
 )
+failures = Gauge(
+    "segcio_destination_failures",
+    "What did not reach a destination, by kind: refused (events an action or the workspace refused, since the "
+    "start), parked (events in the failed state now), dead_letters (requests in the dead-letter queue now).",
+    ["destination", "kind"],
+    registry=registry,
+)
+failures_total = Gauge(
+    "segcio_destination_failed",
+    "A destination's failures: refused + parked + dead_letters (the Failed figure of the UI and the CLI).",
+    ["destination"],
+    registry=registry,
+)
 log_pruned = Counter(
     "segcio_log_pruned_total",
     "Rows deleted by retention: routed events and rejections (one row per request) older than "

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from segcio import jsonutil, metrics
-from segcio.pipeline import failed
+from segcio.pipeline import failed, failures
 from segcio.store import Database
 from segcio.web.admin_view import admin_view
 
@@ -20,6 +20,11 @@ _reported: set[int] = set()  # destinations given a failed-events gauge by this 
 def _failed_counts(db: Database) -> dict[int, int]:
     with db.connect() as conn:
         return failed.counts(conn)
+
+
+def _failures(db: Database) -> dict[int, failures.Failures]:
+    with db.connect() as conn:
+        return failures.by_destination(conn)
 
 
 @router.get("/healthz")
@@ -37,10 +42,14 @@ async def healthz(request: Request) -> Response:
 
 @router.get("/metrics", dependencies=[Depends(admin_view("metrics_public"))])
 async def prometheus_metrics(request: Request) -> Response:
-    counts = await asyncio.to_thread(_failed_counts, request.app.state.runtime.db)
-    for destination_id in _reported - counts.keys():  # every failed event replayed: 0, not a vanished series
-        metrics.failed_events.labels(str(destination_id)).set(0)
-    for destination_id, n in counts.items():
-        metrics.failed_events.labels(str(destination_id)).set(n)
+    counts = await asyncio.to_thread(_failures, request.app.state.runtime.db)
+    for destination_id in _reported - counts.keys():  # every failure resolved: 0, not a vanished series
+        counts[destination_id] = failures.Failures()
+    for destination_id, f in counts.items():
+        label = str(destination_id)
+        metrics.failed_events.labels(label).set(f.parked)
+        for kind, n in (("refused", f.refused), ("parked", f.parked), ("dead_letters", f.dead_letters)):
+            metrics.failures.labels(label, kind).set(n)
+        metrics.failures_total.labels(label).set(f.total)
     _reported.update(counts)
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -151,20 +151,28 @@ def dlq_drop(
 def delivery_status(
     destination: DestinationFilter = None,
     recent: Annotated[int, typer.Option(help="Also list this many recent delivery-log rows.")] = 0,
+    outcome: Annotated[
+        str | None, typer.Option(help="List only log rows of this outcome: ok, failed, retried, dead-lettered, ...")
+    ] = None,
     as_json: AsJson = False,
     data_dir: DataDir = None,
     database: DatabaseUrl = None,
 ) -> None:
-    """Outbox backlog (pending, retrying), dead letters, and optionally the recent delivery log."""
+    """Outbox backlog (pending, retrying), failures (as the UI and /metrics count them), and optionally the
+    recent delivery log."""
     from segcio.delivery import log
     from segcio.delivery.outbox import backlog
+    from segcio.pipeline.failures import failures
 
+    if outcome is not None and outcome not in log.OUTCOME_GROUPS:
+        raise typer.BadParameter(f"one of {', '.join(log.OUTCOME_GROUPS)}", param_hint="--outcome")
     db = open_cli_database(data_dir, database)
     try:
         out: dict[str, Any] = backlog(db, destination).as_dict()
-        if recent:
-            with db.connect() as conn:
-                out["recent"] = log.recent(conn, destination, recent)
+        with db.connect() as conn:
+            out["failures"] = failures(conn, destination).as_dict()
+            if recent:
+                out["recent"] = log.search(conn, log.LogFilter(destination, outcome), recent).rows
     finally:
         db.dispose()
     if as_json:
@@ -173,6 +181,11 @@ def delivery_status(
     for key in ("pending", "retrying", "dead_letters"):
         typer.echo(f"{key:13} {out[key]}")
     typer.echo(f"{'oldest':13} {_when(out['oldest_created_at'])}")
+    f = out["failures"]
+    typer.echo(
+        f"{'failed':13} {f['total']} ({f['refused']} refused, {f['parked']} failed events,"
+        f" {f['dead_letters']} dead letters)"
+    )
     for row in out.get("recent", []):
         typer.echo(
             f"{_when(row['created_at'])}  {row['outcome']:11} {row['status'] or '':>3}  {row['items']:>4} item(s)  "

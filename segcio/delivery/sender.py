@@ -350,6 +350,7 @@ class RemoteSender:
         outcome: str,
     ) -> None:
         single = len(rows) == 1
+        person_keys = dlog.people([r.person_key for r in rows])
         request = dlog.summary(content) if single else f"batch of {len(rows)} operations, {len(content or b'')} bytes"
         results.entries.append(
             dlog.LogEntry(
@@ -361,10 +362,12 @@ class RemoteSender:
                 status=reply.status,
                 items=len(rows),
                 duration_ms=round(reply.duration_ms, 2),
-                person_key=rows[0].person_key if single else None,
+                person_key=rows[0].person_key if person_keys is None else None,
                 event_seq=rows[0].event_seq if single else None,
                 request_summary=request,
                 response_summary=dlog.summary(reply.text),
+                event_seqs=None if single else ",".join(str(r.event_seq) for r in rows if r.event_seq is not None),
+                person_keys=person_keys,
             )
         )
         metrics.REQUESTS.labels(self._label, outcome).inc()

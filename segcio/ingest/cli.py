@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
-from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database
-from segcio.ingest.rejections import examples_of
-from segcio.store.tables.core import rejected_events
+from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database, print_table
+from segcio.ingest import rejections
 
 events_app = typer.Typer(help="Inspect the event log, rejected messages and failed events.", no_args_is_help=True)
 
@@ -22,37 +20,50 @@ events_app = typer.Typer(help="Inspect the event log, rejected messages and fail
 def rejected(
     data_dir: DataDir = None,
     database: DatabaseUrl = None,
-    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    each: Annotated[
+        bool, typer.Option("--each", help="One row per request and reason, newest first, instead of by reason.")
+    ] = False,
+    code: Annotated[str | None, typer.Option(help="Only this reason code (e.g. batch_limit).")] = None,
+    limit: Annotated[int, typer.Option(help="With --each: how many, newest first.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """List rejected messages with their reasons, newest first: one row per request, with how many messages it
-    had rejected and up to five of them (plus the first of any other reason)."""
+    """Rejected messages by reason (code), the most recently seen first: how many messages, in how many requests,
+    when, and a few examples. `--each` lists the rows one by one instead."""
     db = open_cli_database(data_dir, database)
-    with db.connect() as conn:
-        rows = conn.execute(select(rejected_events).order_by(rejected_events.c.id.desc()).limit(limit)).all()
-    db.dispose()
-    if as_json:
+    try:
+        with db.connect() as conn:
+            if each:
+                rows = rejections.recent(conn, code=code, limit=limit)
+            else:
+                groups = [g for g in rejections.grouped(conn) if code is None or g.code == code]
+    finally:
+        db.dispose()
+    if each:
+        if as_json:
+            for row in rows:
+                typer.echo(json.dumps(row))
+            return
+        table = Table("id", "received (UTC)", "messages", "code", "reason", "first message")
         for row in rows:
-            typer.echo(
-                json.dumps(
-                    {
-                        "id": row.id,
-                        "source_id": row.source_id,
-                        "received_at": row.received_at,
-                        "code": row.code,
-                        "reason": row.reason,
-                        "count": row.count,
-                        "body": row.body,
-                        "examples": examples_of(row),
-                    }
-                )
-            )
+            table.add_row(
+                str(row["id"]), _when(row["received_at"]), str(row["count"]), row["code"], row["reason"],
+                row["body"][:80],
+            )  # fmt: skip
+        print_table(table, "nothing rejected")
         return
-    table = Table("id", "received", "messages", "code", "reason", "first message")
-    for row in rows:
-        when = datetime.fromtimestamp(row.received_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(str(row.id), when, str(row.count), row.code, row.reason, row.body[:80])
-    Console().print(table)
+    if as_json:
+        for group in groups:
+            typer.echo(json.dumps({**asdict(group), "count": group.messages}))
+        return
+    table = Table("code", "messages", "requests", "last (UTC)", "reason (newest)", "example")
+    for group in groups:
+        example = group.examples[0]["body"][:80] if group.examples else ""
+        table.add_row(group.code, str(group.messages), str(group.requests), _when(group.last_at), group.reason, example)
+    print_table(table, "nothing rejected")
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def register(app: typer.Typer) -> None:

@@ -130,9 +130,7 @@ class EventWriter:
             scope = f"source:{request.source_id}" if request.source_id is not None else "ingest"
             counts.setdefault(scope, Counter()).update(request.counts)
             rows_by_scope.setdefault(scope, []).extend(request.rows)
-            row = request.rejected.row(request.source_id, time.time())
-            if row is not None:
-                rejected.append(row)
+            rejected.extend(request.rejected.rows(request.source_id, time.time()))
         for scope, rows in rows_by_scope.items():
             if rows:
                 stored = self.event_log.append(conn, rows)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection
 
 from segcio.actions.definition import PlannedRequest
-from segcio.delivery.log import LogEntry, summary
+from segcio.delivery.log import LOCAL_WORKSPACE, LogEntry, summary
 from segcio.delivery.log import write as log_entries
 from segcio.jsonutil import dumps
 from segcio.pipeline.failed import storable
@@ -53,7 +53,11 @@ def deliver_local(conn: Connection, db: Database, destination: Destination, batc
             except (UnsupportedRequest, ValueError) as exc:
                 problems.append(f"{request.method} {urlsplit(request.url).path}: {exc}")
         spans.append((start, len(ops), problems))
+    started = time.perf_counter()
     results = workspace.apply(ops, conn=conn, source=f"destination:{destination.id}") if ops else []
+    # The workspace applies the batch at once: each applied event is shown its share of that time.
+    applied = sum(1 for start, end, _ in spans if end > start)
+    share_ms = (time.perf_counter() - started) * 1000 / applied if applied else None
     outcomes: Counter[str] = Counter()
     entries = []
     for item, (start, end, problems) in zip(batch, spans, strict=True):
@@ -61,7 +65,10 @@ def deliver_local(conn: Connection, db: Database, destination: Destination, batc
         outcome = _outcome(item, problems, end > start)
         outcomes[outcome] += 1
         if outcome != "no_match":
-            entries.append(_entry(destination, item, outcome, problems, status=200 if outcome == "delivered" else None))
+            entry = _entry(destination, item, outcome, problems, status=200 if outcome == "delivered" else None)
+            if end > start and share_ms is not None:
+                entry.duration_ms = round(share_ms, 3)
+            entries.append(entry)
     log_entries(conn, entries)
     increment(conn, f"destination:{destination.id}", outcomes)
 
@@ -101,6 +108,8 @@ def parked_entry(destination: Destination, item: LoggedEvent) -> LogEntry:
         event_seq=item.seq,
         request_summary=summary(item.body),
         response_summary=summary(item.failure or "failed"),
+        event_name=None if (name := _event_name(item.message)) is None else storable(name),
+        message_id=storable(item.message_id),
     )
 
 
@@ -115,19 +124,33 @@ def _entry(
         notes = [f"{item.processed.filtered} (message {item.message_id})"]  # not sent: no duplicate to note
     elif destination.side_by_side:
         notes = [*notes, SIDE_BY_SIDE_NOTE]
+    if first is None:
+        method = url = None
+    elif destination.is_local:
+        method, url = None, LOCAL_WORKSPACE  # applied in-process: the planned Customer.io URL was never called
+    else:
+        method, url = first.method, first.url
     return LogEntry(
         destination_id=destination.id,
         outcome=outcome,
         created_at=time.time(),
-        method=first.method if first else None,
-        url=first.url if first else None,
+        method=method,
+        url=url,
         status=status,
         items=len(requests),
         person_key=item.person_key,
         event_seq=item.seq,
         request_summary=summary(dumps(first.json if first else item.message)),
         response_summary=summary("; ".join(notes) or None),
+        event_name=_event_name(item.message),
+        message_id=item.message_id or None,
     )
+
+
+def _event_name(message: dict[str, Any]) -> str | None:
+    """What the Deliveries page filters on as the event name: a track's event, a page's or screen's name."""
+    name = message.get("event") if message.get("type") == "track" else message.get("name")
+    return name if isinstance(name, str) and name else None
 
 
 def _outcome(item: LoggedEvent, problems: list[str], sent: bool, queued: bool = False) -> str:

@@ -27,7 +27,8 @@ KNOWN_PATH = re.compile(r"^/api/(v2/(batch|entity)|v1/(metrics|events|customers/
 
 @dataclass(frozen=True)
 class Fault:
-    """How to answer one request: "ok" (normally), "500", "503", "429" (with Retry-After `seconds`),
+    """How to answer one request: "ok" (normally), "429" (with Retry-After `seconds`), any other status ("404",
+    "500", "503", ...) with an error body,
     "hang" (accept, then answer only after `seconds`), "reset" (accept, then drop the connection mid-response)."""
 
     kind: str
@@ -138,7 +139,7 @@ class StandIn:
             if fault.kind == "429":
                 arrival.status = 429
                 return Response(status_code=429, headers={"Retry-After": f"{fault.seconds:g}"})
-            if fault.kind in ("500", "503"):
+            if fault.kind.isdigit():  # "400", "404", "500", "503", ...: that status with an error body
                 arrival.status = int(fault.kind)
                 return JSONResponse({"meta": {"error": "boom"}}, status_code=arrival.status)
             if fault.kind == "hang":

@@ -70,3 +70,30 @@ def test_replay_needs_an_id_or_all_and_unknown_ids_fail(db: Database, database_u
     assert result.exit_code == 1 and "no dead letter 999" in result.output
     result = runner.invoke(app, ["dlq", "drop", "999", "--database", database_url])
     assert result.exit_code == 1
+
+
+def test_events_rejected_adds_up_by_reason_and_lists_each_on_request(db: Database, database_url: str) -> None:
+    from segcio.ingest.rejections import Rejections
+    from segcio.store.tables.core import rejected_events
+
+    with db.begin() as conn:
+        for n in range(4):
+            rejected = Rejections()
+            rejected.add(2500, "batch_limit", "A batch holds at most 2500 messages", {"n": n}, count=500)
+            rejected.add(0, "missing_event", "track needs an event", {"type": "track"})
+            conn.execute(sa.insert(rejected_events), rejected.rows(1, 1000.0 + n))
+
+    def lines(*args: str) -> list[Any]:
+        result = runner.invoke(app, ["events", "rejected", *args, "--json", "--database", database_url])
+        assert result.exit_code == 0, result.output
+        return [json.loads(line) for line in result.output.splitlines()]
+
+    groups = lines()
+    assert [(g["code"], g["count"], g["requests"]) for g in groups] == [
+        ("missing_event", 4, 4),
+        ("batch_limit", 2000, 4),
+    ]
+    assert [json.loads(e["body"]) for e in groups[1]["examples"]] == [{"n": 3}, {"n": 2}, {"n": 1}]
+    text = cli(database_url, "events", "rejected")
+    assert text.count("batch_limit") == 1 and "2000" in text
+    assert [row["count"] for row in lines("--each", "--code", "batch_limit")] == [500] * 4

@@ -44,7 +44,7 @@ class Ingest:
         return [(row.code, row.reason) for row in rows]
 
     def rejections(self) -> list[dict[str, Any]]:
-        """Rejection rows (one per request), oldest first."""
+        """Rejection rows (one per request and reason), oldest first."""
         with self.runtime.db.connect() as conn:
             rows = conn.execute(select(rejected_events).order_by(rejected_events.c.id)).all()
         return [dict(row._mapping) for row in rows]

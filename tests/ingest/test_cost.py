@@ -167,14 +167,16 @@ def test_a_gzip_body_with_a_wrong_checksum_is_400(ingest_sqlite: Ingest) -> None
     assert ingest_sqlite.stored() == []
 
 
-def test_250000_items_write_one_rejection_row_with_a_count(ingest: Ingest) -> None:
+def test_250000_items_write_one_rejection_row_per_reason_with_a_count(ingest: Ingest) -> None:
     body = b'{"batch":[' + b",".join([b"1"] * 250_000) + b"]}"
     assert len(body) <= MAX_BATCH_BYTES
     response = ingest.post("/v1/batch", content=body)
     assert response.status_code == 200
-    [row] = ingest.rejections()
-    assert row["count"] == 250_000
-    examples = json.loads(row["examples"])  # the first five, and the first of the other code
+    limit, invalid = ingest.rejections()  # the code that rejected the most messages first
+    assert (limit["code"], limit["count"], invalid["code"], invalid["count"]) == (
+        "batch_limit", 247_500, "invalid_message", 2500
+    )  # fmt: skip
+    examples = json.loads(invalid["examples"]) + json.loads(limit["examples"])  # the first five, the other code's
     expected = [*((i, "invalid_message") for i in range(5)), (2500, "batch_limit")]
     assert [(e["index"], e["code"]) for e in examples] == expected
     counters = ingest.counters()
@@ -183,7 +185,7 @@ def test_250000_items_write_one_rejection_row_with_a_count(ingest: Ingest) -> No
     assert counters["source:1/rejected:batch_limit"] == 247_500
 
 
-def test_rejections_of_one_request_share_one_row_with_examples(ingest_sqlite: Ingest) -> None:
+def test_rejections_of_one_request_share_one_row_per_reason_with_examples(ingest_sqlite: Ingest) -> None:
     batch = [
         {"type": "track", "userId": "u"},
         {"type": "identify", "userId": "kept"},
@@ -192,9 +194,9 @@ def test_rejections_of_one_request_share_one_row_with_examples(ingest_sqlite: In
     ]
     assert ingest_sqlite.post("/v1/batch", {"batch": batch}).status_code == 200
     assert [m["userId"] for m in ingest_sqlite.stored()] == ["kept"]
-    [row] = ingest_sqlite.rejections()
-    assert (row["code"], row["count"]) == ("missing_event", 3)
-    examples = json.loads(row["examples"])
+    row, other = ingest_sqlite.rejections()
+    assert (row["code"], row["count"], other["code"], other["count"]) == ("missing_event", 2, "invalid_message", 1)
+    examples = json.loads(row["examples"]) + json.loads(other["examples"])
     expected = [(0, "missing_event"), (2, "missing_event"), (3, "invalid_message")]
     assert [(e["index"], e["code"]) for e in examples] == expected
     assert json.loads(examples[0]["body"]) == batch[0]

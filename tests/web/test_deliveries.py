@@ -99,7 +99,8 @@ def test_replay_all_and_delete_ask_first(admin: UI) -> None:
 def test_overview_shows_failures_and_dead_letters(admin: UI) -> None:
     bury_one(admin, admin.runtime.defaults.destination_id)
     page = admin.client.get("/ui/").text
-    assert "1 in the dead-letter queue" in page
+    assert 'data-testid="failures-dead">1</span> in the dead-letter queue' in page
+    assert 'data-testid="failures-total">1<' in page
 
 
 def test_deliveries_page_shows_what_a_local_destination_did(admin: UI) -> None:
@@ -111,4 +112,4 @@ def test_deliveries_page_shows_what_a_local_destination_did(admin: UI) -> None:
     page = admin.client.get(f"/ui/deliveries?destination={d}").text
     section = page.split("Events processed by this destination", 1)[1].split("</section>", 1)[0]
     assert "no match" in section and ">3<" in section and ">2<" in section
-    assert "1 events refused by a destination" in admin.client.get("/ui/").text
+    assert 'data-testid="failures-refused">1</span> events refused by a destination' in admin.client.get("/ui/").text

@@ -44,15 +44,38 @@ def test_rejected_messages_are_listed_with_their_reason(admin: UI) -> None:
     assert "userId" in section or "anonymousId" in section
 
 
-def test_the_rejections_of_one_request_are_one_row_with_a_count_and_examples(admin: UI) -> None:
+def test_rejections_are_one_row_per_reason_with_totals_and_examples(admin_both: UI) -> None:
+    key = admin_both.runtime.defaults.write_key
+    batch = [{"type": "track", "userId": "u", "properties": {"n": n}} for n in range(3000)]  # no `event`
+    for _ in range(3):
+        admin_both.client.post("/v1/batch", json={"batch": batch}, auth=(key, ""))
+    admin_both.client.post("/v1/identify", json={"traits": {}}, auth=(key, ""))
+    section = admin_both.client.get("/ui/sources").text.split('id="rejected"', 1)[1]
+    table = section.split('data-testid="rejections-by-reason"', 1)[1].split("</table>", 1)[0]
+    rows = table.split("<tr>")[2:]
+    assert [(row.split("<code>", 1)[1].split("<", 1)[0]) for row in rows] == [
+        "no_user_anon_id",
+        "batch_limit",
+        "missing_event",
+    ]  # fmt: skip  (the most recently seen first)
+    messages = [int(row.split('data-testid="reason-messages">', 1)[1].split("<", 1)[0]) for row in rows]
+    assert messages == [1, 3 * 500, 3 * 2500]
+    assert rows[1].count("<details>") == 3  # a few examples, not 1,500 rows
+    assert "&#34;n&#34;: 2500" in rows[1]  # the first message past the limit
+    assert "?rejections=each&amp;code=batch_limit" in rows[1]
+
+
+def test_each_rejection_is_still_listed_one_by_one(admin: UI) -> None:
     key = admin.runtime.defaults.write_key
     batch = [{"type": "track", "userId": "u"}] * 7 + [{"type": "identify"}]
     admin.client.post("/v1/batch", json={"batch": batch}, auth=(key, ""))
-    section = admin.client.get("/ui/sources").text.split('id="rejected"', 1)[1]
-    assert section.count('data-testid="rejected-count"') == 1
-    assert 'data-testid="rejected-count">8<' in section
-    assert section.count("<details>") == 6  # five examples, and the first of the other code
-    assert "#7 <code>no_user_anon_id</code>" in section
+    admin.client.post("/v1/batch", json={"batch": batch[:2]}, auth=(key, ""))
+    each = admin.client.get("/ui/sources?rejections=each").text.split('id="rejected"', 1)[1]
+    counts = [part.split("<", 1)[0] for part in each.split('data-testid="rejected-count">')[1:]]
+    assert counts == ["2", "1", "7"]  # one row per request and reason, newest first
+    one = admin.client.get("/ui/sources?rejections=each&code=no_user_anon_id").text.split('id="rejected"', 1)[1]
+    assert one.count('data-testid="rejected-count"') == 1 and "#7 <code>no_user_anon_id</code>" in one
+    assert admin.client.get("/ui/sources?rejections=all").status_code == 422
 
 
 def test_create_rotate_revoke_and_reenable_a_write_key(admin: UI) -> None:

@@ -84,12 +84,14 @@ rejected_events = Table(
     Column("code", String(64), nullable=False),
     Column("reason", Text, nullable=False),
     Column("body", Text, nullable=False),
-    # The messages one request had rejected: how many, and up to five of them as a JSON list of
+    # The messages of one request rejected for this code: how many, and a few of them as a JSON list of
     # {"index", "code", "reason", "body"} (NULL on rows of a single rejection, whose message is `body`).
     Column("count", Integer, nullable=False, server_default="1"),
     Column("examples", Text, nullable=True),
 )
 Index("ix_rejected_events_received_at", rejected_events.c.received_at)
+# The Sources page adds rejections up by code and shows each code's newest rows.
+Index("ix_rejected_events_code", rejected_events.c.code, rejected_events.c.id)
 
 # Persistent counters (received, accepted, rejected by reason, deduplicated, suppressed, dropped ...),
 # shared by every process; the Prometheus metrics of one process are a view of its own share.

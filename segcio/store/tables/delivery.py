@@ -55,7 +55,7 @@ delivery_log = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("destination_id", Integer, nullable=False),
     Column("created_at", Float, nullable=False),
-    # "delivered" | "partial" | "retry" | "split" | "dead_letter" | "dropped"
+    # "delivered" | "partial" | "retry" | "split" | "dead_letter" | "dropped" | "failed" | "parked" | "filtered"
     Column("outcome", String(16), nullable=False),
     Column("method", String(10), nullable=True),
     Column("url", Text, nullable=True),
@@ -66,6 +66,13 @@ delivery_log = Table(
     Column("event_seq", BigInteger, nullable=True),
     Column("request_summary", Text, nullable=True),
     Column("response_summary", Text, nullable=True),
+    # The event a one-event row is about (track event or page/screen name; its messageId), and of a batch request
+    # the seqs of its events (comma-separated) and its people ("\n"-separated, with one at each end), so the UI
+    # filters rows and links them to their events' traces.
+    Column("event_name", Text, nullable=True),
+    Column("message_id", Text, nullable=True),
+    Column("event_seqs", Text, nullable=True),
+    Column("person_keys", Text, nullable=True),
 )
 Index("ix_delivery_log_destination_id", delivery_log.c.destination_id, delivery_log.c.id)
 

@@ -12,8 +12,7 @@ from sqlalchemy import Connection
 
 from segcio import jsonutil
 from segcio.bootstrap import create_source
-from segcio.ingest.rejections import examples_of
-from segcio.store.tables.core import counters, destinations, events, rejected_events, sources, workspaces
+from segcio.store.tables.core import counters, destinations, events, sources, workspaces
 
 
 @dataclass(frozen=True)
@@ -93,14 +92,6 @@ def _destination(row: Any) -> dict[str, Any]:
     except ValueError:
         data["settings"] = {}
     return data
-
-
-def recent_rejections(conn: Connection, source_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """The newest rejection rows (one per request), each with its `examples` as a list."""
-    query = sa.select(rejected_events).order_by(rejected_events.c.id.desc()).limit(limit)
-    if source_id is not None:
-        query = query.where(rejected_events.c.source_id == source_id)
-    return [{**row._mapping, "examples": examples_of(row)} for row in conn.execute(query)]
 
 
 def event_count(conn: Connection) -> int:

@@ -3,55 +3,107 @@ state, the dead-letter queue."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+import dataclasses
+import datetime as dt
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from segcio import values
 from segcio.delivery import dlq
 from segcio.delivery import log as delivery_log
-from segcio.pipeline import failed
+from segcio.delivery.outbox import backlog
+from segcio.pipeline import failed, failures
 from segcio.pipeline.replay_failed import replay_failed
 from segcio.runtime import Runtime, get_runtime
 from segcio.web.confirm import confirmation_needed
-from segcio.web.data import core, delivery
+from segcio.web.data import core
 from segcio.web.params import LogId
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
 
 router = APIRouter(dependencies=[Depends(require_login)])
 LIMIT = 100
+PAGE_SIZE = 50
+SEQS_LINKED = 5  # a batch row links to the traces of its first few events
+Cursor = Annotated[int | None, Query(ge=0, le=values.MAX_BIGINT)]
+Text = Annotated[str, Query(max_length=400)]
+
+
+def _instant(field: str, text: str) -> float | None:
+    """A `since`/`until` filter: an ISO date and time (UTC unless it says otherwise), or empty."""
+    if not text.strip():
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise HTTPException(400, f"{field}: a date and time such as 2026-12-07T10:00 (UTC), got {text!r}.") from None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
 
 
 @router.get("/deliveries")
 def deliveries_page(
-    request: Request, destination: int | None = None, runtime: Runtime = Depends(get_runtime)
+    request: Request,
+    destination: int | None = None,
+    outcome: Text = "",
+    person: Text = "",
+    event: Text = "",
+    since: Text = "",
+    until: Text = "",
+    before: Cursor = None,
+    after: Cursor = None,
+    runtime: Runtime = Depends(get_runtime),
 ) -> Response:
+    if outcome and outcome not in delivery_log.OUTCOME_GROUPS:
+        raise HTTPException(400, f"outcome: one of {', '.join(delivery_log.OUTCOME_GROUPS)}, got {outcome!r}.")
+    where = delivery_log.LogFilter(
+        destination,
+        outcome or None,
+        person.strip() or None,
+        event.strip() or None,
+        _instant("since", since),
+        _instant("until", until),
+    )
     with runtime.db.connect() as conn:
         destinations = core.list_destinations(conn)
         if destination is None and destinations:
             destination = destinations[0]["id"]
+            where = dataclasses.replace(where, destination_id=destination)
         current = next((d for d in destinations if d["id"] == destination), None)
         if current is None and destinations:
             raise HTTPException(404, f"No destination with id {destination}.")
-        log = delivery_log.recent(conn, destination, LIMIT)
-        counts = delivery.summary(conn, destination)
+        page = delivery_log.search(conn, where, PAGE_SIZE, before=before, after=after)
+        counts = failures.failures(conn, destination) if destination is not None else failures.Failures()
         outcomes = core.counter_table(conn).get(f"destination:{destination}", {})
         failed_events = failed.list_failed(conn, destination, LIMIT) if destination is not None else []
-        failed_total = failed.counts(conn).get(destination or 0, 0)
     dead = dlq.list_dead(runtime.db, destination, LIMIT)
+    pending = backlog(runtime.db, destination).pending if destination is not None else 0
+    filters = {"destination": destination, "outcome": outcome, "person": person, "event": event}
+    filters |= {"since": since, "until": until}
+    kept = {k: v for k, v in filters.items() if v not in (None, "")}
     return render(
         request,
         "deliveries.html",
         title="Deliveries",
         destinations=destinations,
         current=current,
-        log=log,
+        log=page.rows,
+        newer_url=None if page.newer is None else "/ui/deliveries?" + urlencode({**kept, "after": page.newer}),
+        older_url=None if page.older is None else "/ui/deliveries?" + urlencode({**kept, "before": page.older}),
+        filters=filters,
+        filtered=any(filters[k] for k in ("outcome", "person", "event", "since", "until")),
+        outcome_groups=list(delivery_log.OUTCOME_GROUPS),
+        failed_outcomes=delivery_log.OUTCOME_GROUPS["failed"],
+        local_workspace=delivery_log.LOCAL_WORKSPACE,
+        seqs_linked=SEQS_LINKED,
         dead=dead,
         failed_events=failed_events,
-        failed_total=failed_total,
         counts=counts,
+        pending=pending,
         outcomes=outcomes,
-        failed_outcomes=delivery.FAILED_OUTCOMES,
     )
 
 

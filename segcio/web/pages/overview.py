@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from segcio.pipeline import failures
 from segcio.pipeline.backlog import event_backlog
 from segcio.runtime import Runtime, get_runtime
 from segcio.web import chart
-from segcio.web.data import core, delivery
+from segcio.web.data import core
 from segcio.web.render import render
 from segcio.web.session import require_login
 
@@ -29,10 +30,9 @@ def overview(request: Request, runtime: Runtime = Depends(get_runtime)) -> Respo
             "accepted": core.counter_total(table, "accepted"),
             "rejected": core.counter_total(table, "rejected"),
             "deduplicated": core.counter_total(table, "deduplicated"),
-            "failed_events": sum(v.get("failed", 0) for k, v in table.items() if k.startswith("destination:")),
             "counters": table,
             "backlog": event_backlog(conn),
-            "delivery": delivery.summary(conn),
+            "failures": failures.failures(conn),
         }
     return render(
         request,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from segcio.ingest import rejections
 from segcio.runtime import Runtime, get_runtime
 from segcio.web.confirm import confirmation_needed
 from segcio.web.data import core
@@ -15,15 +18,36 @@ from segcio.web.session import posted_form, require_login
 
 router = APIRouter(dependencies=[Depends(require_login)])
 MAX_NAME = 200
+EACH_LIMIT = 100  # individual rejection rows shown
 
 
 @router.get("/sources")
-def sources_page(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
+def sources_page(
+    request: Request,
+    rejections_view: Annotated[str, Query(alias="rejections", pattern="^(by-reason|each)$")] = "by-reason",
+    code: Annotated[str, Query(max_length=64)] = "",
+    runtime: Runtime = Depends(get_runtime),
+) -> Response:
+    """Rejections are added up by reason (code); `?rejections=each` lists the newest rows one by one
+    (one per request and code), `&code=` of one reason."""
     with runtime.db.connect() as conn:
         sources = core.list_sources(conn)
-        rejected = core.recent_rejections(conn)
+        if rejections_view == "each":
+            each, groups = rejections.recent(conn, code=code or None, limit=EACH_LIMIT), []
+        else:
+            each, groups = [], rejections.grouped(conn)
     names = {s.id: s.name for s in sources}
-    return render(request, "sources.html", title="Sources", sources=sources, rejected=rejected, source_names=names)
+    return render(
+        request,
+        "sources.html",
+        title="Sources",
+        sources=sources,
+        rejection_groups=groups,
+        rejected=each,
+        rejections_view=rejections_view,
+        code=code,
+        source_names=names,
+    )
 
 
 @router.post("/sources")
