@@ -36,6 +36,7 @@ class LogEntry:
     duration_ms: float | None = None
     person_key: str | None = None
     event_seq: int | None = None
+    event_seqs: str | None = None  # a batch's items' events: JSON list, item i at batch_index i
     request_summary: str | None = None
     response_summary: str | None = None
 

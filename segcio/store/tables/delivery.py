@@ -55,7 +55,8 @@ delivery_log = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("destination_id", Integer, nullable=False),
     Column("created_at", Float, nullable=False),
-    # "delivered" | "partial" | "retry" | "split" | "dead_letter" | "dropped"
+    # "delivered" | "partial" | "retry" | "split" | "dead_letter" | "dropped" | "failed" | "parked" | "filtered"
+    # | "replayed"
     Column("outcome", String(16), nullable=False),
     Column("method", String(10), nullable=True),
     Column("url", Text, nullable=True),
@@ -64,6 +65,9 @@ delivery_log = Table(
     Column("duration_ms", Float, nullable=True),
     Column("person_key", Text, nullable=True),
     Column("event_seq", BigInteger, nullable=True),
+    # A batch request's items as the log events they came from: a JSON list of seqs, item i at batch_index i
+    # (NULL for a single request, whose event is `event_seq`).
+    Column("event_seqs", Text, nullable=True),
     Column("request_summary", Text, nullable=True),
     Column("response_summary", Text, nullable=True),
 )
