@@ -136,17 +136,12 @@ class Workspace:
         # Values no column can hold are refused before anything (the prefetch included) touches the database.
         problems = [values.value_problem(op) for op in operations]
         _prefetch(unit, [op for op, problem in zip(operations, problems, strict=True) if problem is None])
-        if event_seqs is None:
-            results = [
-                _apply_one(unit, op) if problem is None else _refuse(unit, op, problem)
-                for op, problem in zip(operations, problems, strict=True)
-            ]
-        else:
-            results = []
-            for op, problem, seq in zip(operations, problems, event_seqs, strict=True):
-                unit.event_seq = seq
-                results.append(_apply_one(unit, op) if problem is None else _refuse(unit, op, problem))
-            unit.event_seq = None
+        results = []
+        seqs = [None] * len(operations) if event_seqs is None else event_seqs
+        for op, problem, seq in zip(operations, problems, seqs, strict=True):
+            unit.event_seq = seq
+            results.append(_apply_one(unit, op) if problem is None else _refuse(unit, op, problem))
+        unit.event_seq = None
         unit.flush()
         return results
 
