@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from segcio.bootstrap import ensure_defaults
+from segcio.delivery import dlq
 from segcio.delivery.sender import RemoteSender
 from segcio.destinations.subscriptions import add_subscription
 from segcio.ingest.service import IngestService
@@ -188,6 +189,12 @@ def test_a_remote_207_item_error_is_shown_at_its_batch_index_and_dead_lettered(
     [letter] = dest["dead_letters"]
     assert letter["status"] == 207 and "rejected id" in letter["reason"]
     assert dest["outbox"] == [] and dest["fate"].startswith("dead-lettered")
+
+    dlq.replay(db, ids=[letter["id"]])  # back into the outbox: the trace keeps the dead letter's history
+    [replayed] = traced(db, bad)["destinations"]
+    assert replayed["delivery_log"][-1]["outcome"] == "replayed"
+    assert f"dead letter {letter['id']}" in replayed["delivery_log"][-1]["response"]
+    assert len(replayed["outbox"]) == 1 and replayed["fate"] == "queued in the outbox"
 
     [sent] = traced(db, good)["destinations"]
     [batch_of_good] = [e for e in sent["delivery_log"] if e.get("batch_index") is not None]
