@@ -412,7 +412,9 @@ def _fate(d: dict[str, Any]) -> str:
         workspace = d["workspace"] or {}
         applied = len(workspace.get("events", [])) + len(workspace.get("activities", []))
         if "failed" in outcomes:
-            return "applied to the local workspace with errors (see the delivery log and activities)"
+            if applied:
+                return "applied to the local workspace with errors (see the delivery log and activities)"
+            return "not applied: the destination or the workspace refused it (see the delivery log)"
         if applied:
             return f"applied to the local workspace ({applied} workspace row(s))"
         if "dropped" in outcomes:

@@ -159,6 +159,8 @@ def test_a_mapping_that_fails_validation_shows_the_error(db: Database) -> None:
     assert "name" in error
     [entry] = dest["delivery_log"]
     assert entry["outcome"] == "failed" and "Broken" in entry["response"]
+    # Track Event matched too and was applied; the broken subscription's error is the event's delivery error.
+    assert dest["fate"].startswith("applied to the local workspace with errors")
 
 
 def test_a_remote_207_item_error_is_shown_at_its_batch_index_and_dead_lettered(
