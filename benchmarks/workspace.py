@@ -173,9 +173,29 @@ def save_db(db: Database, workspace_id: int, mix: Mix, directory: Path, checkpoi
     target.with_suffix(".mix").write_bytes(pickle.dumps({"workspace_id": workspace_id, "mix": mix.state()}))
 
 
-def run_from(db: Database, saved: dict[str, Any], batch: int, warmup: int) -> list[dict[str, Any]]:
+class Applier:
+    """`Workspace.apply`, optionally as the pipeline calls it: every operation with the log seq it came from
+    (`--event-seqs`: the rows then carry `event_seq` and get entries in its indexes)."""
+
+    def __init__(self, ws: Workspace, event_seqs: bool) -> None:
+        self.ws = ws
+        self.event_seqs = event_seqs
+        self.seq = 0
+
+    def apply(self, ops: list[dict[str, Any]]) -> None:
+        if not self.event_seqs:
+            self.ws.apply(ops)
+            return
+        seqs = list(range(self.seq + 1, self.seq + 1 + len(ops)))
+        self.seq += len(ops)
+        self.ws.apply(ops, event_seqs=seqs)
+
+
+def run_from(
+    db: Database, saved: dict[str, Any], batch: int, warmup: int, event_seqs: bool = False
+) -> list[dict[str, Any]]:
     """One timed window on a saved database (see --from-db)."""
-    ws = Workspace(db, saved["workspace_id"])
+    ws = Applier(Workspace(db, saved["workspace_id"]), event_seqs)
     tuning.tune_for_serving()
     mix = Mix.restored(saved["mix"])
     for _ in range(warmup):
@@ -183,7 +203,7 @@ def run_from(db: Database, saved: dict[str, Any], batch: int, warmup: int) -> li
     return [timed_window(ws, mix, batch)]
 
 
-def timed_window(ws: Workspace, mix: Mix, batch: int) -> dict[str, Any]:
+def timed_window(ws: Applier, mix: Mix, batch: int) -> dict[str, Any]:
     batches = [mix.batch(batch) for _ in range(WINDOW_OPS // batch)]
     applied, started, cpu = 0, time.perf_counter(), time.process_time()
     for ops in batches:
@@ -206,11 +226,17 @@ def timed_window(ws: Workspace, mix: Mix, batch: int) -> dict[str, Any]:
 
 
 def run(
-    db: Database, target: int, batch: int, new_share: float, analyze: bool = False, save_to: Path | None = None
+    db: Database,
+    target: int,
+    batch: int,
+    new_share: float,
+    analyze: bool = False,
+    save_to: Path | None = None,
+    event_seqs: bool = False,
 ) -> list[dict[str, Any]]:
     with db.begin() as conn:
         workspace_id = create_workspace(conn, "bench")
-    ws = Workspace(db, workspace_id)
+    ws = Applier(Workspace(db, workspace_id), event_seqs)
     # As `segcio serve` does once start-up is done (its router applies workspace operations in that process).
     tuning.tune_for_serving()
     mix = Mix(7, new_share)
@@ -245,8 +271,16 @@ def main() -> None:
     parser.add_argument("--from-db", type=Path, help="SQLite: time one window on a copy of a --save-db database")
     parser.add_argument("--warmup", type=int, default=10, help="--from-db: untimed batches before the window")
     parser.add_argument("--tmp-dir", type=Path, help="where the benchmark's SQLite database lives (default: system)")
+    parser.add_argument(
+        "--event-seqs", action="store_true", help="apply as the pipeline does: each operation with its log seq"
+    )
     args = parser.parse_args()
-    out: dict[str, Any] = {"benchmark": "workspace apply", "batch": args.batch, "new_share": args.new_share}
+    out: dict[str, Any] = {
+        "benchmark": "workspace apply",
+        "batch": args.batch,
+        "new_share": args.new_share,
+        "event_seqs": args.event_seqs,
+    }
     if args.from_db is not None:
         saved = pickle.loads(args.from_db.with_suffix(".mix").read_bytes())
         out["new_share"] = saved["mix"]["new_share"]
@@ -256,20 +290,22 @@ def main() -> None:
             with open(Path(tmp) / "bench.db", "rb+") as copied:
                 os.fsync(copied.fileno())
             db = open_database(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            out["sqlite"] = run_from(db, saved, args.batch, args.warmup)
+            out["sqlite"] = run_from(db, saved, args.batch, args.warmup, args.event_seqs)
             db.dispose()
         print(json.dumps(out, indent=2))
         return
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(dir=args.tmp_dir) as tmp:
             db = open_database(f"sqlite:///{Path(tmp) / 'bench.db'}")
-            out["sqlite"] = run(db, args.people, args.batch, args.new_share, save_to=args.save_db)
+            out["sqlite"] = run(
+                db, args.people, args.batch, args.new_share, save_to=args.save_db, event_seqs=args.event_seqs
+            )
             db.dispose()
     pg = os.environ.get("SEGCIO_TEST_POSTGRES_URL", "")
     if args.backend in ("postgres", "both") and pg:
         with private_schema(pg) as url:
             db = open_database(url)
-            out["postgres"] = run(db, args.people, args.batch, args.new_share, args.analyze)
+            out["postgres"] = run(db, args.people, args.batch, args.new_share, args.analyze, event_seqs=args.event_seqs)
             db.dispose()
     print(json.dumps(out, indent=2))
 

@@ -14,6 +14,7 @@ from segcio.config import Settings, load_settings
 from segcio.destinations import admin_api
 from segcio.ingest import routes as ingest_routes
 from segcio.pipeline import http as pipeline_http
+from segcio.pipeline import trace_http
 from segcio.runtime import Runtime
 from segcio.store import open_database
 from segcio.web import admin_view
@@ -52,6 +53,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(app_api.router)
     app.include_router(ingest_routes.router)
     app.include_router(pipeline_http.router)
+    app.include_router(trace_http.router)
     app.include_router(track_api.router)
     app.include_router(admin_api.router)
     app.include_router(web_routes.router)

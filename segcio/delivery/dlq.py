@@ -10,6 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from segcio.delivery.log import LogEntry, summary
+from segcio.delivery.log import write as log_entries
 from segcio.delivery.outbox import OutboxRow
 from segcio.jsonutil import loads
 from segcio.store import Database
@@ -136,7 +138,25 @@ def replay(
         if moved:
             conn.execute(outbox.insert(), moved)
             conn.execute(dead_letters.delete().where(dead_letters.c.id.in_([r.id for r in rows])))
+            log_entries(conn, [_replayed_entry(r, at) for r in rows])
     return len(moved)
+
+
+def _replayed_entry(row: Any, at: float) -> LogEntry:
+    """The delivery-log row that keeps a replayed dead letter in its event's history (its row is gone)."""
+    return LogEntry(
+        destination_id=row.destination_id,
+        outcome="replayed",
+        created_at=at,
+        method=row.method,
+        url=row.url,
+        status=row.status,
+        items=1,
+        person_key=row.person_key,
+        event_seq=row.event_seq,
+        request_summary=summary(row.body),
+        response_summary=f"dead letter {row.id} moved back to the outbox (was: {summary(row.reason, 300)})",
+    )
 
 
 def drop(db: Database, ids: Sequence[int] | None = None, destination_id: int | None = None) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from segcio import jsonutil
 from segcio.store.tables.delivery import delivery_log
 
 SUMMARY_CHARS = 500
@@ -53,11 +54,11 @@ class LogEntry:
     duration_ms: float | None = None
     person_key: str | None = None
     event_seq: int | None = None
+    event_seqs: str | None = None  # a batch's items' events: JSON list, item i at batch_index i
     request_summary: str | None = None
     response_summary: str | None = None
     event_name: str | None = None
     message_id: str | None = None
-    event_seqs: str | None = None  # comma-separated, of a request carrying several events
     person_keys: str | None = None  # of a request carrying several people's events: see `people`
 
 
@@ -136,6 +137,14 @@ class LogPage:
     older: int | None  # `before=` of the page of older rows (None: nothing older)
 
 
+def _row(row: sa.Row[Any]) -> dict[str, Any]:
+    """A log row with `seqs`: the seqs of the events it is about (a batch's items', or its one event's)."""
+    out = dict(row._mapping)
+    items = jsonutil.loads(out["event_seqs"]) if out["event_seqs"] else [out["event_seq"]]
+    out["seqs"] = [seq for seq in items if seq is not None]
+    return out
+
+
 def search(
     conn: Connection, where: LogFilter, limit: int = 100, *, before: int | None = None, after: int | None = None
 ) -> LogPage:
@@ -158,13 +167,13 @@ def search(
     if where.until is not None:
         q = q.where(c.created_at < where.until)
     if after is not None:
-        rows = [dict(r._mapping) for r in conn.execute(q.where(c.id > after).order_by(c.id).limit(limit + 1))]
+        rows = [_row(r) for r in conn.execute(q.where(c.id > after).order_by(c.id).limit(limit + 1))]
         more_newer = len(rows) > limit
         rows = rows[:limit][::-1]
         return LogPage(rows, rows[0]["id"] if more_newer and rows else None, rows[-1]["id"] if rows else None)
     if before is not None:
         q = q.where(c.id < before)
-    rows = [dict(r._mapping) for r in conn.execute(q.order_by(c.id.desc()).limit(limit + 1))]
+    rows = [_row(r) for r in conn.execute(q.order_by(c.id.desc()).limit(limit + 1))]
     more_older = len(rows) > limit
     rows = rows[:limit]
     return LogPage(

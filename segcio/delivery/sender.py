@@ -32,7 +32,7 @@ from segcio.delivery.outbox import OutboxRow, fetch_ready, next_due_at
 from segcio.delivery.ratelimit import RateLimiter
 from segcio.delivery.retry import backoff_delay, give_up_reason, is_retryable_status, parse_retry_after
 from segcio.delivery.settings import DeliverySettings
-from segcio.jsonutil import loads
+from segcio.jsonutil import dumps, loads
 from segcio.store import Database
 from segcio.store.tables.delivery import outbox
 
@@ -306,7 +306,7 @@ class RemoteSender:
             return held
         retrying = len(results.retries)
         if reply.status is not None and 200 <= reply.status < 300:
-            failed = _item_errors(reply.text, len(rows))
+            failed = item_errors(reply.text, len(rows))
             for index, row in enumerate(rows):
                 if index in failed:
                     results.dead.append(Burial(row, failed[index], reply.status, reply.text, row.attempts + 1))
@@ -364,9 +364,9 @@ class RemoteSender:
                 duration_ms=round(reply.duration_ms, 2),
                 person_key=rows[0].person_key if person_keys is None else None,
                 event_seq=rows[0].event_seq if single else None,
+                event_seqs=None if single else dumps([row.event_seq for row in rows]),
                 request_summary=request,
                 response_summary=dlog.summary(reply.text),
-                event_seqs=None if single else ",".join(str(r.event_seq) for r in rows if r.event_seq is not None),
                 person_keys=person_keys,
             )
         )
@@ -481,7 +481,7 @@ class RemoteSender:
             self._thread = None
 
 
-def _item_errors(text: str, count: int) -> dict[int, str]:
+def item_errors(text: str, count: int) -> dict[int, str]:
     """Per-item failures of a 207 (or 200) batch response: {batch_index: reason}."""
     if not text or "errors" not in text:
         return {}

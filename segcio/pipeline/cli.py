@@ -190,10 +190,11 @@ def replay(
 
 def register(app: typer.Typer) -> None:
     from segcio.ingest.cli import events_app
-    from segcio.pipeline import failed_cli
+    from segcio.pipeline import failed_cli, trace_cli
 
     app.command("worker")(worker)
     app.command("replay")(replay)
     failed_cli.register(events_app)
+    trace_cli.register(events_app)
     app.add_typer(regulations_app, name="regulations")
     app.add_typer(destination_app, name="destination")

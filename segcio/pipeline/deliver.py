@@ -44,6 +44,7 @@ def deliver_local(conn: Connection, db: Database, destination: Destination, batc
     workspace = Workspace(db, destination.workspace_id)
     email_identifiers = load_settings(conn, destination.workspace_id).identifiers == "email_or_id"
     ops: list[dict[str, Any]] = []
+    seqs: list[int] = []
     spans: list[tuple[int, int, list[str]]] = []
     for item in batch:
         start, problems = len(ops), list(item.processed.errors)
@@ -52,9 +53,11 @@ def deliver_local(conn: Connection, db: Database, destination: Destination, batc
                 ops.extend(operations_for(request, email_identifiers=email_identifiers))
             except (UnsupportedRequest, ValueError) as exc:
                 problems.append(f"{request.method} {urlsplit(request.url).path}: {exc}")
+        seqs.extend([item.seq] * (len(ops) - len(seqs)))
         spans.append((start, len(ops), problems))
     started = time.perf_counter()
-    results = workspace.apply(ops, conn=conn, source=f"destination:{destination.id}") if ops else []
+    source = f"destination:{destination.id}"
+    results = workspace.apply(ops, conn=conn, source=source, event_seqs=seqs) if ops else []
     # The workspace applies the batch at once: each applied event is shown its share of that time.
     applied = sum(1 for start, end, _ in spans if end > start)
     share_ms = (time.perf_counter() - started) * 1000 / applied if applied else None

@@ -6,8 +6,11 @@ that transaction (so two replays at once apply it once); failing again, it stays
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+from segcio.delivery.log import LogEntry
+from segcio.delivery.log import write as log_entries
 from segcio.pipeline import failed, isolation
 from segcio.pipeline.destinations import DestinationCache
 from segcio.store import Database
@@ -42,6 +45,7 @@ def replay_failed(db: Database, *, destination_id: int | None = None, failed_id:
                 isolation.deliver_isolated(conn, db, destination, [item])
             if item.failure is None:
                 failed.resolve(conn, event.id)
+                log_entries(conn, [replayed_entry(event)])
             else:
                 failed.failed_again(conn, event.id, item.failure)
         if item.failure is None:
@@ -51,3 +55,16 @@ def replay_failed(db: Database, *, destination_id: int | None = None, failed_id:
             isolation.log_failure(event.destination_id, item, item.failure)
     return outcome
 
+
+
+def replayed_entry(event: failed.FailedEvent) -> LogEntry:
+    """The delivery-log row that keeps a replayed failed event in its history (its failed-state row is gone)."""
+    return LogEntry(
+        destination_id=event.destination_id,
+        outcome="replayed",
+        created_at=time.time(),
+        person_key=event.person_key,
+        event_seq=event.event_seq,
+        response_summary=f"failed event {event.id} replayed and delivered (it had failed {event.attempts} time(s): "
+        f"{event.reason[:300]})",
+    )

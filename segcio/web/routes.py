@@ -8,6 +8,7 @@ from segcio.web.pages import (
     deliveries,
     destinations,
     duplicates,
+    events,
     objects,
     overview,
     people,
@@ -34,6 +35,7 @@ PAGES = [
     (people, ("/ui/people", "People")),
     (objects, ("/ui/objects", "Objects")),
     (duplicates, ("/ui/duplicates", "Duplicates")),
+    (events, ("/ui/events", "Events")),
     (deliveries, ("/ui/deliveries", "Deliveries")),
     (workspace_settings, ("/ui/settings", "Settings")),
 ]

@@ -7,7 +7,7 @@ one implementation of identity, attributes, events, anonymous merge, objects, de
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -88,9 +88,11 @@ class Workspace:
         now: float | None = None,
         source: str = "track_api",
         conn: Connection | None = None,
+        event_seqs: Sequence[int | None] | None = None,
     ) -> list[OpResult]:
         """Apply operations in order, in one transaction; each gets an OpResult. A failing operation is recorded
-        in the activity log and does not stop the others.
+        in the activity log and does not stop the others. `event_seqs` (one per operation) names the log event
+        each came from, stored with the rows it writes.
 
         With `conn`, the operations join that connection's open transaction (the caller commits; a lost race on
         PostgreSQL then surfaces as IntegrityError for the caller to retry)."""
@@ -98,14 +100,14 @@ class Workspace:
             return []
         moment = time.time() if now is None else now
         if conn is not None:
-            return self._apply_in(conn, operations, moment, source)
+            return self._apply_in(conn, operations, moment, source, event_seqs)
         for attempt in range(ATTEMPTS):
             try:
                 with self.db.begin() as conn:
                     if attempt and self.db.is_postgres:
                         # Lost a race creating the same person; retry serialised per workspace.
                         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 0x5E6C10 + self.workspace_id})
-                    results = self._apply_in(conn, operations, moment, source)
+                    results = self._apply_in(conn, operations, moment, source, event_seqs)
                 return results
             except (IntegrityError, OperationalError) as exc:
                 # A lost race creating the same person, or a deadlock/serialisation failure: retry the batch.
@@ -121,7 +123,12 @@ class Workspace:
             return anonymous.expire_anonymous(unit, limit)
 
     def _apply_in(
-        self, conn: Connection, operations: list[dict[str, Any]], moment: float, source: str
+        self,
+        conn: Connection,
+        operations: list[dict[str, Any]],
+        moment: float,
+        source: str,
+        event_seqs: Sequence[int | None] | None = None,
     ) -> list[OpResult]:
         if self.db.is_sqlite:
             _tune_sqlite(conn)
@@ -129,10 +136,12 @@ class Workspace:
         # Values no column can hold are refused before anything (the prefetch included) touches the database.
         problems = [values.value_problem(op) for op in operations]
         _prefetch(unit, [op for op, problem in zip(operations, problems, strict=True) if problem is None])
-        results = [
-            _apply_one(unit, op) if problem is None else _refuse(unit, op, problem)
-            for op, problem in zip(operations, problems, strict=True)
-        ]
+        results = []
+        seqs = [None] * len(operations) if event_seqs is None else event_seqs
+        for op, problem, seq in zip(operations, problems, seqs, strict=True):
+            unit.event_seq = seq
+            results.append(_apply_one(unit, op) if problem is None else _refuse(unit, op, problem))
+        unit.event_seq = None
         unit.flush()
         return results
 

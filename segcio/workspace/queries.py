@@ -105,6 +105,7 @@ class ActivityView:
     person_pk: int | None
     object_pk: int | None
     data: dict[str, Any] = field(default_factory=dict)
+    event_seq: int | None = None  # the log event a destination applied it from (its trace: /ui/events/{seq})
 
 
 def as_string(value: Any) -> str:
@@ -374,6 +375,7 @@ class EventView:
     data: dict[str, Any]
     person_pk: int | None
     anonymous_id: str | None  # set for anonymous events and for events merged from an anonymous id
+    event_seq: int | None = None  # the log event a destination applied it from
 
 
 def _event(r: Any) -> EventView:
@@ -387,6 +389,7 @@ def _event(r: Any) -> EventView:
         jsonutil.loads(r.data),
         r.person_id,
         r.anonymous_id,
+        r.event_seq,
     )
 
 
@@ -611,7 +614,14 @@ def activities(
             ):
                 found.append(
                     ActivityView(
-                        f"a{r.id}", r.type, r.name, r.timestamp, r.person_id, r.object_pk, jsonutil.loads(r.data)
+                        f"a{r.id}",
+                        r.type,
+                        r.name,
+                        r.timestamp,
+                        r.person_id,
+                        r.object_pk,
+                        jsonutil.loads(r.data),
+                        r.event_seq,
                     )
                 )
         include_events = (
@@ -641,6 +651,7 @@ def activities(
                         r.person_id,
                         None,
                         {"data": data, "event_id": r.event_id, "anonymous_id": r.anonymous_id},
+                        r.event_seq,
                     )
                 )
     found.sort(key=lambda a: a.timestamp, reverse=True)

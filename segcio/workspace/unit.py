@@ -59,8 +59,9 @@ _MERGE_ANONYMOUS = (
     "WHERE workspace_id = ? AND anonymous_id = ? AND person_id IS NULL AND received_at >= ?"
 )
 _INSERT_ACTIVITY = (
-    "INSERT INTO ws_activities (id, bucket, workspace_id, person_id, object_pk, type, name, timestamp, source, data) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO ws_activities "
+    "(id, bucket, workspace_id, person_id, object_pk, type, name, timestamp, source, data, event_seq) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPDATE_OBJECT = "UPDATE ws_objects SET attributes = ?, timestamps = ?, updated_at = ? WHERE id = ?"
 _CLEAR_IDENTIFIERS = update(ws_people).where(ws_people.c.id == bindparam("b_pk")).values(ext_id=None, email_key=None)
@@ -210,6 +211,9 @@ class Unit:
         self.settings = settings
         self.now = now
         self.source = source
+        # The log event whose operation is being applied (the pipeline sets it per operation): stored with the
+        # rows that operation writes, so the event's trace finds them.
+        self.event_seq: int | None = None
         self.is_postgres = conn.dialect.name == "postgresql"
         self.people: dict[int, PersonState] = {}
         self._by_id: dict[str, int] = {}
@@ -221,7 +225,8 @@ class Unit:
         self._next_pks: dict[str, int] = {}  # SQLite: the next number to give
         self.events: list[dict[str, Any]] = []
         self.buffered_anonymous: set[str] = set()
-        # (workspace_id, person_id, object_pk, type, name, timestamp, source, data), as _INSERT_ACTIVITY takes them
+        # (workspace_id, person_id, object_pk, type, name, timestamp, source, data, event_seq), as _INSERT_ACTIVITY
+        # takes them
         self.activities: list[tuple[Any, ...]] = []
         # Anonymous ids taken by a person in this batch, and anonymous events to move to them (written by flush).
         self.new_anonymous_owners: list[dict[str, Any]] = []
@@ -422,10 +427,12 @@ class Unit:
                 self.now if timestamp is None else timestamp,
                 self.source,
                 jsonutil.dumps(data or {}),
+                self.event_seq,
             )
         )
 
     def add_event(self, row: dict[str, Any]) -> None:
+        row["event_seq"] = self.event_seq
         self.events.append(row)
         if row["person_id"] is None and row["anonymous_id"] is not None:
             self.buffered_anonymous.add(row["anonymous_id"])

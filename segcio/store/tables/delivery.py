@@ -56,6 +56,7 @@ delivery_log = Table(
     Column("destination_id", Integer, nullable=False),
     Column("created_at", Float, nullable=False),
     # "delivered" | "partial" | "retry" | "split" | "dead_letter" | "dropped" | "failed" | "parked" | "filtered"
+    # | "replayed"
     Column("outcome", String(16), nullable=False),
     Column("method", String(10), nullable=True),
     Column("url", Text, nullable=True),
@@ -64,14 +65,15 @@ delivery_log = Table(
     Column("duration_ms", Float, nullable=True),
     Column("person_key", Text, nullable=True),
     Column("event_seq", BigInteger, nullable=True),
+    # A batch request's items as the log events they came from: a JSON list of seqs, item i at batch_index i
+    # (NULL for a single request, whose event is `event_seq`).
+    Column("event_seqs", Text, nullable=True),
     Column("request_summary", Text, nullable=True),
     Column("response_summary", Text, nullable=True),
     # The event a one-event row is about (track event or page/screen name; its messageId), and of a batch request
-    # the seqs of its events (comma-separated) and its people ("\n"-separated, with one at each end), so the UI
-    # filters rows and links them to their events' traces.
+    # its people ("\n"-separated, with one at each end), so the UI filters rows.
     Column("event_name", Text, nullable=True),
     Column("message_id", Text, nullable=True),
-    Column("event_seqs", Text, nullable=True),
     Column("person_keys", Text, nullable=True),
 )
 Index("ix_delivery_log_destination_id", delivery_log.c.destination_id, delivery_log.c.id)

@@ -57,6 +57,8 @@ ws_events = Table(
     Column("received_at", Float, nullable=False),
     Column("data", Text, nullable=False),
     Column("bucket", Integer, nullable=True),  # id // ID_BUCKET, set by the writer
+    # The log event (`events.seq`) a destination applied this from; NULL for Track API and UI writes.
+    Column("event_seq", BigInteger, nullable=True),
 )
 Index("ux_ws_events_event_id", ws_events.c.workspace_id, ws_events.c.event_id, unique=True)
 Index("ix_ws_events_bucket_person", ws_events.c.bucket, ws_events.c.person_id)
@@ -191,6 +193,7 @@ ws_activities = Table(
     Column("source", String(32), nullable=False),
     Column("data", Text, nullable=False),
     Column("bucket", Integer, nullable=True),  # id // ID_BUCKET, set by the writer
+    Column("event_seq", BigInteger, nullable=True),  # as ws_events.event_seq
 )
 Index("ix_ws_activities_bucket_person", ws_activities.c.bucket, ws_activities.c.person_id)
 # Partial: most activities concern a person only.
@@ -202,3 +205,18 @@ Index(
     postgresql_where=ws_activities.c.object_pk.isnot(None),
 )
 Index("ix_ws_activities_type", ws_activities.c.workspace_id, ws_activities.c.type, ws_activities.c.id)
+
+# An event's trace finds what it caused in the workspace. Partial, and keyed by a number that grows with the log:
+# a routed row's entry goes to the end of the index; Track API and UI writes add none.
+Index(
+    "ix_ws_events_event_seq",
+    ws_events.c.event_seq,
+    sqlite_where=ws_events.c.event_seq.isnot(None),
+    postgresql_where=ws_events.c.event_seq.isnot(None),
+)
+Index(
+    "ix_ws_activities_event_seq",
+    ws_activities.c.event_seq,
+    sqlite_where=ws_activities.c.event_seq.isnot(None),
+    postgresql_where=ws_activities.c.event_seq.isnot(None),
+)

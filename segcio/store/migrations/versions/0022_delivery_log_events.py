@@ -1,4 +1,4 @@
-"""delivery_log: the event name, message id, event seqs and people a row is about; rejected_events by code
+"""delivery_log: the event name, message id and people a row is about; rejected_events by code
 
 Revision ID: 0022_delivery_log_events
 Revises: 0018_attribute_order
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022_delivery_log_events"
-down_revision = "0018_attribute_order"
+down_revision = "0020_event_links"
 branch_labels = None
 depends_on = None
 
@@ -20,7 +20,6 @@ def upgrade() -> None:
     with op.batch_alter_table("delivery_log") as batch:
         batch.add_column(sa.Column("event_name", sa.Text(), nullable=True))
         batch.add_column(sa.Column("message_id", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("event_seqs", sa.Text(), nullable=True))
         batch.add_column(sa.Column("person_keys", sa.Text(), nullable=True))
     op.create_index("ix_rejected_events_code", "rejected_events", ["code", "id"])
 
@@ -29,6 +28,5 @@ def downgrade() -> None:
     op.drop_index("ix_rejected_events_code", table_name="rejected_events")
     with op.batch_alter_table("delivery_log") as batch:
         batch.drop_column("person_keys")
-        batch.drop_column("event_seqs")
         batch.drop_column("message_id")
         batch.drop_column("event_name")
