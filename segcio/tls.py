@@ -47,6 +47,7 @@ def tls_files(certfile: str, keyfile: str) -> TLSFiles | None:
     try:
         context.load_cert_chain(certfile, keyfile, password=_no_password)
     except ssl.SSLError as exc:
+        detail = exc.reason or exc
         raise TLSSettingsError("ssl_certfile", f"{certfile} and {keyfile} are not a PEM certificate (chain, server "
-                                               f"certificate first) and its private key ({exc.reason})") from None
+                                               f"certificate first) and its private key ({detail})") from None
     return TLSFiles(certfile, keyfile)
