@@ -1,9 +1,9 @@
 """Generated date-like values in every field of every action that carries a time: the event's `timestamp`
 (Create or Update Person, Track Event, Track Page View, Track Screen View, Report Content Event, Report Delivery
 Event, whose `datetime` field the reference also validates as `date-like`), a device's `last_used` and the
-person's and the object's `created_at`. Each example places a few hundred values, single events and batches,
-and goes to the reference in one round trip; segcio must send what the reference sends (divergences applied,
-compare.py)."""
+person's and the object's `created_at`. Each example puts 60 values in every one of those fields (Quick Setup
+batches, and single events) and goes to the reference in one round trip; segcio must send what the reference
+sends (divergences applied, compare.py)."""
 
 from __future__ import annotations
 
