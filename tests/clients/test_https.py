@@ -97,7 +97,9 @@ runner = CliRunner()
 
 
 def _serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Any:
-    return runner.invoke(app, ["serve", "--data-dir", str(tmp_path / "data"), *args], env=env)
+    # A wide console, so that the error box does not wrap the message (temporary paths are long).
+    return runner.invoke(app, ["serve", "--data-dir", str(tmp_path / "data"), *args],
+                         env={"COLUMNS": "1000", **(env or {})})
 
 
 @pytest.fixture(scope="module")
