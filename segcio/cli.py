@@ -16,6 +16,7 @@ from segcio.delivery import cli as delivery_cli
 from segcio.destinations import cli as destinations_cli
 from segcio.ingest import cli as ingest_cli
 from segcio.pipeline import cli as pipeline_cli
+from segcio.tls import TLSSettingsError, tls_files
 from segcio.tools import cli as tools_cli
 from segcio.workspace import cli as workspace_cli
 
@@ -48,13 +49,20 @@ def serve(
     processes: Annotated[
         int | None, typer.Option(help="HTTP server processes sharing the port (PostgreSQL only; default 1).")
     ] = None,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option(help="Serve HTTPS with this PEM certificate (chain); needs --ssl-keyfile.")
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None, typer.Option(help="The certificate's private key (PEM, unencrypted); needs --ssl-certfile.")
+    ] = None,
 ) -> None:
     """Run the server: Tracking API, Track/App APIs, admin API and UI on one port."""
     import uvicorn
 
     from segcio.app import build_runtime, create_app
 
-    settings = settings_from(data_dir, database, config, host=host, port=port, run_workers=workers, processes=processes)
+    settings = settings_from(data_dir, database, config, host=host, port=port, run_workers=workers, processes=processes,
+                             ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     if settings.processes > 1 and settings.database_url.startswith("sqlite"):
         raise typer.BadParameter(
             "several server processes need PostgreSQL (--database postgresql://...): on SQLite one process "
@@ -65,6 +73,21 @@ def serve(
         trusted_networks(settings.trusted_proxies)
     except ValueError as exc:
         raise typer.BadParameter(str(exc).removeprefix("trusted_proxies: "), param_hint="trusted_proxies") from None
+    try:
+        tls = tls_files(settings.ssl_certfile, settings.ssl_keyfile)
+    except TLSSettingsError as exc:
+        hint = f"--{exc.setting.replace('_', '-')} / {exc.setting}"
+        raise typer.BadParameter(exc.message, param_hint=hint) from None
+    server_options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": False,
+        # segcio reads forwarded headers itself, from `trusted_proxies` only.
+        "proxy_headers": False,
+    }
+    if tls is not None:
+        server_options.update(ssl_certfile=tls.certfile, ssl_keyfile=tls.keyfile)
     runtime = build_runtime(settings)
     d = runtime.defaults
     console.print(f"[bold]segcio[/bold] listening on {settings.url}")
@@ -84,26 +107,9 @@ def serve(
     if settings.processes > 1:
         runtime.db.dispose()
         os.environ.update(export_environment(settings))
-        uvicorn.run(
-            "segcio.app:app_from_environment",
-            factory=True,
-            workers=settings.processes,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            access_log=False,
-            # segcio reads forwarded headers itself, from `trusted_proxies` only.
-            proxy_headers=False,
-        )
+        uvicorn.run("segcio.app:app_from_environment", factory=True, workers=settings.processes, **server_options)
         return
-    uvicorn.run(
-        create_app(settings, runtime),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=False,
-        proxy_headers=False,
-    )
+    uvicorn.run(create_app(settings, runtime), **server_options)
 
 
 CREDENTIAL_LABELS = {

@@ -18,8 +18,11 @@ class Settings:
     data_dir: Path = Path("./segcio-data")
     # Empty means "SQLite file inside data_dir".
     database: str = ""
-    # Public URL printed for clients; derived from host/port when empty.
+    # Public URL printed for clients; derived from host/port (and https when TLS is on) when empty.
     public_url: str = ""
+    # HTTPS: a PEM certificate (chain) and its unencrypted private key; both or neither (plain HTTP).
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
     # Admin password for the web UI; generated and printed once at first start when empty.
     admin_password: str = ""
     dedupe_window_seconds: int = 24 * 3600
@@ -65,7 +68,8 @@ class Settings:
 
     @property
     def url(self) -> str:
-        return self.public_url or f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_certfile else "http"
+        return self.public_url or f"{scheme}://{self.host}:{self.port}"
 
 
 def _coerce(name: str, raw: Any) -> Any:

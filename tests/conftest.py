@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -109,6 +110,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Certificate:
+    """A server certificate for localhost and 127.0.0.1, and the test CA that issued it (trustme)."""
+
+    certfile: Path
+    keyfile: Path
+    ca_file: Path
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca_file))
+
+
+def make_certificate(directory: Path) -> Certificate:
+    import trustme
+
+    ca = trustme.CA()
+    leaf = ca.issue_cert("localhost", "127.0.0.1")
+    directory.mkdir(parents=True, exist_ok=True)
+    certificate = Certificate(directory / "server.pem", directory / "server.key", directory / "ca.pem")
+    leaf.private_key_pem.write_to_path(str(certificate.keyfile))
+    certificate.certfile.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+    ca.cert_pem.write_to_path(str(certificate.ca_file))
+    return certificate
+
+
 @dataclass
 class Server:
     """A `segcio serve` subprocess and its default credentials."""
@@ -119,6 +145,7 @@ class Server:
     info: dict[str, Any]
     process: subprocess.Popen[bytes]
     log: Path
+    certificate: Certificate | None = None  # serving HTTPS with it
 
     @property
     def write_key(self) -> str:
@@ -144,29 +171,34 @@ def start_server(
     extra_args: list[str] | None = None,
     env: dict[str, str] | None = None,
     first: str = "info",
+    certificate: Certificate | None = None,
 ) -> Server:
     """Start `segcio serve` on a free port and wait until /healthz answers.
 
     `first="info"` creates the credentials with `segcio info` before; `first="serve"` lets the server create them.
+    With a `certificate`, the server speaks HTTPS (`--ssl-certfile`/`--ssl-keyfile`).
     """
     port = free_port()
     args = ["--data-dir", str(data_dir)] + (["--database", database] if database else [])
     info = read_info(args, env) if first == "info" else {}
     log = data_dir / f"serve-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
+    tls_args = [] if certificate is None else [
+        "--ssl-certfile", str(certificate.certfile), "--ssl-keyfile", str(certificate.keyfile)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "segcio", "serve", "--port", str(port), *args, *(extra_args or [])],
+        [sys.executable, "-m", "segcio", "serve", "--port", str(port), *args, *tls_args, *(extra_args or [])],
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'http' if certificate is None else 'https'}://127.0.0.1:{port}"
+    verify = True if certificate is None else certificate.ssl_context()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"segcio serve exited: {log.read_text()}")
         try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(url + "/healthz", timeout=1, verify=verify).status_code == 200:
                 break
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -175,7 +207,8 @@ def start_server(
         raise RuntimeError(f"segcio serve did not start: {log.read_text()}")
     info = info or read_info(args, env)
     info["url"] = url
-    return Server(url=url, data_dir=data_dir, database=database, info=info, process=process, log=log)
+    return Server(url=url, data_dir=data_dir, database=database, info=info, process=process, log=log,
+                  certificate=certificate)
 
 
 def start_worker(database: str, name: str, log: Path) -> subprocess.Popen[bytes]:

@@ -7,9 +7,11 @@ All functions return milliseconds since the epoch, or None for an invalid date.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 
+from segcio.actions.jsvalues import number_to_string, to_number
 from segcio.actions.v8date import MAX_TIME_MS, MS_PER_DAY, date_parse, days_from_civil
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -52,6 +54,18 @@ def dayjs_parse(text: str) -> float | None:
             return make_date_ms(int(y), month0 or 0, int(d) if d else 1, int(h or 0), int(mi or 0), int(s or 0),
                                 int(f[:3]) if f else 0)
     return date_parse(text)
+
+
+def is_date_like(text: str) -> bool:
+    """actions-core's `date-like` format (fields of type `datetime`): a string written as JavaScript writes a
+    number (`String(Number(text)) === text`) is Unix seconds (`dayjs.unix`), valid within the Date range; any
+    other string must be a date to `dayjs(text)`. So `"0"`, `" 12"` and `".5"` pass (the last two as V8's
+    legacy dates), `"1e3"` and `"0x10"` (numbers, but not in that form, and no dates) do not."""
+    number = to_number(text)
+    if number_to_string(number) == text:
+        ms = number * 1000
+        return not math.isnan(ms) and abs(ms) <= MAX_MS
+    return dayjs_parse(text) is not None
 
 
 def unix_seconds(ms: float) -> int:

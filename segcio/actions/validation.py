@@ -14,7 +14,7 @@ from typing import Any
 from segcio.actions import jscompat
 from segcio.actions.errors import PayloadValidationError
 from segcio.actions.fields import Field
-from segcio.actions.jsdate import dayjs_parse
+from segcio.actions.jsdate import dayjs_parse, is_date_like
 from segcio.actions.jsvalues import json_stringify, utf16_length
 
 _DROP = object()  # a value removed by removeEmptyValues
@@ -47,15 +47,8 @@ _DATE_TIME_RE = re.compile(
 )
 
 
-def _date_like(value: str) -> bool:
-    number = jscompat.string_to_number(value)
-    if number:  # numbers and numeric strings read as unix seconds
-        return math.isfinite(number)
-    return dayjs_parse(value) is not None
-
-
 FORMAT_CHECKS: dict[str, Callable[[str], bool]] = {
-    "date-like": _date_like,
+    "date-like": is_date_like,
     "email": lambda v: EMAIL_RE.match(v) is not None,
     "uri": lambda v: _URI_RE.match(v) is not None,
     "date-time": lambda v: _DATE_TIME_RE.match(v) is not None and dayjs_parse(v) is not None,

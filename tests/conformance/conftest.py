@@ -71,15 +71,13 @@ def conformance(reference: ReferenceRunner, segcio_quick_setup: list[dict[str, A
 
     def single(event: dict[str, Any], settings: dict[str, Any],
                subscriptions: list[dict[str, Any]] | None) -> dict[str, Any]:
-        if subscriptions is not None:
-            answer: dict[str, Any] = tester.test_event(event, settings, subscriptions)
-            return answer
-        # Quick Setup: the Event Tester's own machinery, compiled once per settings (thousands of events).
-        key = orjson.dumps(settings, option=orjson.OPT_SORT_KEYS)
+        # The Event Tester's own machinery, compiled once per settings and subscriptions (thousands of events).
+        key = orjson.dumps([settings, subscriptions], option=orjson.OPT_SORT_KEYS)
         if key not in runners:
-            runners[key] = tester.DestinationRunner(settings, tester.quick_setup())
-        report: dict[str, Any] = tester.report(runners[key].run(event))
-        return report
+            runners[key] = tester.DestinationRunner(
+                settings, tester.quick_setup() if subscriptions is None else subscriptions)
+        answer: dict[str, Any] = tester.evaluate(runners[key], event)
+        return answer
 
     def batch(events: list[dict[str, Any]], settings: dict[str, Any],
               subscriptions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from segcio.actions.jsvalues import number_to_string
+
 SAFE_INT = 2**53 - 1
 RESERVED_EVENTS = [
     "Application Installed", "Application Opened", "Application Uninstalled", "Device Created or Updated",
@@ -203,3 +205,30 @@ def subscription_lists(draw: st.DrawFn, presets: list[dict[str, Any]], event_typ
     own = [p for p in presets if p["subscribe"].startswith(f'type = "{event_type}"')]
     first = [draw(varied_subscription(own, keep_trigger=True))] if own else []
     return first + draw(st.lists(varied_subscription(presets), min_size=0 if first else 1, max_size=2))
+
+
+# Strings for the fields that carry a time (the event's `timestamp`, a device's `last_used`, `created_at`):
+# what JavaScript's `Number`, V8's `Date` and dayjs read differently. Digits of every length, signs, dots,
+# exponents, hex/octal/binary prefixes, letters, `T`/`Z`, month and zone words, separators, white space.
+NUMBER_PIECES = ["e", "E", "e+", "e-", "x", "X", "0x", "0b", "0o", "Infinity", "NaN", "+", "-", ".", "_", "n"]
+WORD_PIECES = ["a", "b", "f", "o", "abc", "x ", "Jan", "February", "mar", "Sept", "dec", "Tuesday", "AM", "pm",
+               "GMT", "UTC", "UT", "EST", "PDT", "Z", "z", "T", "t", "Invalid Date"]
+SEPARATOR_PIECES = [" ", "  ", "\t", "\n", "\u00a0", "\u2028", "\ufeff", ",", "/", ":", "-", "(", ")", "'", "\0"]
+digit_runs = st.text("0123456789", min_size=1, max_size=16)
+# `String(n)` of a JavaScript number: the form the reference's `date-like` check takes as Unix seconds.
+number_strings = st.one_of(
+    st.integers(-(10**22), 10**22).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(number_to_string),
+    st.sampled_from(["8640000000000", "8640000000001", "-8640000000000", "1e+21", "1e21", "-0", "0.0"]),
+)
+timestamp_strings = st.one_of(
+    st.lists(st.one_of(digit_runs, st.sampled_from([*NUMBER_PIECES, *WORD_PIECES, *SEPARATOR_PIECES, *DATE_PIECES])),
+             min_size=1, max_size=8).map("".join),
+    number_strings,
+    iso_dates(),
+    st.sampled_from(JS_DATES),
+)
+# Other JSON values a mapping can put there.
+timestamp_values = st.one_of(
+    timestamp_strings, timestamp_strings, timestamp_strings, st.just(""), st.none(), st.booleans(), numbers,
+)

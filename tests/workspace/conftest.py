@@ -1,41 +1,24 @@
-"""Fixtures of the workspace API tests: a segcio served over TLS with a certificate made for the test."""
+"""Fixtures of the workspace API tests: `segcio serve` over HTTPS with a certificate made for the test."""
 
 from __future__ import annotations
 
-import json
-import os
 import ssl
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-import trustme
 from fastapi.testclient import TestClient
 
 from segcio import jsonutil
 from segcio.app import create_app
 from segcio.config import Settings
 from segcio.runtime import Runtime
-from tests.conftest import free_port, module_database
-
-# Serve the real application (the same factory `segcio serve` uses) with uvicorn's TLS options.
-TLS_SERVE = """
-import sys, uvicorn
-from segcio.app import create_app
-from segcio.config import load_settings
-data_dir, database, port, cert, key = sys.argv[1:6]
-settings = load_settings(data_dir=data_dir, database=database or None, port=int(port))
-uvicorn.run(create_app(settings), host="127.0.0.1", port=int(port), ssl_certfile=cert, ssl_keyfile=key,
-            log_level="warning", access_log=False, timeout_graceful_shutdown=2)
-"""
+from tests.conftest import make_certificate, module_database, start_server
 
 
 @dataclass
@@ -57,50 +40,15 @@ class TlsServer:
 
 @contextmanager
 def serve_tls(tmp_path: Path, database: str) -> Iterator[TlsServer]:
-    ca = trustme.CA()
-    leaf = ca.issue_cert("localhost", "127.0.0.1")
-    cert, key, bundle = tmp_path / "server.pem", tmp_path / "server.key", tmp_path / "ca.pem"
-    leaf.private_key_pem.write_to_path(str(key))
-    cert.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
-    ca.cert_pem.write_to_path(str(bundle))
-    data_dir = tmp_path / "data"
-    db_args = ["--database", database] if database else []
-    info = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "segcio", "info", "--json", "--data-dir", str(data_dir), *db_args],
-            check=True,
-            capture_output=True,
-        ).stdout
-    )
-    port = free_port()
-    log = tmp_path / "tls-serve.log"
-    process = subprocess.Popen(
-        [sys.executable, "-c", TLS_SERVE, str(data_dir), database, str(port), str(cert), str(key)],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "SEGCIO_RUN_WORKERS": "false"},
-    )
-    server = TlsServer("localhost", port, bundle, info, data_dir, database)
+    """`segcio serve --ssl-certfile ... --ssl-keyfile ...` with a certificate for localhost made by the test."""
+    certificate = make_certificate(tmp_path / "tls")
+    server = start_server(tmp_path / "data", database, env={"SEGCIO_RUN_WORKERS": "false"}, certificate=certificate)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"TLS server exited: {log.read_text()}")
-            try:
-                if httpx.get(server.url + "/healthz", verify=server.ssl_context(), timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"TLS server did not start: {log.read_text()}") from None
-                time.sleep(0.1)
-        yield server
+        port = urlsplit(server.url).port
+        assert port is not None
+        yield TlsServer("localhost", port, certificate.ca_file, server.info, server.data_dir, database)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

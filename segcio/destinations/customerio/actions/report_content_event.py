@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from segcio.actions.fields import Field
+from segcio.actions.jsvalues import truthy
 from segcio.destinations.customerio.fields import BATCHING, CONVERT_TIMESTAMP, anonymous_id, path
 from segcio.destinations.customerio.payload import UNDEFINED, entity_action, value
 
@@ -24,7 +25,8 @@ FIELDS: dict[str, Field] = {
 
 def map_payload(payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     data = value(payload, "data")
-    if isinstance(data, dict):
+    # The reference deletes `data.actionType` only when it is truthy: "", 0, false and null stay.
+    if isinstance(data, dict) and truthy(data.get("actionType")):
         data = {k: v for k, v in data.items() if k != "actionType"}
     action_type = value(payload, "actionType")
     mapped: dict[str, Any] = {
