@@ -1,0 +1,57 @@
+"""segcio's `@liquid` against the mapping kit's own liquidjs (the reference runner's `liquid` mode).
+
+Each example draws event data and a seed for a batch of generated templates (liquid_templates.py); both sides
+render every template through a whole mapping (`{"r": {"@liquid": template}}`), and the reference answers the
+batch in one round trip. A rendered value must be identical. A template the reference refuses must be refused
+by segcio with the same message, except liquidjs's wording of syntax errors (both refuse; the message says
+where, in liquidjs's own terms).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from segcio.actions.mapping import MappingError, compile_mapping
+from tests.ci import examples
+from tests.conformance.liquid_templates import event_data, templates
+from tests.conformance.reference import ReferenceRunner
+
+pytestmark = pytest.mark.conformance
+
+BATCH = 250
+RELAXED = settings(max_examples=examples(16), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# liquidjs's parse errors: segcio refuses the same templates, with its own words for what is wrong
+SYNTAX_ERROR = re.compile(r"not closed|invalid value expression|unexpected|expected|not found|illegal|"
+                          r"unclosed|invalid")
+
+
+def render(template: str, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return {"value": compile_mapping({"r": {"@liquid": template}}).resolve(data).get("r")}
+    except MappingError as problem:
+        return {"error": str(problem)}
+
+
+def differences(reference: ReferenceRunner, data: dict[str, Any], batch: list[str]) -> list[str]:
+    theirs = reference.run({"mode": "liquid", "data": data, "templates": batch})["results"]
+    found = []
+    for template, expected in zip(batch, theirs, strict=True):
+        ours = render(template, data)
+        if ours == expected:
+            continue
+        if "error" in ours and "error" in expected and SYNTAX_ERROR.search(expected["error"]):
+            continue
+        found.append(f"{template!r}: liquidjs {expected}, segcio {ours}")
+    return found
+
+
+@RELAXED
+@given(data=event_data, seed=st.integers(0, 2**32 - 1))
+def test_generated_templates_render_as_liquidjs_renders_them(reference: ReferenceRunner, data: dict[str, Any],
+                                                              seed: int) -> None:
+    assert differences(reference, data, templates(seed, BATCH)) == [], data
