@@ -1,448 +1,431 @@
-"""`@liquid` templates: the part of Liquid that Segment's mapping kit allows, following liquidjs.
+"""`@liquid` templates as the mapping kit renders them: liquidjs 10.30 with Segment's disabled tags and filters.
 
-Supported: output `{{ value | filter: arg, ... }}`, whitespace control (`{{-`, `-}}`, `{%-`, `-%}`), the tags
-`if` / `elsif` / `else`, `unless`, `assign`, `capture`, `echo`, `comment`, `raw`; conditions with `==`, `!=`,
-`<>`, `<`, `<=`, `>`, `>=`, `contains`, `and` / `or` (evaluated right to left), `empty` and `blank`; and the
-common filters (see FILTERS). Tags and filters that Segment disables give its errors; other tags and filters
-liquidjs has but segcio does not raise LiquidError naming them. Templates are parsed once.
+Tags: `if` / `elsif` / `else`, `unless`, `assign`, `capture`, `echo`, `comment`, `raw` and `{% # comment %}`;
+outputs `{{ value | filter: arg, name: arg }}` with whitespace control (`{{-`, `-}}`, `{%-`, `-%}`); every
+filter of liquidjs except the date filters, `where` and `sample` (liquid_filters.py). Tags and filters Segment
+disables fail with its messages; liquidjs's own parse errors are reported where liquidjs reports them
+(`..., line:1, col:4`). Templates are parsed once (LiquidTemplate) and rendered per event.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from segcio.actions.jsvalues import MISSING
 from segcio.actions.liquid_filters import DISABLED_FILTERS, FILTERS, UNSUPPORTED_FILTERS, FilterError
-from segcio.actions.liquid_values import (
-    LITERALS,
-    compare,
-    contains,
-    equals,
-    lookup,
-    stringify,
-    truthy,
-    well_formed,
+from segcio.actions.liquid_syntax import (
+    BLANKS,
+    Context,
+    EvaluationError,
+    FilteredValue,
+    LiquidSyntaxError,
+    Tokenizer,
+    parse_string_literal,
+    snapshot,
+    where,
 )
+from segcio.actions.liquid_values import length, stringify, truthy, well_formed
 
 MAX_TEMPLATE_LENGTH = 1000
 DISABLED_TAGS = frozenset({"case", "for", "include", "layout", "render", "tablerow"})
 # liquidjs tags segcio does not implement (a clear error rather than a wrong result)
-UNSUPPORTED_TAGS = frozenset({"liquid", "cycle", "increment", "decrement", "break", "continue", "block", "#"})
+UNSUPPORTED_TAGS = frozenset({"liquid", "cycle", "increment", "decrement", "break", "continue", "block"})
+_BLANK_TEXT = "".join(BLANKS)
 
 
 class LiquidError(Exception):
-    """A template that cannot be parsed or rendered; the message follows liquidjs where it can."""
+    """A template that cannot be parsed or rendered; the message is liquidjs's where segcio can tell."""
 
 
-COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": equals,
-    "!=": lambda a, b: not equals(a, b),
-    "<>": lambda a, b: False,  # what liquidjs answers
-    "<": lambda a, b: compare("<", a, b),
-    ">": lambda a, b: compare(">", a, b),
-    "<=": lambda a, b: compare("<=", a, b),
-    ">=": lambda a, b: compare(">=", a, b),
-    "contains": contains,
-}
+Renderer = Callable[[Context, list[str]], None]
 
 
-# --- expressions ----------------------------------------------------------------------------------------------
-
-_EXPRESSION_TOKEN = re.compile(r"""
-    \s*(?:
-      (?P<string>'[^']*'|"[^"]*")
-    | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
-    | (?P<operator>==|!=|<>|<=|>=|<|>)
-    | (?P<word>[A-Za-z_][\w-]*\??)
-    | (?P<punct>[.\[\]|:,])
-    )""", re.VERBOSE)
-
-Evaluator = Callable[[dict[str, Any]], Any]
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    index = 0
-    while index < len(text):
-        if text[index:].strip() == "":
-            break
-        found = _EXPRESSION_TOKEN.match(text, index)
-        if not found or found.end() == index:
-            raise LiquidError(f"unexpected {text[index:].strip()[:20]!r} in {text.strip()!r}")
-        kind = found.lastgroup or ""
-        tokens.append((kind, found.group(kind)))
-        index = found.end()
-    return tokens
+# --- the template's tokens --------------------------------------------------------------------------------------
 
 
 @dataclass
-class _Cursor:
-    tokens: list[tuple[str, str]]
-    source: str
-    index: int = 0
-
-    def peek(self) -> tuple[str, str]:
-        return self.tokens[self.index] if self.index < len(self.tokens) else ("end", "")
-
-    def take(self) -> tuple[str, str]:
-        token = self.peek()
-        self.index += 1
-        return token
-
-    def expect(self, value: str) -> None:
-        if self.take()[1] != value:
-            raise LiquidError(f"expected {value!r} in {self.source.strip()!r}")
+class _Token:
+    kind: str  # text | tag | output
+    begin: int
+    end: int
+    content_begin: int = 0  # tags and outputs: what is inside the delimiters, blanks and `-` removed
+    content_end: int = 0
+    trim_left: bool = False
+    trim_right: bool = False
+    name: str = ""  # tags
+    arguments_begin: int = 0
+    cut_left: int = 0  # text: characters removed by whitespace control
+    cut_right: int = 0
 
 
-def _constant(value: Any) -> Evaluator:
-    return lambda scope: value
+def _delimited(kind: str, text: str, begin: int, end: int) -> _Token:
+    content_begin, content_end = begin + 2, end - 2
+    trim_left = content_begin < len(text) and text[content_begin] == "-"
+    trim_right = text[content_end - 1] == "-" if content_end - 1 >= 0 else False
+    left = content_begin + 1 if trim_left else content_begin
+    right = content_end - 1 if trim_right else content_end
+    while left < right and text[left] in BLANKS:
+        left += 1
+    while right > left and text[right - 1] in BLANKS:
+        right -= 1
+    token = _Token(kind, begin, end, left, right, trim_left, trim_right)
+    if kind == "tag":
+        tokenizer = Tokenizer(text, left, right)
+        token.name = tokenizer.read_tag_name()
+        if not token.name:
+            raise LiquidSyntaxError("illegal tag syntax, tag name expected", tokenizer.p)
+        tokenizer.skip_blank()
+        token.arguments_begin = tokenizer.p
+    return token
 
 
-class _InvalidValue(LiquidError):
-    """No value where one is expected (reported with the expression and its place)."""
+_OUTPUT_STOP = re.compile("['\"]|}}")
 
 
-def _value(cursor: _Cursor) -> Evaluator:
-    if cursor.index == 0 and cursor.peek()[0] in ("end", "punct", "operator"):
-        raise _InvalidValue(cursor.source.strip())
-    kind, text = cursor.take()
-    if kind == "string":
-        return _constant(text[1:-1])
-    if kind == "number":
-        number = float(text)
-        return _constant(int(number) if number.is_integer() and abs(number) < 2**53 else number)
-    if kind == "word" and text in LITERALS and cursor.peek()[1] not in (".", "["):
-        return _constant(LITERALS[text])
-    if kind != "word":
-        raise LiquidError(f"unexpected {text!r} in {cursor.source.strip()!r}")
-    steps: list[Evaluator] = []
-    name = text
-    while cursor.peek()[1] in (".", "["):
-        if cursor.take()[1] == ".":
-            kind, key = cursor.take()
-            if kind != "word":
-                raise LiquidError(f"unexpected {key!r} after '.' in {cursor.source.strip()!r}")
-            steps.append(_constant(key))
+def _read_to_delimiter(text: str, start: int, delimiter: str, respect_quotes: bool) -> int:
+    """Where a tag or output closes (an output's quoted strings may hold its delimiter), or -1."""
+    if not respect_quotes:
+        found = text.find(delimiter, start)
+        return -1 if found < 0 else found + len(delimiter)
+    position = start
+    while (stop := _OUTPUT_STOP.search(text, position)) is not None:
+        if stop.group() == delimiter:
+            return stop.end()
+        reader = Tokenizer(text, stop.start())
+        reader.read_quoted()
+        position = reader.p
+    return -1
+
+
+def _after_tag_opening(text: str, position: int) -> tuple[int, int]:
+    """liquidjs's `readTo('{%')`: the position after the next `{%` and where it starts (-3 when there is none)."""
+    found = text.find("{%", max(position - 1, 0))
+    return (len(text), -3) if found < 0 else (found + 2, found)
+
+
+def _raw_content(text: str, begin: int, raw_begin: int) -> _Token:
+    """A raw block's body, then its `{% endraw %}` (liquidjs finds no `endraw` after a `{%-`)."""
+    position, left = _after_tag_opening(text, begin + 1)
+    while position < len(text):
+        reader = Tokenizer(text, position)
+        name = reader.read_identifier()
+        position = reader.p
+        if name != "endraw":
+            position, left = _after_tag_opening(text, position + 1)
+            continue
+        while position <= len(text):
+            if position >= 2 and text[position - 2 : position] == "%}":
+                if begin == left:
+                    return _delimited("tag", text, begin, position)
+                return _Token("text", begin, left)
+            if position >= 2 and text[position - 2 : position] == "{%":
+                break
+            position += 1
+    raise LiquidSyntaxError(f"raw {snapshot(text[raw_begin:])} not closed", begin)
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position, raw_begin = 0, -1
+    while position < len(text):
+        if raw_begin >= 0:
+            token = _raw_content(text, position, raw_begin)
+            if token.kind == "tag":
+                raw_begin = -1
+        elif text.startswith("{%", position):
+            end = _read_to_delimiter(text, position, "%}", respect_quotes=False)
+            if end < 0:
+                raise LiquidSyntaxError(f"tag {snapshot(text[position:])} not closed", position)
+            token = _delimited("tag", text, position, end)
+            if token.name == "raw":
+                raw_begin = position
+        elif text.startswith("{{", position):
+            end = _read_to_delimiter(text, position, "}}", respect_quotes=True)
+            if end < 0:
+                raise LiquidSyntaxError(f"output {snapshot(text[position:])} not closed", position)
+            token = _delimited("output", text, position, end)
         else:
-            steps.append(_value(cursor))
-            cursor.expect("]")
-
-    def variable(scope: dict[str, Any]) -> Any:
-        value = scope.get(name, MISSING)
-        for step in steps:
-            value = lookup(value, step(scope))
-        return value
-
-    return variable
+            end = position
+            while (end := text.find("{", end + 1)) >= 0 and not text.startswith(("{%", "{{"), end):
+                pass
+            token = _Token("text", position, len(text) if end < 0 else end)
+        tokens.append(token)
+        position = token.end
+    _whitespace_control(text, tokens)
+    return tokens
 
 
-def _filtered(cursor: _Cursor) -> Evaluator:
-    """`value | filter: arg, name: arg | ...`"""
-    evaluator = _value(cursor)
-    while cursor.peek()[1] == "|":
-        cursor.take()
-        if cursor.peek()[0] == "end":  # a trailing '|' is ignored
-            break
-        kind, name = cursor.take()
-        if kind != "word":
-            raise LiquidError(f"expected a filter name in {cursor.source.strip()!r}")
-        arguments: list[Evaluator] = []
-        if cursor.peek()[1] == ":":
-            cursor.take()
-            while True:
-                if cursor.peek()[0] == "word" and cursor.tokens[cursor.index + 1:cursor.index + 2] == [("punct", ":")]:
-                    key = cursor.take()[1]
-                    cursor.take()
-                    arguments.append(_pair(key, _value(cursor)))
-                else:
-                    arguments.append(_value(cursor))
-                if cursor.peek()[1] != ",":
-                    break
-                cursor.take()
-        evaluator = _filter_step(name, evaluator, arguments)
-    return evaluator
+def _whitespace_control(text: str, tokens: list[_Token]) -> None:
+    in_raw = False
+    for index, token in enumerate(tokens):
+        if token.kind == "text":
+            continue
+        if not in_raw and token.trim_left and index > 0 and tokens[index - 1].kind == "text":
+            previous = tokens[index - 1]
+            while previous.end - 1 - previous.cut_right >= previous.begin + previous.cut_left and \
+                    text[previous.end - 1 - previous.cut_right] in BLANKS:
+                previous.cut_right += 1
+        if token.kind == "tag" and token.name in ("raw", "endraw"):
+            in_raw = token.name == "raw"
+        if not in_raw and token.trim_right and index + 1 < len(tokens) and tokens[index + 1].kind == "text":
+            following = tokens[index + 1]
+            while following.begin + following.cut_left < following.end - following.cut_right and \
+                    text[following.begin + following.cut_left] in BLANKS:
+                following.cut_left += 1
 
 
-def _pair(key: str, value: Evaluator) -> Evaluator:
-    """A keyword argument, passed as liquidjs passes it: a `[name, value]` pair among the arguments."""
-    return lambda scope: [key, value(scope)]
+# --- parsing ----------------------------------------------------------------------------------------------------
 
 
-def _filter_step(name: str, previous: Evaluator, arguments: list[Evaluator]) -> Evaluator:
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokens(text)
+        self.index = 0
+
+    def fail(self, message: str, position: int) -> LiquidError:
+        return LiquidError(f"{message}, {where(self.text, position)}")
+
+    def next(self) -> _Token | None:
+        if self.index >= len(self.tokens):
+            return None
+        self.index += 1
+        return self.tokens[self.index - 1]
+
+    def parse_all(self) -> list[Renderer]:
+        renderers: list[Renderer] = []
+        while (token := self.next()) is not None:
+            renderers.append(self.parse(token))
+        return renderers
+
+    def parse(self, token: _Token) -> Renderer:
+        try:
+            if token.kind == "text":
+                return _text(self.text[token.begin + token.cut_left : token.end - token.cut_right])
+            if token.kind == "output":
+                return self.output(token, self.filtered_value(token, token.content_begin))
+            return self.tag(token)
+        except LiquidSyntaxError as problem:
+            raise self.fail(problem.message, problem.position) from None
+        except _TagError as problem:
+            raise self.fail(str(problem), token.begin) from None
+
+    def filtered_value(self, token: _Token, begin: int) -> Callable[[Context], Any]:
+        return self.value(Tokenizer(self.text, begin, token.content_end).read_filtered_value(), token)
+
+    def value(self, filtered: FilteredValue, token: _Token) -> Callable[[Context], Any]:
+        evaluator = filtered.initial
+        for call in filtered.filters:
+            evaluator = _filter_step(call.name, evaluator, call.arguments)
+        if not filtered.filters:
+            return evaluator
+        text, begin = self.text, token.begin
+
+        def located(context: Context) -> Any:
+            try:
+                return evaluator(context)
+            except (FilterError, EvaluationError) as problem:
+                raise LiquidError(f"{problem}, {where(text, begin)}") from None
+
+        return located
+
+    def output(self, token: _Token, value: Callable[[Context], Any]) -> Renderer:
+        return lambda context, out: out.append(stringify(value(context)))
+
+    def tag(self, token: _Token) -> Renderer:
+        name = token.name
+        if name in DISABLED_TAGS:
+            raise _TagError(f'tag "{name}" is disabled')
+        if name in ("if", "unless"):
+            return self.conditional(token)
+        if name == "assign":
+            return self.assign(token)
+        if name == "capture":
+            return self.capture(token)
+        if name == "echo":
+            if token.arguments_begin >= token.content_end:
+                return _text("")
+            return self.output(token, self.filtered_value(token, token.arguments_begin))
+        if name == "comment":
+            self.skip_to(("endcomment",), token)
+            return _text("")
+        if name == "raw":
+            body = self.skip_to(("endraw",), token)
+            return _text("".join(self.text[t.begin : t.end] for t in body))
+        if name == "#":
+            if re.search(r"\n\s*[^#\s]", self.text[token.arguments_begin : token.content_end]):
+                raise _TagError("every line of an inline comment must start with a '#' character")
+            return _text("")
+        if name in UNSUPPORTED_TAGS:
+            raise LiquidError(f'the Liquid tag "{name}" is not supported')
+        raise _TagError(f'tag "{name}" not found')
+
+    def skip_to(self, ends: tuple[str, ...], opening: _Token) -> list[_Token]:
+        skipped: list[_Token] = []
+        while (token := self.next()) is not None:
+            if token.kind == "tag" and token.name in ends:
+                return skipped
+            skipped.append(token)
+        raise _TagError(f"tag {self.text[opening.begin : opening.end]} not closed")
+
+    def assign(self, token: _Token) -> Renderer:
+        reader = Tokenizer(self.text, token.arguments_begin, token.content_end)
+        key = reader.read_identifier()
+        if not key:
+            raise LiquidSyntaxError("expected variable name", reader.p)
+        reader.skip_blank()
+        if reader.peek() != "=":
+            raise LiquidSyntaxError('expected "="', reader.p)
+        reader.p += 1
+        value = self.value(reader.read_filtered_value(), token)
+
+        def assign(context: Context, out: list[str]) -> None:
+            context.assigned[key] = value(context)
+
+        return assign
+
+    def capture(self, token: _Token) -> Renderer:
+        reader = Tokenizer(self.text, token.arguments_begin, token.content_end)
+        name = reader.read_identifier()
+        if not name:
+            quoted = reader.read_quoted()
+            if quoted is None:
+                raise LiquidSyntaxError("invalid capture name", reader.p)
+            name = parse_string_literal(quoted)
+        body: list[Renderer] = []
+        while (inner := self.next()) is not None:
+            if inner.kind == "tag" and inner.name == "endcapture":
+
+                def capture(context: Context, out: list[str]) -> None:
+                    captured: list[str] = []
+                    _run(body, context, captured)
+                    context.assigned[name] = "".join(captured)
+
+                return capture
+            body.append(self.parse(inner))
+        raise _TagError(f"tag {self.text[token.begin : token.end]} not closed")
+
+    def condition(self, token: _Token, begin: int) -> Callable[[Context], Any]:
+        try:
+            return self.value(Tokenizer(self.text, begin, token.content_end).read_filtered_value(), token)
+        except LiquidSyntaxError as problem:
+            raise self.fail(problem.message, problem.position) from None
+
+    def conditional(self, opening: _Token) -> Renderer:
+        """`if` and `unless` with their `elsif` and `else` branches, as liquidjs builds them."""
+        unless = opening.name == "unless"
+        closing = "end" + opening.name
+        branches: list[tuple[Callable[[Context], Any], bool, list[Renderer]]] = []
+        branches.append((self.condition(opening, opening.arguments_begin), not unless, []))
+        current = branches[0][2]
+        otherwise: list[Renderer] | None = None
+        else_count = 0
+        while (token := self.next()) is not None:
+            if token.kind == "tag" and token.name == closing:
+                if not unless and token.arguments_begin < token.content_end:
+                    raise self.fail(f"unexpected {_js_quote(self.arguments(token))}", opening.begin)
+                return _conditional(branches, otherwise or [])
+            if token.kind == "tag" and token.name == "elsif":
+                if unless and else_count:
+                    current = []
+                    continue
+                if not unless and otherwise is not None:
+                    raise self.fail("unexpected elsif after else", opening.begin)
+                branches.append((self.condition(token, token.arguments_begin), True, []))
+                current = branches[-1][2]
+                continue
+            if token.kind == "tag" and token.name == "else":
+                if not unless:
+                    if token.arguments_begin < token.content_end:
+                        raise self.fail(f"unexpected {_js_quote(self.arguments(token))}", opening.begin)
+                    if otherwise is not None:
+                        raise self.fail("duplicated else", opening.begin)
+                else_count += 1
+                otherwise = otherwise if otherwise is not None else []
+                current = otherwise if not unless or else_count == 1 else []
+                continue
+            current.append(self.parse(token))
+        raise self.fail(f"tag {self.text[opening.begin : opening.end]} not closed", opening.begin)
+
+    def arguments(self, token: _Token) -> str:
+        return self.text[token.arguments_begin : token.content_end]
+
+
+class _TagError(Exception):
+    """A tag liquidjs refuses; reported at the tag."""
+
+
+def _js_quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _filter_step(name: str, previous: Callable[[Context], Any], arguments: list[Callable[[Context], Any]]
+                 ) -> Callable[[Context], Any]:
     if name in UNSUPPORTED_FILTERS:
         raise LiquidError(f'the Liquid filter "{name}" is not supported')
-    if name in DISABLED_FILTERS:  # Segment's stand-in filters fail when they run, not when parsed
+    if name in DISABLED_FILTERS:  # Segment's stand-ins fail when they run, not when parsed
 
-        def disabled(scope: dict[str, Any]) -> Any:
-            previous(scope)
+        def disabled(context: Context) -> Any:
+            previous(context)
+            for argument in arguments:
+                argument(context)
             raise FilterError(f'filter "{name}" is disabled')
 
         return disabled
     function = FILTERS.get(name)
-    if function is None:  # liquidjs ignores unknown filters
+    if function is None:  # liquidjs leaves the value as it is for a filter it does not know
         return previous
-
-    def step(scope: dict[str, Any]) -> Any:
-        return function(previous(scope), *[argument(scope) for argument in arguments])
-
-    return step
-
-
-def _condition(cursor: _Cursor) -> Evaluator:
-    """Comparisons joined by and/or, grouped from the right as Liquid does."""
-    left = _value(cursor)
-    term: Evaluator = left
-    kind, operator = cursor.peek()
-    if kind == "operator" or operator == "contains":
-        cursor.take()
-        right = _value(cursor)
-        compare = COMPARISONS[operator]
-
-        def comparison(scope: dict[str, Any]) -> Any:
-            return compare(left(scope), right(scope))
-
-        term = comparison
-    connective = cursor.peek()[1]
-    if connective in ("and", "or"):
-        cursor.take()
-        rest = _condition(cursor)
-        if connective == "and":
-            return lambda scope: truthy(term(scope)) and truthy(rest(scope))
-        return lambda scope: truthy(term(scope)) or truthy(rest(scope))
-    return term
+    if not arguments:
+        return lambda context: function(previous(context))
+    if len(arguments) == 1:
+        only = arguments[0]
+        return lambda context: function(previous(context), only(context))
+    return lambda context: function(previous(context), *[argument(context) for argument in arguments])
 
 
-def _parse_expression(source: str, parse: Callable[[_Cursor], Evaluator]) -> Evaluator:
-    cursor = _Cursor(_tokens(source), source)
-    evaluator = parse(cursor)
-    if cursor.peek()[0] != "end":
-        raise LiquidError(f"unexpected {cursor.peek()[1]!r} in {source.strip()!r}")
-    return evaluator
+# --- rendering --------------------------------------------------------------------------------------------------
 
 
-# --- template structure ---------------------------------------------------------------------------------------
-
-Renderer = Callable[[dict[str, Any], list[str]], None]
-_MARKUP = re.compile(r"\{\{-?|\{%-?")
-_TAG_NAME = re.compile(r"\s*(\w+|#)\s*(.*)", re.DOTALL)
+def _text(text: str) -> Renderer:
+    return lambda context, out: out.append(text)
 
 
-@dataclass
-class _Piece:
-    kind: str  # text | output | tag
-    text: str  # text, or what is inside the braces
-    position: int
-    trim_left: bool = False
-    trim_right: bool = False
-    name: str = ""
-    markup: str = ""
-    opening: int = 2  # length of `{{`, `{%`, `{{-` or `{%-`
-
-
-def _where(template: str, position: int) -> str:
-    line = template.count("\n", 0, position) + 1
-    column = position - (template.rfind("\n", 0, position) + 1) + 1
-    return f"line:{line}, col:{column}"
-
-
-def _pieces(template: str) -> list[_Piece]:
-    pieces: list[_Piece] = []
-    index = 0
-    while True:
-        found = _MARKUP.search(template, index)
-        if not found:
-            pieces.append(_Piece("text", template[index:], index))
-            break
-        pieces.append(_Piece("text", template[index : found.start()], index))
-        is_output = found.group().startswith("{{")
-        closing = "}}" if is_output else "%}"
-        end = template.find(closing, found.end())
-        if end < 0:
-            what = f'output "{template[found.start():][:30]}"' if is_output else f"tag {template[found.start():]}"
-            raise LiquidError(f"{what} not closed, {_where(template, found.start())}")
-        inner = template[found.end() : end]
-        trim_right = inner.endswith("-")
-        inner = inner[:-1] if trim_right else inner
-        piece = _Piece("output" if is_output else "tag", inner, found.start(), found.group().endswith("-"), trim_right,
-                       opening=len(found.group()))
-        if not is_output:
-            parts = _TAG_NAME.match(inner)
-            piece.name, piece.markup = (parts.group(1), parts.group(2)) if parts else ("", "")
-            if piece.name in ("raw", "comment"):
-                closing_tag = re.compile(r"\{%-?\s*end" + piece.name + r"\s*-?%\}")
-                finish = closing_tag.search(template, end + 2)
-                if not finish:
-                    raise LiquidError(f"tag {template[found.start():end + 2]} not closed, "
-                                      f"{_where(template, found.start())}")
-                pieces.append(piece)
-                body = template[end + 2 : finish.start()] if piece.name == "raw" else ""
-                pieces.append(_Piece("text", body, end + 2))
-                index = finish.end()
-                closing_text = finish.group()
-                pieces.append(_Piece("tag", closing_text, finish.start(), closing_text.startswith("{%-"),
-                                     closing_text.endswith("-%}"), "end" + piece.name))
-                continue
-        pieces.append(piece)
-        index = end + 2
-    # whitespace control
-    for number, piece in enumerate(pieces):
-        if piece.kind != "text":
-            continue
-        if number > 0 and pieces[number - 1].trim_right:
-            piece.text = piece.text.lstrip()
-        if number + 1 < len(pieces) and pieces[number + 1].trim_left:
-            piece.text = piece.text.rstrip()
-    return pieces
-
-
-@dataclass
-class _Parser:
-    template: str
-    pieces: list[_Piece]
-    index: int = 0
-    blocks: list[str] = field(default_factory=list)
-
-    def block(self, ends: tuple[str, ...]) -> tuple[list[Renderer], _Piece | None]:
-        renderers: list[Renderer] = []
-        while self.index < len(self.pieces):
-            piece = self.pieces[self.index]
-            self.index += 1
-            if piece.kind == "text":
-                if piece.text:
-                    renderers.append(_text_renderer(piece.text))
-            elif piece.kind == "output":
-                renderers.append(_output_renderer(self.expression(piece, piece.text, piece.opening, _filtered)))
-            elif piece.name in ends:
-                return renderers, piece
-            else:
-                renderers.append(self.tag(piece))
-        return renderers, None
-
-    def expression(self, piece: _Piece, source: str, offset: int, parse: Callable[[_Cursor], Evaluator]) -> Evaluator:
-        """Parse an expression found at `offset` characters into `piece`; errors say where, as liquidjs does."""
-        try:
-            evaluator = _parse_expression(source, parse)
-        except _InvalidValue as problem:
-            start = piece.position + offset + (len(source) - len(source.lstrip()))
-            raise LiquidError(f'invalid value expression: "{problem}", {_where(self.template, start)}') from None
-        where = _where(self.template, piece.position)
-
-        def located(scope: dict[str, Any]) -> Any:
-            try:
-                return evaluator(scope)
-            except FilterError as problem:
-                raise LiquidError(f"{problem}, {where}") from None
-
-        return located
-
-    def markup_offset(self, piece: _Piece) -> int:
-        """Where a tag's markup starts, counted from the tag's `{%`."""
-        if piece.name not in piece.text:
-            return piece.opening
-        return piece.opening + piece.text.index(piece.name) + len(piece.name)
-
-    def tag(self, piece: _Piece) -> Renderer:
-        name, markup = piece.name, piece.markup
-        if name in DISABLED_TAGS:
-            raise LiquidError(f'tag "{name}" is disabled, {_where(self.template, piece.position)}')
-        if name in ("if", "unless"):
-            return self.conditional(piece)
-        if name == "assign":
-            target, _, source = markup.partition("=")
-            variable = target.strip()
-            evaluator = self.expression(piece, source, self.markup_offset(piece) + len(target) + 1, _filtered)
-
-            def assign(scope: dict[str, Any], out: list[str]) -> None:
-                scope[variable] = evaluator(scope)
-
-            return assign
-        if name == "capture":
-            variable = markup.strip()
-            body, end = self.block(("endcapture",))
-            self.require(end, piece)
-
-            def capture(scope: dict[str, Any], out: list[str]) -> None:
-                captured: list[str] = []
-                _run(body, scope, captured)
-                scope[variable] = "".join(captured)
-
-            return capture
-        if name == "echo":
-            if not markup.strip():
-                return _text_renderer("")
-            return _output_renderer(self.expression(piece, markup, self.markup_offset(piece), _filtered))
-        if name in ("raw", "comment"):
-            body, end = self.block(("end" + name,))
-            self.require(end, piece)
-            return lambda scope, out: _run(body, scope, out)
-        if name in UNSUPPORTED_TAGS:
-            raise LiquidError(f'the Liquid tag "{name}" is not supported')
-        raise LiquidError(f'tag "{name}" not found, {_where(self.template, piece.position)}')
-
-    def require(self, end: _Piece | None, opening: _Piece) -> None:
-        if end is None:
-            raise LiquidError(f"tag {{%{opening.text}%}} not closed, {_where(self.template, opening.position)}")
-
-    def conditional(self, piece: _Piece) -> Renderer:
-        closing = "end" + piece.name
-        branches: list[tuple[Evaluator, list[Renderer]]] = []
-        condition = self.expression(piece, piece.markup, self.markup_offset(piece), _condition)
-        if piece.name == "unless":
-            condition = (lambda c: lambda scope: not truthy(c(scope)))(condition)
-        otherwise: list[Renderer] = []
-        while True:
-            body, end = self.block(("elsif", "else", closing))
-            self.require(end, piece)
-            assert end is not None
-            branches.append((condition, body))
-            if end.name == "elsif":
-                condition = self.expression(end, end.markup, self.markup_offset(end), _condition)
-                continue
-            if end.name == "else":
-                otherwise, end = self.block((closing,))
-                self.require(end, piece)
-            break
-
-        def conditional(scope: dict[str, Any], out: list[str]) -> None:
-            for test, body in branches:
-                if truthy(test(scope)):
-                    _run(body, scope, out)
-                    return
-            _run(otherwise, scope, out)
-
-        return conditional
-
-
-def _text_renderer(text: str) -> Renderer:
-    return lambda scope, out: out.append(text)
-
-
-def _output_renderer(evaluator: Evaluator) -> Renderer:
-    return lambda scope, out: out.append(stringify(evaluator(scope)))
-
-
-def _run(renderers: list[Renderer], scope: dict[str, Any], out: list[str]) -> None:
+def _run(renderers: list[Renderer], context: Context, out: list[str]) -> None:
     for renderer in renderers:
-        renderer(scope, out)
+        renderer(context, out)
+
+
+def _conditional(branches: list[tuple[Callable[[Context], Any], bool, list[Renderer]]],
+                 otherwise: list[Renderer]) -> Renderer:
+    def conditional(context: Context, out: list[str]) -> None:
+        for test, wanted, body in branches:
+            if truthy(test(context)) is wanted:
+                _run(body, context, out)
+                return
+        _run(otherwise, context, out)
+
+    return conditional
 
 
 class LiquidTemplate:
     """A parsed template; `render(payload)` returns the text (LiquidError when rendering fails)."""
 
     def __init__(self, template: str) -> None:
-        if len(template) > MAX_TEMPLATE_LENGTH:
+        if length(template) > MAX_TEMPLATE_LENGTH:
             raise LiquidError(f"liquid template values are limited to {MAX_TEMPLATE_LENGTH} characters")
-        parser = _Parser(template, _pieces(template))
-        self._body, end = parser.block(())
-        if end is not None:
-            raise LiquidError(f'tag "{end.name}" not found, {_where(template, end.position)}')
+        try:
+            self._body = _Parser(template).parse_all()
+        except LiquidSyntaxError as problem:
+            raise LiquidError(f"{problem.message}, {where(template, problem.position)}") from None
 
     def render(self, payload: Any) -> str:
-        scope = dict(payload) if isinstance(payload, Mapping) else {}
+        context = Context(payload if isinstance(payload, Mapping) else {})
         out: list[str] = []
-        _run(self._body, scope, out)
+        try:
+            _run(self._body, context, out)
+        except (FilterError, EvaluationError) as problem:
+            raise LiquidError(str(problem)) from None
         return well_formed("".join(out))
-

@@ -19,12 +19,17 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from segcio.actions.jscompat import js_ordered
 from segcio.actions.jsvalues import MISSING, json_stringify, number_to_string
 from segcio.actions.jsvalues import truthy as js_truthy
 from segcio.actions.liquid_values import (
     Drop,
+    has_surrogate,
     is_nil,
+    js_add,
+    js_less,
     js_number,
+    json_text,
     length,
     lookup,
     rejoin,
@@ -165,8 +170,17 @@ def _rstrip(value: Any, *args: Any) -> str:
     return text.rstrip("".join(chars)) if chars else text
 
 
+def _texts(value: Any, *others: Any) -> list[str]:
+    """The value and arguments as text; as UTF-16 code units when a lone surrogate is involved (JavaScript
+    can then match half of a character)."""
+    texts = [stringify(value), *(stringify(other) for other in others)]
+    if any(not text.isascii() and has_surrogate(text) for text in texts):
+        return [units(text) for text in texts]
+    return texts
+
+
 def _split(value: Any, *args: Any) -> list[str]:
-    text, separator = stringify(value), stringify(_arg(args, 0, MISSING))
+    text, separator = _texts(value, _arg(args, 0, MISSING))
     parts = list(units(text)) if separator == "" else text.split(separator)
     while parts and parts[-1] == "":
         parts.pop()
@@ -174,29 +188,31 @@ def _split(value: Any, *args: Any) -> list[str]:
 
 
 def _replace(value: Any, *args: Any) -> str:
-    text, pattern, replacement = stringify(value), stringify(_arg(args, 0, "")), stringify(_arg(args, 1, ""))
+    text, pattern, replacement = _texts(value, _arg(args, 0, ""), _arg(args, 1, ""))
     if pattern == "":
         return replacement.join(units(text))
     return text.replace(pattern, replacement)
 
 
 def _replace_first(value: Any, *args: Any) -> str:
-    return stringify(value).replace(stringify(_arg(args, 0, "")), stringify(_arg(args, 1, "")), 1)
+    text, pattern, replacement = _texts(value, _arg(args, 0, ""), _arg(args, 1, ""))
+    return text.replace(pattern, replacement, 1)
 
 
 def _replace_last(value: Any, *args: Any) -> str:
-    text, pattern, replacement = stringify(value), stringify(_arg(args, 0, "")), stringify(_arg(args, 1, ""))
+    text, pattern, replacement = _texts(value, _arg(args, 0, ""), _arg(args, 1, ""))
     index = text.rfind(pattern)
     return text if index < 0 else text[:index] + replacement + text[index + len(pattern):]
 
 
 def _remove(value: Any, *args: Any) -> str:
-    pattern = stringify(_arg(args, 0, ""))
-    return stringify(value).replace(pattern, "") if pattern else stringify(value)
+    text, pattern = _texts(value, _arg(args, 0, ""))
+    return text.replace(pattern, "") if pattern else text
 
 
 def _remove_first(value: Any, *args: Any) -> str:
-    return stringify(value).replace(stringify(_arg(args, 0, "")), "", 1)
+    text, pattern = _texts(value, _arg(args, 0, ""))
+    return text.replace(pattern, "", 1)
 
 
 def _remove_last(value: Any, *args: Any) -> str:
@@ -396,6 +412,8 @@ def _join_item(item: Any) -> str:
     """`Array.prototype.join` of one element: null and undefined are empty, nested arrays joined with ','."""
     if is_nil(item):
         return ""
+    if type(item) is Drop:  # an object to `Array.prototype.join`
+        return "[object Object]"
     if isinstance(item, list | tuple):
         return ",".join(_join_item(element) for element in item)
     return stringify(item)
@@ -436,25 +454,34 @@ def _size(value: Any, *_: Any) -> Any:
     return 0
 
 
+def _integer(value: Any) -> float:
+    """JavaScript's ToIntegerOrInfinity."""
+    number = js_number(value)
+    return 0 if number != number else number if math.isinf(number) else float(math.trunc(number))
+
+
+def _bound(index: float, size: int) -> int:
+    """An `Array.prototype.slice` bound."""
+    return int(max(size + index, 0) if index < 0 else min(index, size))
+
+
 def _slice(value: Any, *args: Any) -> Any:
+    """liquidjs's slice, with JavaScript's arithmetic on the arguments as written (`"1"` is text)."""
     value = value_of(value)
     if is_nil(value):
         return []
     sequence: list[Any] | str = list(value) if isinstance(value, list | tuple) else stringify(value)
-    begin, count = js_number(_arg(args, 0, MISSING)), js_number(_arg(args, 1, 1))
-    if count > MEMORY_LIMIT:
-        raise FilterError("memory alloc limit exceeded")
-    total = len(sequence)
-    if begin < 0:
-        begin += total
-    if begin < 0 or count < 0:
+    begin, count = _arg(args, 0, MISSING), _arg(args, 1, 1)
+    if js_less(begin, 0):
+        begin = js_add(len(sequence), begin)
+    if js_less(begin, 0) or js_less(count, 0):
         return [] if isinstance(sequence, list) else ""
+    if js_number(count) > MEMORY_LIMIT:
+        raise FilterError("memory alloc limit exceeded")
     if isinstance(sequence, list):
-        start = 0 if begin != begin else int(min(begin, 2**53))
-        end = 0 if begin + count != begin + count else int(min(begin + count, 2**53))
-        return sequence[start:end]
-    start = _code_points(begin)
-    return sequence[start : start + _code_points(count)]
+        return sequence[_bound(_integer(begin), len(sequence)) : _bound(_integer(js_add(begin, count)), len(sequence))]
+    start = _code_points(js_number(begin))
+    return sequence[start : start + _code_points(js_number(count))]
 
 
 def _compact(value: Any, *_: Any) -> list[Any]:
@@ -495,21 +522,27 @@ def _default(value: Any, *args: Any) -> Any:
 
 
 def _json(value: Any, *args: Any) -> Any:
-    space = value_of(_arg(args, 0, 0))
-    text = json_stringify(_plain(value))
+    space, value = value_of(_arg(args, 0, 0)), js_ordered(_plain(value))
+    text = json_stringify(value)
     if text is MISSING:
         return MISSING
     indent = ""
     if isinstance(space, int | float) and not isinstance(space, bool):
-        indent = " " * max(0, min(10, int(space))) if space == space else ""
+        indent = " " * int(max(0, min(10, space))) if space == space else ""
     elif isinstance(space, str):
         indent = space[:10]
-    return _indent(_plain(value), indent) if indent else text
+    return json_text(_indent(value, indent) if indent else str(text))
 
 
 def _plain(value: Any) -> Any:
     """What `JSON.stringify` sees: a literal drop is an object without keys."""
-    return {} if type(value) is Drop else value
+    if type(value) is Drop:
+        return {}
+    if isinstance(value, list | tuple) and any(type(item) is Drop or isinstance(item, list) for item in value):
+        return [_plain(item) for item in value]
+    return value
+
+
 
 
 def _indent(value: Any, indent: str, depth: int = 0) -> str:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from segcio.actions.jsvalues import MISSING, number_to_string, to_number, to_string
+from segcio.actions.jsvalues import MISSING, to_number, to_string
 
 
 class Drop:
@@ -41,6 +41,16 @@ def value_of(value: Any) -> Any:
 
 def is_nil(value: Any) -> bool:
     return value is None or value is MISSING
+
+
+def has_surrogate(text: str) -> bool:
+    return _SURROGATE.search(text) is not None
+
+
+def json_text(text: str) -> str:
+    """JSON text as `JSON.stringify` writes it: a lone surrogate becomes an escape."""
+    text = rejoin(text)
+    return text if text.isascii() else _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def units(text: str) -> str:
@@ -107,14 +117,6 @@ def truthy(value: Any) -> bool:
     return value is not None and value is not MISSING and value is not False
 
 
-def output(value: Any) -> str:
-    return stringify(value)
-
-
-def format_number(value: float) -> str:
-    return number_to_string(value)
-
-
 # --- comparisons ------------------------------------------------------------------------------------------------
 
 
@@ -167,9 +169,9 @@ def _primitive(value: Any) -> Any:
     return value
 
 
-def _less(left: Any, right: Any) -> bool | None:
+def js_less(left: Any, right: Any) -> bool | None:
     """JavaScript's `left < right`; None where JavaScript's comparison is undefined (NaN)."""
-    left, right = _primitive(left), _primitive(right)
+    left, right = _primitive(value_of(left)), _primitive(value_of(right))
     if isinstance(left, str) and isinstance(right, str):
         return units(left) < units(right)
     x, y = to_number(left), to_number(right)
@@ -178,17 +180,25 @@ def _less(left: Any, right: Any) -> bool | None:
     return x < y
 
 
+def js_add(left: Any, right: Any) -> Any:
+    """JavaScript's `left + right`: text if either side is (or becomes) text, else a number."""
+    left, right = _primitive(value_of(left)), _primitive(value_of(right))
+    if isinstance(left, str) or isinstance(right, str):
+        return to_string(left) + to_string(right)
+    return to_number(left) + to_number(right)
+
+
 def compare(operator: str, left: Any, right: Any) -> bool:
     """`<`, `>`, `<=`, `>=`: false against a literal drop, JavaScript's relational comparison otherwise."""
     if type(left) is Drop or type(right) is Drop:
         return False
     if operator == "<":
-        return _less(left, right) is True
+        return js_less(left, right) is True
     if operator == ">":
-        return _less(right, left) is True
+        return js_less(right, left) is True
     if operator == "<=":
-        return _less(right, left) is False
-    return _less(left, right) is False
+        return js_less(right, left) is False
+    return js_less(left, right) is False
 
 
 def contains(container: Any, item: Any) -> bool:
@@ -201,16 +211,6 @@ def contains(container: Any, item: Any) -> bool:
 
 
 # --- property access --------------------------------------------------------------------------------------------
-
-
-def _size(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return value["size"] if "size" in value else len(value)
-    if isinstance(value, str):
-        return length(value)
-    if isinstance(value, list | tuple):
-        return len(value)
-    return MISSING
 
 
 def _index(sequence: Any, key: float) -> Any:
@@ -227,7 +227,8 @@ def lookup(base: Any, key: Any) -> Any:
     key = value_of(key)
     if base is None or base is MISSING:
         return base
-    base = value_of(base)
+    if type(base) is Drop:  # liquidjs's drops have no properties
+        return MISSING
     if isinstance(base, Mapping):
         name = key if isinstance(key, str) else js_string(key)
         if name in base:

@@ -10,7 +10,6 @@ drawn by Hypothesis: thousands of templates cost one draw each, and the CI profi
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from hypothesis import strategies as st
 
@@ -48,10 +47,14 @@ VARIABLES = ["s", "t", "n", "f", "w", "nil", "b", "e", "arr", "nested", "obj", "
              "properties.name", "properties.price", "properties.tags", "properties.items", "properties.missing",
              "traits.email", "traits.first_name", "traits.last_name", "traits.age", "arr[0]", "arr[-1]", "arr[9]",
              "arr.size", "arr.first", "arr.last", "s.size", "obj.a", "obj.size", "obj['b']", "nested[0]",
-             "nested.first", "list[0].a", "list.last.b", "properties.tags[1]", "e.size", "missing.x", "x", "c"]
+             "nested.first", "list[0].a", "list.last.b", "properties.tags[1]", "e.size", "missing.x", "x", "c",
+             "nil.size", "arr['0']", "arr[0.5]", "obj[0]", "['s']", "size", "first", "s.length", "arr.length",
+             "e.first", "w.size", "s[0]", "s[-1]", "blank.size", "(1..3)", "(-2..num)", "(b..2)", "properties"]
 STRING_LITERAL_PIECES = ["a", "b", "A", "é", "\U0001f600", " ", "  ", "\t", ",", ", ", "-", "|", "x", "1", "2.5",
                          "<p>", "&", "%", "+", "=", ""]
-NUMBER_LITERALS = ["0", "1", "2", "3", "-1", "-2", "10", "2.5", "-0.5", "0.5", "1.25", "100", "-7", "1.0"]
+NUMBER_LITERALS = ["0", "1", "2", "3", "-1", "-2", "10", "2.5", "-0.5", "0.5", "1.25", "100", "-7", "1.0", "1.", "+1",
+                   "-0", "007", "1e3"]
+ESCAPED_STRINGS = ["'a\\'b'", '"\\n"', "'\\u00e9'", "'\\101'", "'tab\\t'", '"}}"', "'%}'"]
 KEYWORDS = ["true", "false", "nil", "null", "empty", "blank"]
 
 # name -> (min, max) positional arguments; liquidjs filters Segment allows
@@ -71,7 +74,7 @@ FILTERS: dict[str, tuple[int, int]] = {
 }
 DISABLED_FILTERS = ["reverse", "sort", "map", "uniq", "concat", "where_exp", "type", "newline_to_br"]
 UNKNOWN_FILTERS = ["pluralize", "nosuch", "upcase2"]
-COMPARATORS = ["==", "!=", "<>", "<", "<=", ">", ">=", "contains"]
+COMPARATORS = ["==", "!=", "<>", "<", "<=", ">", ">=", "contains", "==", "contains"]
 
 
 class TemplateGenerator:
@@ -93,15 +96,17 @@ class TemplateGenerator:
         roll = self.random.random()
         if roll < 0.55:
             return self.pick(VARIABLES)
-        if roll < 0.75:
+        if roll < 0.72:
             return self.string_literal()
+        if roll < 0.75:
+            return self.pick(ESCAPED_STRINGS)
         if roll < 0.9:
             return self.pick(NUMBER_LITERALS)
         return self.pick(KEYWORDS)
 
     def filter(self) -> str:
         roll = self.random.random()
-        if roll < 0.93:
+        if roll < 0.975:
             name = self.pick(list(FILTERS))
             low, high = FILTERS[name]
         else:
@@ -109,16 +114,19 @@ class TemplateGenerator:
         count = self.random.randint(low, high)
         arguments = [self.value() for _ in range(count)]
         if name == "default" and self.chance(0.3):
-            arguments.append(f"allow_false: {self.pick(['true', 'false'])}")
+            arguments.append(f"allow_false: {self.pick(['true', 'false', 'b'])}")
+        elif self.chance(0.03):
+            arguments.append(f"key: {self.value()}")
         return f" | {name}" + (": " + ", ".join(arguments) if arguments else "")
 
     def filtered(self) -> str:
-        return self.value() + "".join(self.filter() for _ in range(self.random.randint(0, 3)))
+        head = self.value() if self.chance(0.93) else self.condition()
+        return head + "".join(self.filter() for _ in range(self.random.randint(0, 3)))
 
     def condition(self) -> str:
         parts = []
         for _ in range(self.random.randint(1, 3)):
-            term = self.value()
+            term = ("not " if self.chance(0.05) else "") + self.value()
             if self.chance(0.8):
                 term += f" {self.pick(COMPARATORS)} {self.value()}"
             parts.append(term)
@@ -163,16 +171,27 @@ class TemplateGenerator:
             return self.tag("raw") + self.pick(["{{ s }}", "{% if %}", "a"]) + self.tag("endraw")
         if roll < 0.87:
             return self.tag("comment") + "{{ s }}" + self.tag("endcomment")
-        if roll < 0.9:
+        if roll < 0.95:
+            return self.output()
+        if roll < 0.97:
             return self.pick(["{% case s %}{% when 'a' %}A{% endcase %}", "{% for i in arr %}{{ i }}{% endfor %}",
                               "{% tablerow i in arr %}{% endtablerow %}", "{% include 'x' %}"])
         return self.broken()
 
     def broken(self) -> str:
         """Syntax that liquidjs refuses or reads in its own way."""
-        return self.pick(["{{ }}", "{{ s ", "{% if s %}", "{% endif %}", "{% nosuchtag %}", "{{ s | }}",
-                          "{{ s | append: }}", "{% assign = 1 %}", "{{ 'a }}", "{{ s..size }}", "{% else %}",
-                          "{{ arr[ }}", "{% if s == %}y{% endif %}", "{{ s | split: ',' , }}", "{% capture %}{% endcapture %}"])
+        return self.pick([
+            "{{ }}", "{{ s ", "{% if s %}", "{% endif %}", "{% nosuchtag %}", "{{ s | }}", "{{ s | append: }}",
+            "{% assign = 1 %}", "{{ 'a }}", "{{ s..size }}", "{% else %}", "{{ arr[ }}", "{% if s == %}y{% endif %}",
+            "{{ s | split: ',' , }}", "{% capture %}{% endcapture %}", "{% # a note %}",
+            "{% if s %}a{% else x %}{% endif %}",
+            "{% if s %}a{% else %}b{% elsif t %}c{% endif %}", "{% unless b %}a{% else %}b{% else %}c{% endunless %}",
+            "{% if s %}a{% endif x %}", "{%- raw -%} a {%- endraw %}", "{{ s | upcase: }}", "{{ s upcase }}",
+            "{{ s | upcase x }}", "{% if s %}{% if t %}a{% endif %}", "{{ s | upcase | }}", "{% assign x %}",
+            "{% assign x = %}", "{% capture 'x' %}q{% endcapture %}{{ x }}", "{{ (1..) }}", "{{ (1 2) }}",
+            "{% endraw %}", "{%%}", "{{ s }", "{% if (1..2) contains 2 %}y{% endif %}", "{{ a b c }}",
+            "{% comment %}{% if %}{% endcomment %}", "{% comment %}x", "{% raw %}x", "{{ ] }}",
+            "{% if ] %}{% endif %}"])
 
     def template(self) -> str:
         return "".join(self.node() for _ in range(self.random.randint(1, 3)))

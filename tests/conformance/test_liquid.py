@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from segcio.actions.liquid_values import well_formed
 from segcio.actions.mapping import MappingError, compile_mapping
 from tests.ci import examples
 from tests.conformance.liquid_templates import event_data, templates
@@ -23,6 +24,7 @@ from tests.conformance.reference import ReferenceRunner
 
 pytestmark = pytest.mark.conformance
 
+STRICT = False
 BATCH = 250
 RELAXED = settings(max_examples=examples(16), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # liquidjs's parse errors: segcio refuses the same templates, with its own words for what is wrong
@@ -41,10 +43,12 @@ def differences(reference: ReferenceRunner, data: dict[str, Any], batch: list[st
     theirs = reference.run({"mode": "liquid", "data": data, "templates": batch})["results"]
     found = []
     for template, expected in zip(batch, theirs, strict=True):
+        if isinstance(expected.get("value"), str):  # segcio's payloads carry U+FFFD for a lone surrogate
+            expected = {"value": well_formed(expected["value"])}
         ours = render(template, data)
         if ours == expected:
             continue
-        if "error" in ours and "error" in expected and SYNTAX_ERROR.search(expected["error"]):
+        if "error" in ours and "error" in expected and SYNTAX_ERROR.search(expected["error"]) and not STRICT:
             continue
         found.append(f"{template!r}: liquidjs {expected}, segcio {ours}")
     return found
