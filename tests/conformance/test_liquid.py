@@ -59,3 +59,25 @@ def differences(reference: ReferenceRunner, data: dict[str, Any], batch: list[st
 def test_generated_templates_render_as_liquidjs_renders_them(reference: ReferenceRunner, data: dict[str, Any],
                                                               seed: int) -> None:
     assert differences(reference, data, templates(seed, BATCH)) == [], data
+
+
+KNOWN_DATA = {"spaced": "  a  b ", "commas": "a,,b,,", "nil_value": None, "quote": 'say "hi" & <go>', "e": "",
+              "nested": [[1, 2], [3, None], "x"], "obj": {"a": 1, "b": 2}, "f": 5.5, "ws": "  "}
+# The places where segcio's Liquid used to differ from liquidjs, each as the reference renders it.
+KNOWN_TEMPLATES = [
+    "{{ spaced | split: ' ' | join: '|' }}", "{{ commas | split: ',' | size }}", "{{ spaced | split }}",
+    "{{ spaced | split: ' ' | first }}", "{{ spaced | split: ' ' | last }}", "{{ 'abc' | first }}", "{{ 5 | last }}",
+    "{% if nil_value == blank %}y{% else %}n{% endif %}", "{% if missing == blank %}y{% else %}n{% endif %}",
+    "{% if nil == blank %}y{% else %}n{% endif %}", "{% if blank == nil %}y{% else %}n{% endif %}",
+    "{% if nil_value == empty %}y{% else %}n{% endif %}", "{% if ws == blank %}y{% else %}n{% endif %}",
+    "{% unless e != empty %}y{% endunless %}", "{{ quote | escape }}", "{{ nested | join: '-' }}",
+    "{{ obj | size }}", "{{ obj.size }}", "{{ nil_value | split: ',' | size }}", "{{ f | modulo: 2 }}",
+    "{{ -5.5 | modulo: 2 }}", "{{ f | modulo: 0.3 }}", "{{ 7 | modulo: -3 }}", "{{ '😀a' | size }}",
+    "{{ x | sort }}", "{% if false %}{{ x | sort }}{% endif %}", "{% for i in nested %}{% endfor %}",
+    "{{ spaced | nosuch }}", "{{ }}", "{{ spaced | append: }}", "{% if spaced == %}y{% endif %}",
+    "{{ 1 == 1 }}", "{% if 1 <> 2 %}y{% else %}n{% endif %}", "x" * 1001, "😀" * 501,
+]
+
+
+def test_known_differences_render_as_liquidjs_renders_them(reference: ReferenceRunner) -> None:
+    assert differences(reference, KNOWN_DATA, KNOWN_TEMPLATES) == []
