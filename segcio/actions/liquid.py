@@ -422,7 +422,7 @@ class LiquidTemplate:
             raise LiquidError(f"{problem.message}, {where(template, problem.position)}") from None
 
     def render(self, payload: Any) -> str:
-        context = Context(payload if isinstance(payload, Mapping) else {})
+        context = Context(payload if type(payload) is dict else dict(payload) if isinstance(payload, Mapping) else {})
         out: list[str] = []
         try:
             _run(self._body, context, out)

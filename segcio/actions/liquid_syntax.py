@@ -46,7 +46,7 @@ class Context:
 
     __slots__ = ("assigned", "data")
 
-    def __init__(self, data: Any) -> None:
+    def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.assigned: dict[str, Any] = {}
 
@@ -128,26 +128,56 @@ def parse_string_literal(text: str) -> str:
 # --- evaluators -------------------------------------------------------------------------------------------------
 
 
+class _Constant:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __call__(self, context: Context) -> Any:
+        return self.value
+
+
 def _constant(value: Any) -> Evaluator:
-    return lambda context: value
+    return _Constant(value)
 
 
 def _variable(props: list[Evaluator]) -> Evaluator:
     """A variable: the first name is looked up among assigned variables, then in the event (else it is
     undefined, except `size`, which is then 0, as liquidjs reads it from an empty global scope)."""
     first, rest = props[0], props[1:]
+    if all(type(prop) is _Constant and isinstance(prop.value, str) for prop in props):
+        return _named_variable([prop.value for prop in props if isinstance(prop, _Constant)])
 
     def variable(context: Context) -> Any:
         key = value_of(first(context))
         name = key if isinstance(key, str) else js_string(key)
         if name in context.assigned:
             value = lookup(context.assigned, name)
-        elif isinstance(context.data, dict) and name in context.data:
+        elif name in context.data:
             value = context.data[name]
         else:
             value = lookup({}, name)
         for prop in rest:
             value = lookup(value, prop(context))
+        return value
+
+    return variable
+
+
+def _named_variable(names: list[str]) -> Evaluator:
+    """`a.b.c`: the common case, with plain keys and objects looked up directly."""
+    name, rest = names[0], names[1:]
+
+    def variable(context: Context) -> Any:
+        if name in context.assigned:
+            value = context.assigned[name]
+        elif name in context.data:
+            value = context.data[name]
+        else:
+            value = lookup({}, name)
+        for key in rest:
+            value = value[key] if type(value) is dict and key in value else lookup(value, key)
         return value
 
     return variable
