@@ -18,7 +18,8 @@ SAFE_INT = 2**53 - 1
 # --- data ---------------------------------------------------------------------------------------------------------
 
 STRING_PIECES = ["a", "b", "B", "ab", "Ab", "é", "ß", "\U0001f600", "日本", " ", "  ", "\t", "\n", ",", ", ", "-",
-                 "|", "'", '"', "<b>", "&", "1", "2.5", "-3", "0", "%20", "+", ".", "x y", "&amp;", "=", "_"]
+                 "|", "'", '"', "<b>", "&", "1", "2.5", "-3", "0", "%20", "+", ".", "x y", "&amp;", "=", "_",
+                 "İ", "ΣΑΣ", "ǅ", "\u00a0", "\u2028", "\ufeff", "\u200b", "%E2%82", "%C3%A9", "0x1F", "1e3", " 7 "]
 strings = st.lists(st.sampled_from(STRING_PIECES), max_size=6).map("".join)
 numbers = st.one_of(st.integers(-1000, 1000), st.integers(-SAFE_INT, SAFE_INT),
                     st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6),
