@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import math
@@ -22,8 +23,10 @@ from typing import Any
 from segcio.actions.jscompat import js_ordered
 from segcio.actions.jsvalues import MISSING, json_stringify, number_to_string
 from segcio.actions.jsvalues import truthy as js_truthy
+from segcio.actions.liquid_syntax import Context, Tokenizer, scope_variable
 from segcio.actions.liquid_values import (
     Drop,
+    equals,
     has_surrogate,
     is_nil,
     js_add,
@@ -35,6 +38,7 @@ from segcio.actions.liquid_values import (
     rejoin,
     stringify,
     to_liquid_number,
+    truthy,
     units,
     value_of,
     well_formed,
@@ -45,7 +49,7 @@ DISABLED_FILTERS = frozenset({
     "group_by_exp", "has", "has_exp", "map", "newline_to_br", "reject", "reject_exp", "reverse", "sort",
     "sort_natural", "uniq", "where_exp", "type"})
 UNSUPPORTED_FILTERS = frozenset({"date", "date_to_xmlschema", "date_to_rfc822", "date_to_string",
-                                 "date_to_long_string", "where", "sample"})
+                                 "date_to_long_string", "sample"})
 MEMORY_LIMIT = 1e8  # the mapping kit's liquidjs `memoryLimit`
 JS_SPACE = " \t\n\r\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028" \
     "\u2029\u202f\u205f\u3000\ufeff"
@@ -94,7 +98,8 @@ def _round(value: Any, digits: Any = 0, *_: Any) -> float:
     scaled = _shift_decimal(abs(number), places)
     if not scaled <= 2**53 - 1:
         return number
-    rounded = _shift_decimal(float(math.floor(scaled + 0.5)), -places)
+    whole = math.floor(scaled)  # JavaScript's Math.round, without the float error of adding 0.5
+    rounded = _shift_decimal(float(whole + 1 if scaled - whole >= 0.5 else whole), -places)
     return -rounded if number < 0 else rounded
 
 
@@ -500,6 +505,39 @@ def _sum(value: Any, *args: Any) -> float:
     return total
 
 
+@functools.lru_cache(maxsize=256)
+def _property_path(path: str) -> Callable[[Context], Any] | None:
+    """liquidjs's `readScopeValue` of a `where` property (`a.b`, `a[0]`), or None when there is no path."""
+    reader = Tokenizer(path)
+    reader.skip_blank()
+    props = reader.read_properties(True)
+    return scope_variable(props) if props else None
+
+
+def _item_scope(item: Any) -> dict[str, Any]:
+    """What liquidjs's `in` finds on an array element used as a scope: an object's keys, an array's or a
+    string's indexes and `length`, nothing on a number."""
+    item = value_of(item)
+    if isinstance(item, dict):
+        return item
+    if isinstance(item, list | tuple | str):
+        elements = units(item) if isinstance(item, str) else item
+        return {**{str(index): element for index, element in enumerate(elements)}, "length": len(elements)}
+    return {}
+
+
+def _where(value: Any, *args: Any) -> list[Any]:
+    """Elements whose property is truthy (no value given) or equals the value."""
+    path = _property_path(stringify(args[0] if args else MISSING))
+    expected = args[1] if len(args) > 1 else MISSING
+    kept = []
+    for item in _to_array(value):
+        found = MISSING if path is None else path(Context(_item_scope(item)))
+        if truthy(found) if expected is MISSING else equals(found, expected):
+            kept.append(item)
+    return kept
+
+
 def _push(value: Any, *args: Any) -> list[Any]:
     return [*_to_array(value), args[0] if args else MISSING]
 
@@ -612,6 +650,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "last": _last,
     "size": _size,
     "sum": _sum,
+    "where": _where,
     "compact": _compact,
     "push": _push,
     "unshift": _unshift,

@@ -142,12 +142,12 @@ def _constant(value: Any) -> Evaluator:
     return _Constant(value)
 
 
-def _variable(props: list[Evaluator]) -> Evaluator:
+def scope_variable(props: list[Evaluator]) -> Evaluator:
     """A variable: the first name is looked up among assigned variables, then in the event (else it is
     undefined, except `size`, which is then 0, as liquidjs reads it from an empty global scope)."""
     first, rest = props[0], props[1:]
     if all(type(prop) is _Constant and isinstance(prop.value, str) for prop in props):
-        return _named_variable([prop.value for prop in props if isinstance(prop, _Constant)])
+        return _namedvariable([prop.value for prop in props if isinstance(prop, _Constant)])
 
     def variable(context: Context) -> Any:
         key = value_of(first(context))
@@ -165,7 +165,7 @@ def _variable(props: list[Evaluator]) -> Evaluator:
     return variable
 
 
-def _named_variable(names: list[str]) -> Evaluator:
+def _namedvariable(names: list[str]) -> Evaluator:
     """`a.b.c`: the common case, with plain keys and objects looked up directly."""
     name, rest = names[0], names[1:]
 
@@ -374,7 +374,7 @@ class Tokenizer:
         if not props:
             return None if variable is None else (variable, begin)
         if variable is None:
-            return _variable(props), begin
+            return scope_variable(props), begin
         return _property_access(variable, props), begin
 
     def read_range(self) -> Evaluator:

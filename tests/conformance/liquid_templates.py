@@ -51,7 +51,8 @@ VARIABLES = ["s", "t", "n", "f", "w", "nil", "b", "e", "arr", "nested", "obj", "
              "nested.first", "list[0].a", "list.last.b", "properties.tags[1]", "e.size", "missing.x", "x", "c",
              "nil.size", "arr['0']", "arr[0.5]", "obj[0]", "['s']", "size", "first", "s.length", "arr.length",
              "e.first", "w.size", "s[0]", "s[-1]", "blank.size", "(1..3)", "(-2..num)", "(b..2)", "properties"]
-STRING_LITERAL_PIECES = ["a", "b", "A", "é", "\U0001f600", " ", "  ", "\t", ",", ", ", "-", "|", "x", "1", "2.5",
+STRING_LITERAL_PIECES = ["a", "b", "a.b", "first", "size", "length", "0", "cjk", "auto", "pretty", "ascii", "latin",
+                         "raw", "A", "é", "\U0001f600", " ", "  ", "\t", ",", ", ", "-", "|", "x", "1", "2.5",
                          "<p>", "&", "%", "+", "=", ""]
 NUMBER_LITERALS = ["0", "1", "2", "3", "-1", "-2", "10", "2.5", "-0.5", "0.5", "1.25", "100", "-7", "1.0", "1.", "+1",
                    "-0", "007", "1e3"]
@@ -71,7 +72,8 @@ FILTERS: dict[str, tuple[int, int]] = {
     "strip_newlines": (0, 0), "squish": (0, 0), "normalize_whitespace": (0, 0), "cgi_escape": (0, 0),
     "uri_escape": (0, 0), "base64_encode": (0, 0), "base64_decode": (0, 0), "sha256": (0, 0),
     "hmac_sha256": (1, 1), "to_integer": (0, 0), "push": (1, 1), "pop": (0, 0), "shift": (0, 0),
-    "unshift": (1, 1), "sum": (0, 1), "number_of_words": (0, 0), "raw": (0, 0),
+    "unshift": (1, 1), "sum": (0, 1), "number_of_words": (0, 1), "raw": (0, 0), "where": (1, 2), "inspect": (0, 1),
+    "slugify": (0, 2),
 }
 DISABLED_FILTERS = ["reverse", "sort", "map", "uniq", "concat", "where_exp", "type", "newline_to_br"]
 UNKNOWN_FILTERS = ["pluralize", "nosuch", "upcase2"]
