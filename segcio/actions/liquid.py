@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from segcio.actions.liquid_filters import DISABLED_FILTERS, FILTERS, UNSUPPORTED_FILTERS, FilterError
+from segcio.actions.liquid_filters import DISABLED_FILTERS, FILTERS, UNSUPPORTED_FILTERS
 from segcio.actions.liquid_syntax import (
     BLANKS,
     Context,
@@ -27,7 +27,7 @@ from segcio.actions.liquid_syntax import (
     snapshot,
     where,
 )
-from segcio.actions.liquid_values import length, stringify, truthy, well_formed
+from segcio.actions.liquid_values import FilterError, length, stringify, truthy, well_formed
 
 MAX_TEMPLATE_LENGTH = 1000
 DISABLED_TAGS = frozenset({"case", "for", "include", "layout", "render", "tablerow"})

@@ -23,9 +23,11 @@ from typing import Any
 from segcio.actions.jscompat import js_ordered
 from segcio.actions.jsvalues import MISSING, json_stringify, number_to_string
 from segcio.actions.jsvalues import truthy as js_truthy
+from segcio.actions.liquid_dates import date, date_to_long_string, date_to_rfc822, date_to_string, date_to_xmlschema
 from segcio.actions.liquid_syntax import Context, Tokenizer, scope_variable
 from segcio.actions.liquid_values import (
     Drop,
+    FilterError,
     equals,
     has_surrogate,
     is_nil,
@@ -48,16 +50,11 @@ DISABLED_FILTERS = frozenset({
     "array_to_sentence_string", "concat", "find", "find_exp", "find_index", "find_index_exp", "group_by",
     "group_by_exp", "has", "has_exp", "map", "newline_to_br", "reject", "reject_exp", "reverse", "sort",
     "sort_natural", "uniq", "where_exp", "type"})
-UNSUPPORTED_FILTERS = frozenset({"date", "date_to_xmlschema", "date_to_rfc822", "date_to_string",
-                                 "date_to_long_string", "sample"})
+UNSUPPORTED_FILTERS = frozenset({"sample"})
 MEMORY_LIMIT = 1e8  # the mapping kit's liquidjs `memoryLimit`
 JS_SPACE = " \t\n\r\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028" \
     "\u2029\u202f\u205f\u3000\ufeff"
 _SPACES = re.compile(f"[{JS_SPACE}]+")
-
-
-class FilterError(Exception):
-    """A filter that fails while rendering (liquidjs throws); the message is liquidjs's."""
 
 
 def _arg(args: tuple[Any, ...], index: int, default: Any) -> Any:
@@ -650,6 +647,11 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "last": _last,
     "size": _size,
     "sum": _sum,
+    "date": date,
+    "date_to_xmlschema": date_to_xmlschema,
+    "date_to_rfc822": date_to_rfc822,
+    "date_to_string": date_to_string,
+    "date_to_long_string": date_to_long_string,
     "where": _where,
     "compact": _compact,
     "push": _push,

@@ -15,6 +15,10 @@ from typing import Any
 from segcio.actions.jsvalues import MISSING, to_number, to_string
 
 
+class FilterError(Exception):
+    """A filter that fails while rendering (liquidjs throws); the message is liquidjs's."""
+
+
 class Drop:
     """liquidjs's `nil`, `empty` and `blank` literals: they compare in their own way, and stand for their value
     (null, '' and '') everywhere else."""

@@ -10,6 +10,7 @@ drawn by Hypothesis: thousands of templates cost one draw each, and the CI profi
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 from hypothesis import strategies as st
 
@@ -30,11 +31,19 @@ nested_arrays = st.lists(st.one_of(scalars, arrays), max_size=4)
 objects = st.dictionaries(st.sampled_from(["a", "b", "size", "first", "0"]), scalars, max_size=3)
 anything = st.one_of(scalars, arrays, nested_arrays, objects)
 
+timestamps = st.one_of(
+    st.builds(lambda seconds, zone: datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", zone),
+              st.integers(-2 * 10**9, 4 * 10**9), st.sampled_from(["Z", "+05:30", "-08:00", "", ".123Z"])),
+    st.integers(-10**10, 10**10), st.integers(0, 4 * 10**9).map(str), st.floats(-1e10, 1e10),
+    st.sampled_from(["2024-02-29", "25 Mar 2015", "Mar 25 2015 10:00", "2015-03-25 10:00", "now?", "1e3",
+                     "2024-13-01", "Tue, 01 Nov 2016 01:23:45 GMT", "-000001-01-01T00:00:00Z", "+275760-09-13",
+                     "0000-06-01T12:00:00Z", "1800-01-01", "-271821-04-20T00:00:00Z"]))
 event_data = st.fixed_dictionaries(
     {"s": strings, "n": st.integers(-1000, 1000), "f": numbers, "arr": arrays, "obj": objects},
     optional={
         "t": strings, "w": st.sampled_from(["", " ", "  \t", "\n", " a ", "a  b"]), "nil": st.none(),
-        "b": st.booleans(), "e": st.sampled_from(["", [], {}]), "nested": nested_arrays, "v": anything,
+        "b": st.booleans(), "e": st.sampled_from(["", [], {}]), "timestamp": timestamps, "ts": timestamps,
+ "nested": nested_arrays, "v": anything,
         "list": st.lists(objects, max_size=3), "num": st.integers(-50, 50).map(str),
         "properties": st.fixed_dictionaries({}, optional={"name": strings, "price": numbers, "tags": arrays,
                                                           "items": st.lists(objects, max_size=3)}),
@@ -44,7 +53,8 @@ event_data = st.fixed_dictionaries(
 
 # --- templates ----------------------------------------------------------------------------------------------------
 
-VARIABLES = ["s", "t", "n", "f", "w", "nil", "b", "e", "arr", "nested", "obj", "v", "list", "num", "missing",
+VARIABLES = ["timestamp", "ts", "s", "t", "n", "f", "w", "nil", "b", "e", "arr", "nested", "obj", "v", "list", "num",
+             "missing",
              "properties.name", "properties.price", "properties.tags", "properties.items", "properties.missing",
              "traits.email", "traits.first_name", "traits.last_name", "traits.age", "arr[0]", "arr[-1]", "arr[9]",
              "arr.size", "arr.first", "arr.last", "s.size", "obj.a", "obj.size", "obj['b']", "nested[0]",
@@ -75,6 +85,13 @@ FILTERS: dict[str, tuple[int, int]] = {
     "unshift": (1, 1), "sum": (0, 1), "number_of_words": (0, 1), "raw": (0, 0), "where": (1, 2), "inspect": (0, 1),
     "slugify": (0, 2),
 }
+DATE_FILTERS = {"date": (0, 2), "date_to_xmlschema": (0, 0), "date_to_rfc822": (0, 0), "date_to_string": (0, 2),
+                "date_to_long_string": (0, 2)}
+DATE_ARGUMENTS = [
+    "'%Y-%m-%d'", "'%s'", "'%a %A %b %B %h %C %d %e %H %I %j %k %l %L %m %M %N %p %P %q %S %u %U %w %W %y %Y'",
+    "'%z %:z %Z'", "'%c | %x | %X'", "'%-d/%-m %_H %05Y %^a %#B %#p %3N %10e %E %O %Q %%'", "nil", "'ordinal'",
+    "'US'", "-120", "330", "'America/New_York'", "'UTC'", "'asia/kolkata'", "'Bad/Zone'", "0", "45.5", "ts", "s",
+    "'%Y %j %U %W'", "'%'", "'at %l:%M%P'"]
 DISABLED_FILTERS = ["reverse", "sort", "map", "uniq", "concat", "where_exp", "type", "newline_to_br"]
 UNKNOWN_FILTERS = ["pluralize", "nosuch", "upcase2"]
 COMPARATORS = ["==", "!=", "<>", "<", "<=", ">", ">=", "contains", "==", "contains"]
@@ -109,6 +126,11 @@ class TemplateGenerator:
 
     def filter(self) -> str:
         roll = self.random.random()
+        if roll < 0.12:
+            name = self.pick(list(DATE_FILTERS))
+            low, high = DATE_FILTERS[name]
+            count = self.random.randint(low, high)
+            return f" | {name}" + (": " + ", ".join(self.pick(DATE_ARGUMENTS) for _ in range(count)) if count else "")
         if roll < 0.975:
             name = self.pick(list(FILTERS))
             low, high = FILTERS[name]

@@ -23,7 +23,7 @@ from tests.conformance.reference import ReferenceRunner
 pytestmark = pytest.mark.conformance
 
 BATCH = 250
-RELAXED = settings(max_examples=examples(16), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+RELAXED = settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def render(template: str, data: dict[str, Any]) -> dict[str, Any]:
