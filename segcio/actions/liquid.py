@@ -2,7 +2,7 @@
 
 Tags: `if` / `elsif` / `else`, `unless`, `assign`, `capture`, `echo`, `comment`, `raw` and `{% # comment %}`;
 outputs `{{ value | filter: arg, name: arg }}` with whitespace control (`{{-`, `-}}`, `{%-`, `-%}`); every
-filter of liquidjs except the date filters, `where` and `sample` (liquid_filters.py). Tags and filters Segment
+filter of liquidjs except `sample` (liquid_filters.py, liquid_dates.py). Tags and filters Segment
 disables fail with its messages; liquidjs's own parse errors are reported where liquidjs reports them
 (`..., line:1, col:4`). Templates are parsed once (LiquidTemplate) and rendered per event.
 """

@@ -2,8 +2,8 @@
 
 Each filter takes the value and the arguments as written (keyword arguments arrive as `[name, value]` pairs, as
 liquidjs passes them); an argument that is missing, or undefined, takes the filter's default as in JavaScript.
-Segment disables some filters (DISABLED_FILTERS); `date` and its kin, `where` and `sample` are not implemented
-(UNSUPPORTED_FILTERS) and refused with a clear error.
+Segment disables some filters (DISABLED_FILTERS); `sample` (random) is not implemented (UNSUPPORTED_FILTERS)
+and refused with a clear error. The date filters are in liquid_dates.py.
 """
 
 from __future__ import annotations
