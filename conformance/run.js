@@ -205,11 +205,12 @@ async function runDelete(input) {
 
 // The mapping kit's @liquid directive (its liquidjs engine, disabled tags and filters, size limit), through
 // `transform` so that the result is what a mapping field gets: the rendered text, or the error that fails it.
+// Each template gets its own copy of the data (`increment` and `decrement` write into it).
 function liquid(input) {
   return {
     results: input.templates.map((template) => {
       try {
-        const value = transform({ r: { '@liquid': template } }, input.data).r
+        const value = transform({ r: { '@liquid': template } }, structuredClone(input.data)).r
         return { value: value === undefined ? null : value }
       } catch (err) {
         return { error: errorMessage(err) }

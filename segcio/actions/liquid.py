@@ -1,6 +1,7 @@
 """`@liquid` templates as the mapping kit renders them: liquidjs 10.30 with Segment's disabled tags and filters.
 
-Tags: `if` / `elsif` / `else`, `unless`, `assign`, `capture`, `echo`, `comment`, `raw` and `{% # comment %}`;
+Tags: `if` / `elsif` / `else`, `unless`, `assign`, `capture`, `echo`, `comment`, `raw`, `{% # comment %}`,
+`increment`, `decrement`, `break` and `continue`;
 outputs `{{ value | filter: arg, name: arg }}` with whitespace control (`{{-`, `-}}`, `{%-`, `-%}`); every
 filter of liquidjs except `sample` (liquid_filters.py, liquid_dates.py). Tags and filters Segment
 disables fail with its messages; liquidjs's own parse errors are reported where liquidjs reports them
@@ -32,7 +33,7 @@ from segcio.actions.liquid_values import FilterError, length, stringify, truthy,
 MAX_TEMPLATE_LENGTH = 1000
 DISABLED_TAGS = frozenset({"case", "for", "include", "layout", "render", "tablerow"})
 # liquidjs tags segcio does not implement (a clear error rather than a wrong result)
-UNSUPPORTED_TAGS = frozenset({"liquid", "cycle", "increment", "decrement", "break", "continue", "block"})
+UNSUPPORTED_TAGS = frozenset({"liquid", "cycle", "block"})
 _BLANK_TEXT = "".join(BLANKS)
 
 
@@ -259,6 +260,11 @@ class _Parser:
             if re.search(r"\n\s*[^#\s]", self.text[token.arguments_begin : token.content_end]):
                 raise _TagError("every line of an inline comment must start with a '#' character")
             return _text("")
+        if name in ("break", "continue"):
+            return _stop
+        if name in ("increment", "decrement"):
+            name_reader = Tokenizer(self.text, token.arguments_begin, token.content_end)
+            return _counter(name_reader.read_identifier(), 1 if name == "increment" else -1)
         if name in UNSUPPORTED_TAGS:
             raise LiquidError(f'the Liquid tag "{name}" is not supported')
         raise _TagError(f'tag "{name}" not found')
@@ -396,6 +402,27 @@ def _text(text: str) -> Renderer:
 def _run(renderers: list[Renderer], context: Context, out: list[str]) -> None:
     for renderer in renderers:
         renderer(context, out)
+        if context.stopped:
+            return
+
+
+def _stop(context: Context, out: list[str]) -> None:
+    context.stopped = True
+
+
+def _counter(name: str, step: int) -> Renderer:
+    """`increment` (shows the counter, then adds one) and `decrement` (subtracts one, then shows it): the
+    counter lives in the event's data, as in liquidjs, and starts at 0 unless the data holds a number."""
+
+    def count(context: Context, out: list[str]) -> None:
+        data = context.writable_data()
+        value = data.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            value = 0
+        data[name] = value + step
+        out.append(stringify(value if step > 0 else value + step))
+
+    return count
 
 
 def _conditional(branches: list[tuple[Callable[[Context], Any], bool, list[Renderer]]],

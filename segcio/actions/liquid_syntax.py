@@ -44,11 +44,18 @@ RANGE_LIMIT = 10_000  # elements in a `(a..b)` range; liquidjs allows up to its 
 class Context:
     """What a template sees: the event (liquidjs's environment) and the variables it assigned."""
 
-    __slots__ = ("assigned", "data")
+    __slots__ = ("assigned", "data", "own_data", "stopped")
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.assigned: dict[str, Any] = {}
+        self.own_data = False  # `increment` writes into the data: a copy, so that the event stays as it was
+        self.stopped = False  # a `break` or `continue` (outside a loop, liquidjs renders nothing after one)
+
+    def writable_data(self) -> dict[str, Any]:
+        if not self.own_data:
+            self.data, self.own_data = dict(self.data), True
+        return self.data
 
 
 Evaluator = Callable[[Context], Any]

@@ -192,6 +192,8 @@ class TemplateGenerator:
             return self.tag("capture", self.pick(["x", "c"])) + self.block(depth) + self.tag("endcapture")
         if roll < 0.82:
             return self.tag("echo", self.filtered())
+        if roll < 0.83:
+            return self.tag(self.pick(["increment", "decrement", "break", "continue"]), self.pick(["x", "n", "s", "f"]))
         if roll < 0.85:
             return self.tag("raw") + self.pick(["{{ s }}", "{% if %}", "a"]) + self.tag("endraw")
         if roll < 0.87:
