@@ -1,7 +1,7 @@
 """`@liquid` templates as the mapping kit renders them: liquidjs 10.30 with Segment's disabled tags and filters.
 
 Tags: `if` / `elsif` / `else`, `unless`, `assign`, `capture`, `echo`, `comment`, `raw`, `{% # comment %}`,
-`increment`, `decrement`, `break` and `continue`;
+`increment`, `decrement`, `cycle`, `break` and `continue`;
 outputs `{{ value | filter: arg, name: arg }}` with whitespace control (`{{-`, `-}}`, `{%-`, `-%}`); every
 filter of liquidjs except `sample` (liquid_filters.py, liquid_dates.py). Tags and filters Segment
 disables fail with its messages; liquidjs's own parse errors are reported where liquidjs reports them
@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from segcio.actions.jsvalues import MISSING, to_string
+from segcio.actions.jsvalues import truthy as js_truthy
 from segcio.actions.liquid_filters import DISABLED_FILTERS, FILTERS, UNSUPPORTED_FILTERS
 from segcio.actions.liquid_syntax import (
     BLANKS,
@@ -28,12 +30,12 @@ from segcio.actions.liquid_syntax import (
     snapshot,
     where,
 )
-from segcio.actions.liquid_values import FilterError, length, stringify, truthy, well_formed
+from segcio.actions.liquid_values import Drop, FilterError, length, stringify, truthy, value_of, well_formed
 
 MAX_TEMPLATE_LENGTH = 1000
 DISABLED_TAGS = frozenset({"case", "for", "include", "layout", "render", "tablerow"})
 # liquidjs tags segcio does not implement (a clear error rather than a wrong result)
-UNSUPPORTED_TAGS = frozenset({"liquid", "cycle", "block"})
+UNSUPPORTED_TAGS = frozenset({"liquid", "block"})
 _BLANK_TEXT = "".join(BLANKS)
 
 
@@ -260,6 +262,8 @@ class _Parser:
             if re.search(r"\n\s*[^#\s]", self.text[token.arguments_begin : token.content_end]):
                 raise _TagError("every line of an inline comment must start with a '#' character")
             return _text("")
+        if name == "cycle":
+            return self.cycle(token)
         if name in ("break", "continue"):
             return _stop
         if name in ("increment", "decrement"):
@@ -355,6 +359,40 @@ class _Parser:
                 continue
             current.append(self.parse(token))
         raise self.fail(f"tag {self.text[opening.begin : opening.end]} not closed", opening.begin)
+
+    def cycle(self, token: _Token) -> Renderer:
+        """`{% cycle 'a', 'b' %}` (or `{% cycle group: 'a', 'b' %}`): the next candidate at each use in a render,
+        written only when it is truthy in JavaScript, as liquidjs does."""
+        reader = Tokenizer(self.text, token.arguments_begin, token.content_end)
+        begin, group = reader.p, None
+        found = reader.read_value()
+        reader.skip_blank()
+        if found is not None and reader.peek() == ":":
+            group = found[0]
+            reader.p += 1
+        else:
+            reader.p = begin
+        candidates: list[Callable[[Context], Any]] = []
+        texts: list[str] = []
+        while not reader.at_end():
+            start = reader.p
+            candidates.append(self.value(reader.read_filtered_value(), token))
+            texts.append(self.text[start : reader.p])
+            reader.read_to(",")
+        if not candidates:
+            raise LiquidSyntaxError(f'empty candidates: "{self.text[token.begin : token.end]}"', reader.p)
+        fingerprint = ",".join(texts)
+
+        def cycle(context: Context, out: list[str]) -> None:
+            label = MISSING if group is None else group(context)
+            key = f"cycle:{'[object Object]' if type(label) is Drop else to_string(label)}:{fingerprint}"
+            index = context.cycles.get(key, 0)
+            context.cycles[key] = (index + 1) % len(candidates)
+            value = value_of(candidates[index](context))
+            if js_truthy(value):
+                out.append(stringify(value))
+
+        return cycle
 
     def arguments(self, token: _Token) -> str:
         return self.text[token.arguments_begin : token.content_end]

@@ -44,11 +44,12 @@ RANGE_LIMIT = 10_000  # elements in a `(a..b)` range; liquidjs allows up to its 
 class Context:
     """What a template sees: the event (liquidjs's environment) and the variables it assigned."""
 
-    __slots__ = ("assigned", "data", "own_data", "stopped")
+    __slots__ = ("assigned", "cycles", "data", "own_data", "stopped")
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.assigned: dict[str, Any] = {}
+        self.cycles: dict[str, int] = {}  # `cycle`: the next candidate of each cycle
         self.own_data = False  # `increment` writes into the data: a copy, so that the event stays as it was
         self.stopped = False  # a `break` or `continue` (outside a loop, liquidjs renders nothing after one)
 
@@ -412,7 +413,7 @@ class Tokenizer:
                 self.p += 1
                 value = self.read_value()
                 props.append(value[0] if value else _constant(""))
-                if not self._read_to("]"):
+                if not self.read_to("]"):
                     raise self.error("[ not closed")
                 continue
             if is_begin and not props:
@@ -430,7 +431,7 @@ class Tokenizer:
             break
         return props
 
-    def _read_to(self, end: str) -> bool:
+    def read_to(self, end: str) -> bool:
         while self.p < self.n:
             self.p += 1
             if self.text[self.p - 1] == end:

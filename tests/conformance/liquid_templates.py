@@ -194,6 +194,9 @@ class TemplateGenerator:
             return self.tag("echo", self.filtered())
         if roll < 0.83:
             return self.tag(self.pick(["increment", "decrement", "break", "continue"]), self.pick(["x", "n", "s", "f"]))
+        if roll < 0.84:
+            return self.tag("cycle", self.pick(["'a', 'b'", "'a','b'", "g: 1, 0, ''", "s, n", "'x' | upcase, 2",
+                                                "nil: 1, 2", "", "'a',, 'b'", "1 2", "'a' 'b', 'c'"]))
         if roll < 0.85:
             return self.tag("raw") + self.pick(["{{ s }}", "{% if %}", "a"]) + self.tag("endraw")
         if roll < 0.87:
