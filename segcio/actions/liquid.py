@@ -1,7 +1,7 @@
 """`@liquid` templates as the mapping kit renders them: liquidjs 10.30 with Segment's disabled tags and filters.
 
 Tags: `if` / `elsif` / `else`, `unless`, `assign`, `capture`, `echo`, `comment`, `raw`, `{% # comment %}`,
-`increment`, `decrement`, `cycle`, `break` and `continue`;
+`increment`, `decrement`, `cycle`, `break`, `continue` and `liquid`;
 outputs `{{ value | filter: arg, name: arg }}` with whitespace control (`{{-`, `-}}`, `{%-`, `-%}`); every
 filter of liquidjs except `sample` (liquid_filters.py, liquid_dates.py). Tags and filters Segment
 disables fail with its messages; liquidjs's own parse errors are reported where liquidjs reports them
@@ -35,7 +35,7 @@ from segcio.actions.liquid_values import Drop, FilterError, length, stringify, t
 MAX_TEMPLATE_LENGTH = 1000
 DISABLED_TAGS = frozenset({"case", "for", "include", "layout", "render", "tablerow"})
 # liquidjs tags segcio does not implement (a clear error rather than a wrong result)
-UNSUPPORTED_TAGS = frozenset({"liquid", "block"})
+UNSUPPORTED_TAGS = frozenset({"block"})
 _BLANK_TEXT = "".join(BLANKS)
 
 
@@ -65,7 +65,12 @@ class _Token:
 
 
 def _delimited(kind: str, text: str, begin: int, end: int) -> _Token:
-    content_begin, content_end = begin + 2, end - 2
+    return _tag_like(kind, text, begin, end, begin + 2, end - 2, "illegal tag syntax, tag name expected")
+
+
+def _tag_like(kind: str, text: str, begin: int, end: int, content_begin: int, content_end: int,
+              no_name: str) -> _Token:
+    """A tag or output token: its content without `-` markers and blanks, and a tag's name."""
     trim_left = content_begin < len(text) and text[content_begin] == "-"
     trim_right = text[content_end - 1] == "-" if content_end - 1 >= 0 else False
     left = content_begin + 1 if trim_left else content_begin
@@ -79,7 +84,7 @@ def _delimited(kind: str, text: str, begin: int, end: int) -> _Token:
         tokenizer = Tokenizer(text, left, right)
         token.name = tokenizer.read_tag_name()
         if not token.name:
-            raise LiquidSyntaxError("illegal tag syntax, tag name expected", tokenizer.p)
+            raise LiquidSyntaxError(no_name, tokenizer.p)
         tokenizer.skip_blank()
         token.arguments_begin = tokenizer.p
     return token
@@ -264,6 +269,8 @@ class _Parser:
             return _text("")
         if name == "cycle":
             return self.cycle(token)
+        if name == "liquid":
+            return self.liquid_tag(token)
         if name in ("break", "continue"):
             return _stop
         if name in ("increment", "decrement"):
@@ -359,6 +366,27 @@ class _Parser:
                 continue
             current.append(self.parse(token))
         raise self.fail(f"tag {self.text[opening.begin : opening.end]} not closed", opening.begin)
+
+    def liquid_tag(self, token: _Token) -> Renderer:
+        """`{% liquid %}`: one tag per line, without delimiters."""
+        lines: list[_Token] = []
+        position, end = token.arguments_begin, token.content_end
+        while position < end:
+            while position < end and self.text[position] in BLANKS:
+                position += 1
+            if position >= end:
+                break
+            newline = self.text.find("\n", position, end)
+            stop = end if newline < 0 else newline + 1
+            lines.append(_tag_like("tag", self.text, position, stop, position, stop, "illegal liquid tag syntax"))
+            position = stop
+        outer = self.tokens, self.index
+        self.tokens, self.index = lines, 0
+        try:
+            body = self.parse_all()
+        finally:
+            self.tokens, self.index = outer
+        return lambda context, out: _run(body, context, out)
 
     def cycle(self, token: _Token) -> Renderer:
         """`{% cycle 'a', 'b' %}` (or `{% cycle group: 'a', 'b' %}`): the next candidate at each use in a render,

@@ -236,8 +236,8 @@ def test_liquid_limits_and_unsupported_parts() -> None:
     assert compile_mapping({"r": {"@liquid": "x" * 1000}}).resolve({}) == {"r": "x" * 1000}
     with pytest.raises(MappingError, match='the Liquid filter "sample" is not supported'):
         compile_mapping({"r": {"@liquid": "{{ properties.items | sample }}"}}).resolve({})
-    with pytest.raises(MappingError, match='the Liquid tag "liquid" is not supported'):
-        compile_mapping({"r": {"@liquid": "{% liquid echo 'a' %}"}}).resolve({})
+    with pytest.raises(MappingError, match='the Liquid tag "block" is not supported'):
+        compile_mapping({"r": {"@liquid": "{% block x %}{% endblock %}"}}).resolve({})
     with pytest.raises(MappingError, match="liquid template value must be a string"):
         compile_mapping({"r": [{"@liquid": 5}]}).resolve({})
 

@@ -194,7 +194,13 @@ class TemplateGenerator:
             return self.tag("echo", self.filtered())
         if roll < 0.83:
             return self.tag(self.pick(["increment", "decrement", "break", "continue"]), self.pick(["x", "n", "s", "f"]))
-        if roll < 0.84:
+        if roll < 0.845:
+            lines = [self.pick(["assign x = ", "echo ", "cycle 1, "]) + self.filtered(), "# note",
+                     "if " + self.condition(), "endif", "else", "unless b", "endunless", "-echo s", "{{ s }}", "raw",
+                     "endraw", "comment", "endcomment", "nosuch", "increment x"]
+            body = "\n".join(self.pick(lines) for _ in range(self.random.randint(0, 4)))
+            return self.tag("liquid", self.pick(["", "\n"]) + body + self.pick(["", "\n", " "]))
+        if roll < 0.85:
             return self.tag("cycle", self.pick(["'a', 'b'", "'a','b'", "g: 1, 0, ''", "s, n", "'x' | upcase, 2",
                                                 "nil: 1, 2", "", "'a',, 'b'", "1 2", "'a' 'b', 'c'"]))
         if roll < 0.85:
