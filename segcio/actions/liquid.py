@@ -228,7 +228,7 @@ class _Parser:
         evaluator = filtered.initial
         for call in filtered.filters:
             evaluator = _filter_step(call.name, evaluator, call.arguments)
-        if not filtered.filters:
+        if not filtered.filters and "(" not in self.text[token.begin : token.end]:  # nothing that can fail
             return evaluator
         text, begin = self.text, token.begin
 

@@ -18,12 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from segcio.actions.jsvalues import MISSING, number_to_string, to_string
-from segcio.actions.liquid_values import FilterError, js_number, stringify, value_of
+from segcio.actions.liquid_values import MEMORY_LIMIT, FilterError, js_number, stringify, value_of
 from segcio.actions.v8date import MS_PER_DAY, date_parse
 
 DEFAULT_FORMAT = "%A, %B %-e, %Y at %-l:%M %P %z"
 MAX_TIME = 8.64e15  # JavaScript's Date range, in milliseconds either side of the epoch
-MEMORY_LIMIT = 1e8
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
 DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]

@@ -26,6 +26,7 @@ from segcio.actions.jsvalues import truthy as js_truthy
 from segcio.actions.liquid_dates import date, date_to_long_string, date_to_rfc822, date_to_string, date_to_xmlschema
 from segcio.actions.liquid_syntax import Context, Tokenizer, scope_variable
 from segcio.actions.liquid_values import (
+    MEMORY_LIMIT,
     Drop,
     FilterError,
     equals,
@@ -51,7 +52,6 @@ DISABLED_FILTERS = frozenset({
     "group_by_exp", "has", "has_exp", "map", "newline_to_br", "reject", "reject_exp", "reverse", "sort",
     "sort_natural", "uniq", "where_exp", "type"})
 UNSUPPORTED_FILTERS = frozenset({"sample"})
-MEMORY_LIMIT = 1e8  # the mapping kit's liquidjs `memoryLimit`
 JS_SPACE = " \t\n\r\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028" \
     "\u2029\u202f\u205f\u3000\ufeff"
 _SPACES = re.compile(f"[{JS_SPACE}]+")

@@ -18,6 +18,7 @@ from typing import Any
 from segcio.actions.jsvalues import MISSING
 from segcio.actions.liquid_values import (
     LITERALS,
+    MEMORY_LIMIT,
     compare,
     contains,
     equals,
@@ -206,6 +207,8 @@ def _range(low: Evaluator, high: Evaluator) -> Evaluator:
         start, stop = js_number(low(context)), js_number(high(context))
         if start != start or stop != stop or stop < start:
             return []
+        if stop - start + 1 > MEMORY_LIMIT:
+            raise EvaluationError("memory alloc limit exceeded")
         if stop - start + 1 > RANGE_LIMIT:
             raise EvaluationError(f"ranges are limited to {RANGE_LIMIT} values")
         out, current = [], start

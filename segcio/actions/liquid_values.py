@@ -14,6 +14,8 @@ from typing import Any
 
 from segcio.actions.jsvalues import MISSING, to_number, to_string
 
+MEMORY_LIMIT = 1e8  # the mapping kit's liquidjs `memoryLimit`: characters or elements one render may allocate
+
 
 class FilterError(Exception):
     """A filter that fails while rendering (liquidjs throws); the message is liquidjs's."""

@@ -187,6 +187,8 @@ class TemplateGenerator:
                 out += self.tag("else") + self.block(depth)
             return out + self.tag("end" + kind)
         if roll < 0.72:
+            if self.chance(0.15):  # infinities and NaN, which event data cannot hold
+                return self.tag("assign", f"{self.pick(['x', 'c'])} = {self.pick(['1', '-1', '0'])} | divided_by: 0")
             return self.tag("assign", f"{self.pick(['x', 'c', 's'])} = {self.filtered()}")
         if roll < 0.78:
             return self.tag("capture", self.pick(["x", "c"])) + self.block(depth) + self.tag("endcapture")
