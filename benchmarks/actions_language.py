@@ -1,9 +1,9 @@
 """Micro-benchmark of the actions language: trigger matching and mapping resolution on one core.
 
-Runs the 15 Customer.io Quick Setup triggers and the default mappings of the four busiest actions over a
-mix of identify / track / page / screen / group events, and prints the figures as JSON. When Node and the
-reference packages (conformance/node_modules) are installed, the reference implementation does the same
-work in the same run (actions_language_reference.js) and the ratios are reported too.
+Runs the 15 Customer.io Quick Setup triggers, the default mappings of the four busiest actions and a mapping
+of `@liquid` fields over a mix of identify / track / page / screen / group events, and prints the figures as
+JSON. When Node and the reference packages (conformance/node_modules) are installed, the reference
+implementation does the same work in the same run (actions_language_reference.js) and the ratios are reported too.
 
     python benchmarks/actions_language.py [--seconds 2] [--no-reference]
 """
@@ -70,6 +70,16 @@ MAPPINGS = {
                "name": path("$.name"), "timestamp": path("$.timestamp"), "data": path("$.properties"), **COMMON},
 }
 
+# A mapping of @liquid fields as a workspace might write them (resolved for every event of the mix).
+LIQUID_MAPPING = {
+    "greeting": {"@liquid": "Hi {{ traits.name | default: 'there' | capitalize }}!"},
+    "email": {"@liquid": "{{ traits.email | strip | downcase }}"},
+    "order": {"@liquid": "{% if properties.revenue > 40 %}big{% elsif properties.revenue %}small{% else %}none"
+                         "{% endif %} order of {{ properties.products | size }} items ({{ properties.revenue | "
+                         "times: 100 | round }} cents)"},
+    "event_word": {"@liquid": "{{ event | split: ' ' | first | upcase | append: '-' | append: type }}"},
+}
+
 BASE = {"anonymousId": "anon-123", "userId": "user-42", "messageId": "msg-1", "timestamp": "2024-05-06T07:08:09.123Z",
         "context": {"ip": "203.0.113.7", "library": {"name": "analytics.js", "version": "4.1.0"},
                     "page": {"path": "/pricing", "url": "https://example.com/pricing"}}}
@@ -105,7 +115,8 @@ def reference_figures(seconds: float) -> dict[str, Any] | None:
     """The reference implementation's figures for the same work, or None when it is not installed."""
     if shutil.which("node") is None or not REFERENCE_PACKAGES.is_dir():
         return None
-    work = {"triggers": PRESET_TRIGGERS, "mappings": MAPPINGS, "events": EVENTS, "seconds": seconds}
+    work = {"triggers": PRESET_TRIGGERS, "mappings": MAPPINGS, "liquid": LIQUID_MAPPING, "events": EVENTS,
+            "seconds": seconds}
     done = subprocess.run(["node", str(REFERENCE_SCRIPT)], input=json.dumps(work), capture_output=True, text=True,
                           check=True)
     figures: dict[str, Any] = json.loads(done.stdout)
@@ -157,6 +168,13 @@ def main() -> None:
                     compiled.resolve(event)
         return len(batch)
 
+    liquid = compile_mapping(LIQUID_MAPPING)
+
+    def liquid_mapping() -> int:
+        for event in batch:
+            liquid.resolve(event)
+        return len(batch)
+
     compile_started = time.perf_counter()
     for text in PRESET_TRIGGERS:
         compile_trigger(text + "\n")  # a text not compiled yet (compiled triggers are cached by text)
@@ -174,6 +192,7 @@ def main() -> None:
         "events_per_s_all_15_triggers_as_a_set": round(rate(all_triggers_as_a_set, seconds)),
         "mapping_resolves_per_s": {kind: round(rate(mapping_of(kind), seconds)) for kind in MAPPINGS},
         "events_per_s_triggers_plus_mappings": round(rate(pipeline, seconds)),
+        "liquid_mapping_resolves_per_s": round(rate(liquid_mapping, seconds)),
         "compile_all_presets_ms": round(compile_ms, 2),
     }
     reference = None if arguments.no_reference else reference_figures(seconds)
@@ -187,6 +206,8 @@ def main() -> None:
             "mappings": {kind: round(ours[kind] / theirs[kind], 1) for kind in MAPPINGS},
             "triggers_plus_mappings": round(result["events_per_s_triggers_plus_mappings"]
                                             / reference["events_per_s_triggers_plus_mappings"], 1),
+            "liquid_mapping": round(result["liquid_mapping_resolves_per_s"]
+                                    / reference["liquid_mapping_resolves_per_s"], 1),
         }
     print(json.dumps(result, indent=2))
 

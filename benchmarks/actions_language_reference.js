@@ -1,5 +1,5 @@
 // The reference implementation's speed on the same work as benchmarks/actions_language.py.
-// Reads {triggers, mappings, events, seconds} as JSON on stdin, prints figures as JSON.
+// Reads {triggers, mappings, liquid, events, seconds} as JSON on stdin, prints figures as JSON.
 // Needs the reference packages installed under conformance/node_modules (see conformance/package.json).
 'use strict'
 const path = require('path')
@@ -8,7 +8,7 @@ const parseFql = require(path.join(modules, 'destination-subscriptions', 'dist',
 const validate = require(path.join(modules, 'destination-subscriptions', 'dist', 'cjs', 'validate.js')).default
 const { transform } = require(path.join(modules, 'actions-core', 'dist', 'cjs', 'mapping-kit', 'index.js'))
 
-const { triggers, mappings, events, seconds } = JSON.parse(require('fs').readFileSync(0, 'utf8'))
+const { triggers, mappings, liquid, events, seconds } = JSON.parse(require('fs').readFileSync(0, 'utf8'))
 const batch = []
 for (let i = 0; i < 100; i++) batch.push(...events)
 const parsed = triggers.map((text) => parseFql(text))
@@ -54,4 +54,8 @@ console.log(JSON.stringify({
   events_per_s_all_15_triggers: Math.round(triggerRate),
   mapping_resolves_per_s: resolves,
   events_per_s_triggers_plus_mappings: Math.round(rate(pipeline)),
+  liquid_mapping_resolves_per_s: Math.round(rate(() => {
+    for (const event of batch) transform(liquid, event)
+    return batch.length
+  }))
 }))

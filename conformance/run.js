@@ -12,6 +12,7 @@
 //   {"mode":"bench","events":[...],"settings":{...},"subscriptions":[...]|null,"rounds":N,"concurrency":C}
 //   {"mode":"jsdate","values":["25 Mar 2015",...]}           JavaScript's Date.parse (ms or null)
 //   {"mode":"dayjs","values":["2015-03-25 10:00",...]}        the destination's dayjs.utc(value) (ms or null)
+//   {"mode":"liquid","data":{...},"templates":["{{ a }}",...]} each template as the mapping kit's @liquid renders it
 // "subscriptions" null/absent means the automatic (Quick Setup) presets. "settings.accountRegion"
 // may be "US"/"EU" (segcio's spelling) or the reference's own flag strings.
 'use strict'
@@ -82,7 +83,7 @@ if (httpMode === 'fetch') installFetchStub()
 else if (httpMode === 'nock') installNock()
 else throw new Error(`--http must be nock or fetch, got ${httpMode}`)
 
-const { Destination } = require('@segment/actions-core')
+const { Destination, transform } = require('@segment/actions-core')
 const customerio = require('@segment/action-destinations/dist/destinations/customerio').default
 const { AccountRegion } = require('@segment/action-destinations/dist/destinations/customerio/utils')
 const dayjs = require('@segment/action-destinations/dist/lib/dayjs').default
@@ -202,6 +203,22 @@ async function runDelete(input) {
   return out
 }
 
+// The mapping kit's @liquid directive (its liquidjs engine, disabled tags and filters, size limit), through
+// `transform` so that the result is what a mapping field gets: the rendered text, or the error that fails it.
+// Each template gets its own copy of the data (`increment` and `decrement` write into it).
+function liquid(input) {
+  return {
+    results: input.templates.map((template) => {
+      try {
+        const value = transform({ r: { '@liquid': template } }, structuredClone(input.data)).r
+        return { value: value === undefined ? null : value }
+      } catch (err) {
+        return { error: errorMessage(err) }
+      }
+    })
+  }
+}
+
 function presets() {
   return {
     presets: customerio.presets.map((preset) => {
@@ -280,8 +297,10 @@ async function handle(input) {
       return { ms: input.values.map((value) => { const ms = Date.parse(value); return Number.isNaN(ms) ? null : ms }) }
     case 'dayjs':
       return { ms: input.values.map((value) => { const date = dayjs.utc(value); return date.isValid() ? date.valueOf() : null }) }
+    case 'liquid':
+      return liquid(input)
     default:
-      throw new Error(`unknown mode ${JSON.stringify(input.mode)}: use single, batch, delete, presets, bench, jsdate or dayjs`)
+      throw new Error(`unknown mode ${JSON.stringify(input.mode)}: use single, batch, delete, presets, bench, jsdate, dayjs or liquid`)
   }
 }
 

@@ -1,681 +1,524 @@
-"""`@liquid` templates: the part of Liquid that Segment's mapping kit allows, following liquidjs.
+"""`@liquid` templates as the mapping kit renders them: liquidjs 10.30 with Segment's disabled tags and filters.
 
-Supported: output `{{ value | filter: arg, ... }}`, whitespace control (`{{-`, `-}}`, `{%-`, `-%}`), the tags
-`if` / `elsif` / `else`, `unless`, `assign`, `capture`, `echo`, `comment`, `raw`; conditions with `==`, `!=`,
-`<>`, `<`, `<=`, `>`, `>=`, `contains`, `and` / `or` (evaluated right to left), `empty` and `blank`; and the
-common filters (see FILTERS). Tags and filters that Segment disables give its errors; other tags and filters
-liquidjs has but segcio does not raise LiquidError naming them. Templates are parsed once.
+Tags: `if` / `elsif` / `else`, `unless`, `assign`, `capture`, `echo`, `comment`, `raw`, `{% # comment %}`,
+`increment`, `decrement`, `cycle`, `break`, `continue` and `liquid`;
+outputs `{{ value | filter: arg, name: arg }}` with whitespace control (`{{-`, `-}}`, `{%-`, `-%}`); every
+filter of liquidjs except `sample` (liquid_filters.py, liquid_dates.py). Tags and filters Segment
+disables fail with its messages; liquidjs's own parse errors are reported where liquidjs reports them
+(`..., line:1, col:4`). Templates are parsed once (LiquidTemplate) and rendered per event.
 """
 
 from __future__ import annotations
 
-import html
-import math
+import json
 import re
-import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from segcio.actions.jsvalues import MISSING, json_stringify, number_to_string, to_number, utf16_length
+from segcio.actions.jsvalues import MISSING, to_string
+from segcio.actions.jsvalues import truthy as js_truthy
+from segcio.actions.liquid_filters import DISABLED_FILTERS, FILTERS, UNSUPPORTED_FILTERS
+from segcio.actions.liquid_syntax import (
+    BLANKS,
+    Context,
+    EvaluationError,
+    FilteredValue,
+    LiquidSyntaxError,
+    Tokenizer,
+    parse_string_literal,
+    snapshot,
+    where,
+)
+from segcio.actions.liquid_values import Drop, FilterError, length, stringify, truthy, value_of, well_formed
 
 MAX_TEMPLATE_LENGTH = 1000
 DISABLED_TAGS = frozenset({"case", "for", "include", "layout", "render", "tablerow"})
-DISABLED_FILTERS = frozenset({
-    "array_to_sentence_string", "concat", "find", "find_exp", "find_index", "find_index_exp", "group_by",
-    "group_by_exp", "has", "has_exp", "map", "newline_to_br", "reject", "reject_exp", "reverse", "sort",
-    "sort_natural", "uniq", "where_exp", "type"})
-# liquidjs tags and filters segcio does not implement (a clear error rather than a wrong result)
-UNSUPPORTED_TAGS = frozenset({"liquid", "cycle", "increment", "decrement", "break", "continue", "ifchanged",
-                              "block", "layout", "inline_comment", "#"})
-UNSUPPORTED_FILTERS = frozenset({
-    "date", "date_to_xmlschema", "date_to_rfc822", "date_to_string", "date_to_long_string", "where", "sum",
-    "sort", "push", "pop", "shift", "unshift", "sample", "escape_once", "xml_escape", "cgi_escape", "uri_escape",
-    "slugify", "normalize_whitespace", "number_of_words", "strip_newlines", "base64_encode", "base64_decode",
-    "jsonify", "inspect", "to_integer", "raw", "markdownify", "pluralize", "truncate_words", "arrayify"})
+# liquidjs tags segcio does not implement (a clear error rather than a wrong result)
+UNSUPPORTED_TAGS = frozenset({"block"})
+_BLANK_TEXT = "".join(BLANKS)
 
 
 class LiquidError(Exception):
-    """A template that cannot be parsed or rendered; the message follows liquidjs where it can."""
+    """A template that cannot be parsed or rendered; the message is liquidjs's where segcio can tell."""
 
 
-# --- values ---------------------------------------------------------------------------------------------------
+Renderer = Callable[[Context, list[str]], None]
 
 
-def _to_output(value: Any) -> str:
-    """liquidjs output: nothing for nil, arrays concatenated, JS `String()` otherwise."""
-    if value is None or value is MISSING:
-        return ""
-    if isinstance(value, str):
-        return value
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return number_to_string(value)
-    if isinstance(value, list | tuple):
-        return "".join(_to_output(item) for item in value)
-    return "[object Object]"
+# --- the template's tokens --------------------------------------------------------------------------------------
 
 
-def _truthy(value: Any) -> bool:
-    """Liquid truthiness: only false and nil are falsy ("" and 0 are true)."""
-    return value is not None and value is not MISSING and value is not False
+@dataclass
+class _Token:
+    kind: str  # text | tag | output
+    begin: int
+    end: int
+    content_begin: int = 0  # tags and outputs: what is inside the delimiters, blanks and `-` removed
+    content_end: int = 0
+    trim_left: bool = False
+    trim_right: bool = False
+    name: str = ""  # tags
+    arguments_begin: int = 0
+    cut_left: int = 0  # text: characters removed by whitespace control
+    cut_right: int = 0
 
 
-def _number(value: Any) -> float:
-    """liquidjs' number coercion for arithmetic filters: anything unparsable is 0."""
-    number = to_number(value) if isinstance(value, str | int | float | bool) else math.nan
-    return 0.0 if math.isnan(number) else number
+def _delimited(kind: str, text: str, begin: int, end: int) -> _Token:
+    return _tag_like(kind, text, begin, end, begin + 2, end - 2, "illegal tag syntax, tag name expected")
 
 
-def _whole(value: Any) -> int:
-    """A length, index or digit count from event data as JavaScript truncates one; infinities clamp far beyond any
-    real length instead of failing."""
-    number = _number(value)
-    if math.isinf(number):
-        return int(math.copysign(2**53, number))
-    return int(number)
+def _tag_like(kind: str, text: str, begin: int, end: int, content_begin: int, content_end: int,
+              no_name: str) -> _Token:
+    """A tag or output token: its content without `-` markers and blanks, and a tag's name."""
+    trim_left = content_begin < len(text) and text[content_begin] == "-"
+    trim_right = text[content_end - 1] == "-" if content_end - 1 >= 0 else False
+    left = content_begin + 1 if trim_left else content_begin
+    right = content_end - 1 if trim_right else content_end
+    while left < right and text[left] in BLANKS:
+        left += 1
+    while right > left and text[right - 1] in BLANKS:
+        right -= 1
+    token = _Token(kind, begin, end, left, right, trim_left, trim_right)
+    if kind == "tag":
+        tokenizer = Tokenizer(text, left, right)
+        token.name = tokenizer.read_tag_name()
+        if not token.name:
+            raise LiquidSyntaxError(no_name, tokenizer.p)
+        tokenizer.skip_blank()
+        token.arguments_begin = tokenizer.p
+    return token
 
 
-def _rounded(function: Any, value: Any) -> int | float:
-    """ceil/floor as JavaScript's Math: infinities stay infinite."""
-    number = _number(value)
-    return number if math.isinf(number) else _plain(float(function(number)))
+_OUTPUT_STOP = re.compile("['\"]|}}")
 
 
-def _plain(value: float) -> int | float:
-    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
+def _read_to_delimiter(text: str, start: int, delimiter: str, respect_quotes: bool) -> int:
+    """Where a tag or output closes (an output's quoted strings may hold its delimiter), or -1."""
+    if not respect_quotes:
+        found = text.find(delimiter, start)
+        return -1 if found < 0 else found + len(delimiter)
+    position = start
+    while (stop := _OUTPUT_STOP.search(text, position)) is not None:
+        if stop.group() == delimiter:
+            return stop.end()
+        reader = Tokenizer(text, stop.start())
+        reader.read_quoted()
+        position = reader.p
+    return -1
 
 
-class _Empty:
-    """The `empty` / `blank` literals, which only mean something in comparisons."""
-
-    def __init__(self, blank: bool) -> None:
-        self.blank = blank
-
-    def matches(self, value: Any) -> bool:
-        if isinstance(value, str):
-            return value == "" or (self.blank and value.strip() == "")
-        if isinstance(value, list | tuple | Mapping):
-            return len(value) == 0
-        return self.blank and value is False
+def _after_tag_opening(text: str, position: int) -> tuple[int, int]:
+    """liquidjs's `readTo('{%')`: the position after the next `{%` and where it starts (-3 when there is none)."""
+    found = text.find("{%", max(position - 1, 0))
+    return (len(text), -3) if found < 0 else (found + 2, found)
 
 
-EMPTY, BLANK = _Empty(blank=False), _Empty(blank=True)
+def _raw_content(text: str, begin: int, raw_begin: int) -> _Token:
+    """A raw block's body, then its `{% endraw %}` (liquidjs finds no `endraw` after a `{%-`)."""
+    position, left = _after_tag_opening(text, begin + 1)
+    while position < len(text):
+        reader = Tokenizer(text, position)
+        name = reader.read_identifier()
+        position = reader.p
+        if name != "endraw":
+            position, left = _after_tag_opening(text, position + 1)
+            continue
+        while position <= len(text):
+            if position >= 2 and text[position - 2 : position] == "%}":
+                if begin == left:
+                    return _delimited("tag", text, begin, position)
+                return _Token("text", begin, left)
+            if position >= 2 and text[position - 2 : position] == "{%":
+                break
+            position += 1
+    raise LiquidSyntaxError(f"raw {snapshot(text[raw_begin:])} not closed", begin)
 
 
-def _strict_equal(left: Any, right: Any) -> bool:
-    if isinstance(left, _Empty):
-        return left.matches(right)
-    if isinstance(right, _Empty):
-        return right.matches(left)
-    if (left is None or left is MISSING) and (right is None or right is MISSING):
-        return True
-    if isinstance(left, bool) or isinstance(right, bool):
-        return left is right
-    if isinstance(left, int | float) and isinstance(right, int | float):
-        return bool(left == right)
-    return type(left) is type(right) and bool(left == right)
-
-
-def _less(left: Any, right: Any) -> bool:
-    if isinstance(left, str) and isinstance(right, str):
-        return left < right
-    numbers = (to_number(left), to_number(right)) if all(
-        isinstance(v, str | int | float | bool) or v is None for v in (left, right)) else (math.nan, math.nan)
-    return numbers[0] < numbers[1]
-
-
-def _contains(container: Any, item: Any) -> bool:
-    if isinstance(container, str):
-        return _to_output(item) in container
-    if isinstance(container, list | tuple):
-        return any(_strict_equal(element, item) for element in container)
-    return False
-
-
-COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": _strict_equal,
-    "!=": lambda a, b: not _strict_equal(a, b),
-    "<>": lambda a, b: False,  # what liquidjs answers
-    "<": _less,
-    ">": lambda a, b: _less(b, a),
-    "<=": lambda a, b: _less(a, b) or _strict_equal(a, b),
-    ">=": lambda a, b: _less(b, a) or _strict_equal(a, b),
-    "contains": _contains,
-}
-
-
-# --- filters --------------------------------------------------------------------------------------------------
-
-
-def _js_round(value: float, digits: int = 0) -> float:
-    """liquidjs rounds halves away from zero."""
-    factor = 10.0**digits
-    return math.copysign(math.floor(abs(value) * factor + 0.5) / factor, value)
-
-
-def _truncate(value: Any, length: Any = 50, ending: Any = "...") -> str:
-    text, limit, tail = _to_output(value), _whole(length), _to_output(ending)
-    if utf16_length(text) <= limit:
-        return text
-    return text[: max(limit - len(tail), 0)] + tail
-
-
-def _truncatewords(value: Any, words: Any = 15, ending: Any = "...") -> str:
-    parts, count = _to_output(value).split(), max(_whole(words), 1)
-    if len(parts) <= count:
-        return " ".join(parts) if parts else _to_output(value)
-    return " ".join(parts[:count]) + _to_output(ending)
-
-
-def _slice(value: Any, start: Any, length: Any = 1) -> Any:
-    sequence = value if isinstance(value, list | tuple) else _to_output(value)
-    begin, size = _whole(start), _whole(length)
-    if begin < 0:
-        begin = max(len(sequence) + begin, 0)
-    return sequence[begin : begin + size]
-
-
-def _default(value: Any, fallback: Any = "", *_args: Any, allow_false: Any = False) -> Any:
-    if isinstance(value, str | list | tuple) and len(value) == 0:
-        return fallback
-    if value is False and allow_false is True:
-        return value
-    return value if _truthy(value) else fallback
-
-
-def _size(value: Any) -> int:
-    if isinstance(value, str):
-        return utf16_length(value)
-    if isinstance(value, list | tuple | Mapping):
-        return len(value)
-    return 0
-
-
-def _split(value: Any, separator: Any = " ") -> list[str]:
-    text, separator = _to_output(value), _to_output(separator)
-    return list(text) if separator == "" else text.split(separator)
-
-
-def _join(value: Any, separator: Any = " ") -> Any:
-    if not isinstance(value, list | tuple):
-        return value
-    return _to_output(separator).join(_to_output(item) for item in value)
-
-
-def _url_encode(value: Any) -> str:
-    return urllib.parse.quote(_to_output(value), safe="-_.!~*'()").replace("%20", "+")
-
-
-def _escape(value: Any) -> str:
-    return html.escape(_to_output(value), quote=True).replace("&#x27;", "&#39;")
-
-
-def _arith(operation: Callable[[float, float], float]) -> Callable[..., Any]:
-    return lambda value, other=0: _plain(operation(_number(value), _number(other)))
-
-
-def _modulo(value: Any, other: Any) -> Any:
-    divisor = _number(other)
-    return _plain(math.fmod(_number(value), divisor) % divisor) if divisor else math.nan
-
-
-FILTERS: dict[str, Callable[..., Any]] = {
-    "upcase": lambda v: _to_output(v).upper(),
-    "downcase": lambda v: _to_output(v).lower(),
-    "capitalize": lambda v: (lambda s: s[:1].upper() + s[1:].lower())(_to_output(v)),
-    "append": lambda v, other="": _to_output(v) + _to_output(other),
-    "prepend": lambda v, other="": _to_output(other) + _to_output(v),
-    "plus": _arith(lambda a, b: a + b),
-    "minus": _arith(lambda a, b: a - b),
-    "times": _arith(lambda a, b: a * b),
-    "divided_by": _arith(lambda a, b: a / b if b else (math.copysign(math.inf, a) if a else math.nan)),
-    "modulo": _modulo,
-    "abs": lambda v: _plain(abs(_number(v))),
-    "ceil": lambda v: _rounded(math.ceil, v),
-    "floor": lambda v: _rounded(math.floor, v),
-    "round": lambda v, digits=0: _plain(_js_round(_number(v), _whole(digits))),
-    "at_least": lambda v, other: _plain(max(_number(v), _number(other))),
-    "at_most": lambda v, other: _plain(min(_number(v), _number(other))),
-    "default": _default,
-    "size": _size,
-    "first": lambda v: v[0] if isinstance(v, list | tuple) and v else (v[:1] if isinstance(v, str) else None),
-    "last": lambda v: v[-1] if isinstance(v, list | tuple) and v else (v[-1:] if isinstance(v, str) else None),
-    "join": _join,
-    "split": _split,
-    "compact": lambda v: [x for x in v if x is not None and x is not MISSING] if isinstance(v, list | tuple) else v,
-    "strip": lambda v: _to_output(v).strip(),
-    "lstrip": lambda v: _to_output(v).lstrip(),
-    "rstrip": lambda v: _to_output(v).rstrip(),
-    "strip_html": lambda v: re.sub(r"<script.*?</script>|<style.*?</style>|<.*?>|<!--.*?-->", "", _to_output(v),
-                                   flags=re.DOTALL),
-    "truncate": _truncate,
-    "truncatewords": _truncatewords,
-    "replace": lambda v, old="", new="": _to_output(v).replace(_to_output(old), _to_output(new)),
-    "replace_first": lambda v, old="", new="": _to_output(v).replace(_to_output(old), _to_output(new), 1),
-    "remove": lambda v, old="": _to_output(v).replace(_to_output(old), ""),
-    "remove_first": lambda v, old="": _to_output(v).replace(_to_output(old), "", 1),
-    "slice": _slice,
-    "url_encode": _url_encode,
-    "url_decode": lambda v: urllib.parse.unquote(_to_output(v).replace("+", " ")),
-    "escape": _escape,
-    "json": lambda v: "" if (text := json_stringify(v)) is MISSING else text,
-}
-
-
-# --- expressions ----------------------------------------------------------------------------------------------
-
-_EXPRESSION_TOKEN = re.compile(r"""
-    \s*(?:
-      (?P<string>'[^']*'|"[^"]*")
-    | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
-    | (?P<operator>==|!=|<>|<=|>=|<|>)
-    | (?P<word>[A-Za-z_][\w-]*\??)
-    | (?P<punct>[.\[\]|:,])
-    )""", re.VERBOSE)
-
-Evaluator = Callable[[dict[str, Any]], Any]
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    index = 0
-    while index < len(text):
-        if text[index:].strip() == "":
-            break
-        found = _EXPRESSION_TOKEN.match(text, index)
-        if not found or found.end() == index:
-            raise LiquidError(f"unexpected {text[index:].strip()[:20]!r} in {text.strip()!r}")
-        kind = found.lastgroup or ""
-        tokens.append((kind, found.group(kind)))
-        index = found.end()
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    position, raw_begin = 0, -1
+    while position < len(text):
+        if raw_begin >= 0:
+            token = _raw_content(text, position, raw_begin)
+            if token.kind == "tag":
+                raw_begin = -1
+        elif text.startswith("{%", position):
+            end = _read_to_delimiter(text, position, "%}", respect_quotes=False)
+            if end < 0:
+                raise LiquidSyntaxError(f"tag {snapshot(text[position:])} not closed", position)
+            token = _delimited("tag", text, position, end)
+            if token.name == "raw":
+                raw_begin = position
+        elif text.startswith("{{", position):
+            end = _read_to_delimiter(text, position, "}}", respect_quotes=True)
+            if end < 0:
+                raise LiquidSyntaxError(f"output {snapshot(text[position:])} not closed", position)
+            token = _delimited("output", text, position, end)
+        else:
+            end = position
+            while (end := text.find("{", end + 1)) >= 0 and not text.startswith(("{%", "{{"), end):
+                pass
+            token = _Token("text", position, len(text) if end < 0 else end)
+        tokens.append(token)
+        position = token.end
+    _whitespace_control(text, tokens)
     return tokens
 
 
-@dataclass
-class _Cursor:
-    tokens: list[tuple[str, str]]
-    source: str
-    index: int = 0
-
-    def peek(self) -> tuple[str, str]:
-        return self.tokens[self.index] if self.index < len(self.tokens) else ("end", "")
-
-    def take(self) -> tuple[str, str]:
-        token = self.peek()
-        self.index += 1
-        return token
-
-    def expect(self, value: str) -> None:
-        if self.take()[1] != value:
-            raise LiquidError(f"expected {value!r} in {self.source.strip()!r}")
-
-
-_LITERALS: dict[str, Any] = {"true": True, "false": False, "nil": None, "null": None, "empty": EMPTY, "blank": BLANK}
-
-
-def _lookup(base: Any, key: Any) -> Any:
-    if isinstance(base, Mapping):
-        if key in base:
-            return base[key]
-    elif isinstance(base, list | tuple | str):
-        if isinstance(key, int | float) and not isinstance(key, bool):
-            if isinstance(key, float) and not math.isfinite(key):
-                return None
-            index = int(key)
-            return base[index] if -len(base) <= index < len(base) else None
-        if key == "size":
-            return _size(base)
-        if key == "first" and isinstance(base, list | tuple):
-            return base[0] if base else None
-        if key == "last" and isinstance(base, list | tuple):
-            return base[-1] if base else None
-        if isinstance(key, str) and key.isascii() and key.isdigit():  # an index, as JavaScript reads one
-            return _lookup(base, int(key))
-        return None
-    else:
-        return None
-    return None
-
-
-def _constant(value: Any) -> Evaluator:
-    return lambda scope: value
-
-
-class _InvalidValue(LiquidError):
-    """No value where one is expected (reported with the expression and its place)."""
-
-
-def _value(cursor: _Cursor) -> Evaluator:
-    if cursor.index == 0 and cursor.peek()[0] in ("end", "punct", "operator"):
-        raise _InvalidValue(cursor.source.strip())
-    kind, text = cursor.take()
-    if kind == "string":
-        return _constant(text[1:-1])
-    if kind == "number":
-        return _constant(_plain(float(text)))
-    if kind == "word" and text in _LITERALS and cursor.peek()[1] not in (".", "["):
-        return _constant(_LITERALS[text])
-    if kind != "word":
-        raise LiquidError(f"unexpected {text!r} in {cursor.source.strip()!r}")
-    steps: list[Evaluator] = []
-    name = text
-    while cursor.peek()[1] in (".", "["):
-        if cursor.take()[1] == ".":
-            kind, key = cursor.take()
-            if kind != "word":
-                raise LiquidError(f"unexpected {key!r} after '.' in {cursor.source.strip()!r}")
-            steps.append(_constant(key))
-        else:
-            steps.append(_value(cursor))
-            cursor.expect("]")
-
-    def variable(scope: dict[str, Any]) -> Any:
-        value = scope.get(name, MISSING)
-        for step in steps:
-            value = _lookup(value, step(scope))
-        return value
-
-    return variable
-
-
-def _filtered(cursor: _Cursor) -> Evaluator:
-    """`value | filter: arg, name: arg | ...`"""
-    evaluator = _value(cursor)
-    while cursor.peek()[1] == "|":
-        cursor.take()
-        if cursor.peek()[0] == "end":  # a trailing '|' is ignored
-            break
-        kind, name = cursor.take()
-        if kind != "word":
-            raise LiquidError(f"expected a filter name in {cursor.source.strip()!r}")
-        positional: list[Evaluator] = []
-        keywords: dict[str, Evaluator] = {}
-        if cursor.peek()[1] == ":":
-            cursor.take()
-            while True:
-                if cursor.peek()[0] == "word" and cursor.tokens[cursor.index + 1:cursor.index + 2] == [("punct", ":")]:
-                    key = cursor.take()[1]
-                    cursor.take()
-                    keywords[key] = _value(cursor)
-                else:
-                    positional.append(_value(cursor))
-                if cursor.peek()[1] != ",":
-                    break
-                cursor.take()
-        evaluator = _filter_step(name, evaluator, positional, keywords)
-    return evaluator
-
-
-def _filter_step(name: str, previous: Evaluator, positional: list[Evaluator],
-                 keywords: dict[str, Evaluator]) -> Evaluator:
-    if name in DISABLED_FILTERS:
-        raise LiquidError(f'filter "{name}" is disabled')
-    if name in UNSUPPORTED_FILTERS:
-        raise LiquidError(f'the Liquid filter "{name}" is not supported')
-    function = FILTERS.get(name)
-    if function is None:  # liquidjs ignores unknown filters
-        return previous
-
-    def step(scope: dict[str, Any]) -> Any:
-        arguments = [argument(scope) for argument in positional]
-        named = {key: value(scope) for key, value in keywords.items()}
-        try:
-            return function(previous(scope), *arguments, **named)
-        except (TypeError, ValueError, OverflowError):
-            raise LiquidError(f'wrong arguments for the filter "{name}"') from None
-
-    return step
-
-
-def _condition(cursor: _Cursor) -> Evaluator:
-    """Comparisons joined by and/or, grouped from the right as Liquid does."""
-    left = _value(cursor)
-    term: Evaluator = left
-    kind, operator = cursor.peek()
-    if kind == "operator" or operator == "contains":
-        cursor.take()
-        right = _value(cursor)
-        compare = COMPARISONS[operator]
-
-        def comparison(scope: dict[str, Any]) -> Any:
-            return compare(left(scope), right(scope))
-
-        term = comparison
-    connective = cursor.peek()[1]
-    if connective in ("and", "or"):
-        cursor.take()
-        rest = _condition(cursor)
-        if connective == "and":
-            return lambda scope: _truthy(term(scope)) and _truthy(rest(scope))
-        return lambda scope: _truthy(term(scope)) or _truthy(rest(scope))
-    return term
-
-
-def _parse_expression(source: str, parse: Callable[[_Cursor], Evaluator]) -> Evaluator:
-    cursor = _Cursor(_tokens(source), source)
-    evaluator = parse(cursor)
-    if cursor.peek()[0] != "end":
-        raise LiquidError(f"unexpected {cursor.peek()[1]!r} in {source.strip()!r}")
-    return evaluator
-
-
-# --- template structure ---------------------------------------------------------------------------------------
-
-Renderer = Callable[[dict[str, Any], list[str]], None]
-_MARKUP = re.compile(r"\{\{-?|\{%-?")
-_TAG_NAME = re.compile(r"\s*(\w+|#)\s*(.*)", re.DOTALL)
-
-
-@dataclass
-class _Piece:
-    kind: str  # text | output | tag
-    text: str  # text, or what is inside the braces
-    position: int
-    trim_left: bool = False
-    trim_right: bool = False
-    name: str = ""
-    markup: str = ""
-    opening: int = 2  # length of `{{`, `{%`, `{{-` or `{%-`
-
-
-def _where(template: str, position: int) -> str:
-    line = template.count("\n", 0, position) + 1
-    column = position - (template.rfind("\n", 0, position) + 1) + 1
-    return f"line:{line}, col:{column}"
-
-
-def _pieces(template: str) -> list[_Piece]:
-    pieces: list[_Piece] = []
-    index = 0
-    while True:
-        found = _MARKUP.search(template, index)
-        if not found:
-            pieces.append(_Piece("text", template[index:], index))
-            break
-        pieces.append(_Piece("text", template[index : found.start()], index))
-        is_output = found.group().startswith("{{")
-        closing = "}}" if is_output else "%}"
-        end = template.find(closing, found.end())
-        if end < 0:
-            what = f'output "{template[found.start():][:30]}"' if is_output else f"tag {template[found.start():]}"
-            raise LiquidError(f"{what} not closed, {_where(template, found.start())}")
-        inner = template[found.end() : end]
-        trim_right = inner.endswith("-")
-        inner = inner[:-1] if trim_right else inner
-        piece = _Piece("output" if is_output else "tag", inner, found.start(), found.group().endswith("-"), trim_right,
-                       opening=len(found.group()))
-        if not is_output:
-            parts = _TAG_NAME.match(inner)
-            piece.name, piece.markup = (parts.group(1), parts.group(2)) if parts else ("", "")
-            if piece.name in ("raw", "comment"):
-                closing_tag = re.compile(r"\{%-?\s*end" + piece.name + r"\s*-?%\}")
-                finish = closing_tag.search(template, end + 2)
-                if not finish:
-                    raise LiquidError(f"tag {template[found.start():end + 2]} not closed, "
-                                      f"{_where(template, found.start())}")
-                pieces.append(piece)
-                body = template[end + 2 : finish.start()] if piece.name == "raw" else ""
-                pieces.append(_Piece("text", body, end + 2))
-                index = finish.end()
-                closing_text = finish.group()
-                pieces.append(_Piece("tag", closing_text, finish.start(), closing_text.startswith("{%-"),
-                                     closing_text.endswith("-%}"), "end" + piece.name))
-                continue
-        pieces.append(piece)
-        index = end + 2
-    # whitespace control
-    for number, piece in enumerate(pieces):
-        if piece.kind != "text":
+def _whitespace_control(text: str, tokens: list[_Token]) -> None:
+    in_raw = False
+    for index, token in enumerate(tokens):
+        if token.kind == "text":
             continue
-        if number > 0 and pieces[number - 1].trim_right:
-            piece.text = piece.text.lstrip()
-        if number + 1 < len(pieces) and pieces[number + 1].trim_left:
-            piece.text = piece.text.rstrip()
-    return pieces
+        if not in_raw and token.trim_left and index > 0 and tokens[index - 1].kind == "text":
+            previous = tokens[index - 1]
+            while previous.end - 1 - previous.cut_right >= previous.begin + previous.cut_left and \
+                    text[previous.end - 1 - previous.cut_right] in BLANKS:
+                previous.cut_right += 1
+        if token.kind == "tag" and token.name in ("raw", "endraw"):
+            in_raw = token.name == "raw"
+        if not in_raw and token.trim_right and index + 1 < len(tokens) and tokens[index + 1].kind == "text":
+            following = tokens[index + 1]
+            while following.begin + following.cut_left < following.end - following.cut_right and \
+                    text[following.begin + following.cut_left] in BLANKS:
+                following.cut_left += 1
 
 
-@dataclass
+# --- parsing ----------------------------------------------------------------------------------------------------
+
+
 class _Parser:
-    template: str
-    pieces: list[_Piece]
-    index: int = 0
-    blocks: list[str] = field(default_factory=list)
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokens(text)
+        self.index = 0
 
-    def block(self, ends: tuple[str, ...]) -> tuple[list[Renderer], _Piece | None]:
+    def fail(self, message: str, position: int) -> LiquidError:
+        return LiquidError(f"{message}, {where(self.text, position)}")
+
+    def next(self) -> _Token | None:
+        if self.index >= len(self.tokens):
+            return None
+        self.index += 1
+        return self.tokens[self.index - 1]
+
+    def parse_all(self) -> list[Renderer]:
         renderers: list[Renderer] = []
-        while self.index < len(self.pieces):
-            piece = self.pieces[self.index]
-            self.index += 1
-            if piece.kind == "text":
-                if piece.text:
-                    renderers.append(_text_renderer(piece.text))
-            elif piece.kind == "output":
-                renderers.append(_output_renderer(self.expression(piece, piece.text, piece.opening, _filtered)))
-            elif piece.name in ends:
-                return renderers, piece
-            else:
-                renderers.append(self.tag(piece))
-        return renderers, None
+        while (token := self.next()) is not None:
+            renderers.append(self.parse(token))
+        return renderers
 
-    def expression(self, piece: _Piece, source: str, offset: int, parse: Callable[[_Cursor], Evaluator]) -> Evaluator:
-        """Parse an expression found at `offset` characters into `piece`; errors say where, as liquidjs does."""
+    def parse(self, token: _Token) -> Renderer:
         try:
-            return _parse_expression(source, parse)
-        except _InvalidValue as problem:
-            start = piece.position + offset + (len(source) - len(source.lstrip()))
-            raise LiquidError(f'invalid value expression: "{problem}", {_where(self.template, start)}') from None
-        except LiquidError as problem:
-            if str(problem).startswith('filter "'):
-                raise LiquidError(f"{problem}, {_where(self.template, piece.position)}") from None
-            raise
+            if token.kind == "text":
+                return _text(self.text[token.begin + token.cut_left : token.end - token.cut_right])
+            if token.kind == "output":
+                return self.output(token, self.filtered_value(token, token.content_begin))
+            return self.tag(token)
+        except LiquidSyntaxError as problem:
+            raise self.fail(problem.message, problem.position) from None
+        except _TagError as problem:
+            raise self.fail(str(problem), token.begin) from None
 
-    def markup_offset(self, piece: _Piece) -> int:
-        """Where a tag's markup starts, counted from the tag's `{%`."""
-        if piece.name not in piece.text:
-            return piece.opening
-        return piece.opening + piece.text.index(piece.name) + len(piece.name)
+    def filtered_value(self, token: _Token, begin: int) -> Callable[[Context], Any]:
+        return self.value(Tokenizer(self.text, begin, token.content_end).read_filtered_value(), token)
 
-    def tag(self, piece: _Piece) -> Renderer:
-        name, markup = piece.name, piece.markup
+    def value(self, filtered: FilteredValue, token: _Token) -> Callable[[Context], Any]:
+        evaluator = filtered.initial
+        for call in filtered.filters:
+            evaluator = _filter_step(call.name, evaluator, call.arguments)
+        if not filtered.filters and "(" not in self.text[token.begin : token.end]:  # nothing that can fail
+            return evaluator
+        text, begin = self.text, token.begin
+
+        def located(context: Context) -> Any:
+            try:
+                return evaluator(context)
+            except (FilterError, EvaluationError) as problem:
+                raise LiquidError(f"{problem}, {where(text, begin)}") from None
+
+        return located
+
+    def output(self, token: _Token, value: Callable[[Context], Any]) -> Renderer:
+        return lambda context, out: out.append(stringify(value(context)))
+
+    def tag(self, token: _Token) -> Renderer:
+        name = token.name
         if name in DISABLED_TAGS:
-            raise LiquidError(f'tag "{name}" is disabled, {_where(self.template, piece.position)}')
+            raise _TagError(f'tag "{name}" is disabled')
         if name in ("if", "unless"):
-            return self.conditional(piece)
+            return self.conditional(token)
         if name == "assign":
-            target, _, source = markup.partition("=")
-            variable = target.strip()
-            evaluator = self.expression(piece, source, self.markup_offset(piece) + len(target) + 1, _filtered)
-
-            def assign(scope: dict[str, Any], out: list[str]) -> None:
-                scope[variable] = evaluator(scope)
-
-            return assign
+            return self.assign(token)
         if name == "capture":
-            variable = markup.strip()
-            body, end = self.block(("endcapture",))
-            self.require(end, piece)
-
-            def capture(scope: dict[str, Any], out: list[str]) -> None:
-                captured: list[str] = []
-                _run(body, scope, captured)
-                scope[variable] = "".join(captured)
-
-            return capture
+            return self.capture(token)
         if name == "echo":
-            if not markup.strip():
-                return _text_renderer("")
-            return _output_renderer(self.expression(piece, markup, self.markup_offset(piece), _filtered))
-        if name in ("raw", "comment"):
-            body, end = self.block(("end" + name,))
-            self.require(end, piece)
-            return lambda scope, out: _run(body, scope, out)
+            if token.arguments_begin >= token.content_end:
+                return _text("")
+            return self.output(token, self.filtered_value(token, token.arguments_begin))
+        if name == "comment":
+            self.skip_to(("endcomment",), token)
+            return _text("")
+        if name == "raw":
+            body = self.skip_to(("endraw",), token)
+            return _text("".join(self.text[t.begin : t.end] for t in body))
+        if name == "#":
+            if re.search(r"\n\s*[^#\s]", self.text[token.arguments_begin : token.content_end]):
+                raise _TagError("every line of an inline comment must start with a '#' character")
+            return _text("")
+        if name == "cycle":
+            return self.cycle(token)
+        if name == "liquid":
+            return self.liquid_tag(token)
+        if name in ("break", "continue"):
+            return _stop
+        if name in ("increment", "decrement"):
+            name_reader = Tokenizer(self.text, token.arguments_begin, token.content_end)
+            return _counter(name_reader.read_identifier(), 1 if name == "increment" else -1)
         if name in UNSUPPORTED_TAGS:
             raise LiquidError(f'the Liquid tag "{name}" is not supported')
-        raise LiquidError(f'tag "{name}" not found, {_where(self.template, piece.position)}')
+        raise _TagError(f'tag "{name}" not found')
 
-    def require(self, end: _Piece | None, opening: _Piece) -> None:
-        if end is None:
-            raise LiquidError(f"tag {{%{opening.text}%}} not closed, {_where(self.template, opening.position)}")
+    def skip_to(self, ends: tuple[str, ...], opening: _Token) -> list[_Token]:
+        skipped: list[_Token] = []
+        while (token := self.next()) is not None:
+            if token.kind == "tag" and token.name in ends:
+                return skipped
+            skipped.append(token)
+        raise _TagError(f"tag {self.text[opening.begin : opening.end]} not closed")
 
-    def conditional(self, piece: _Piece) -> Renderer:
-        closing = "end" + piece.name
-        branches: list[tuple[Evaluator, list[Renderer]]] = []
-        condition = self.expression(piece, piece.markup, self.markup_offset(piece), _condition)
-        if piece.name == "unless":
-            condition = (lambda c: lambda scope: not _truthy(c(scope)))(condition)
-        otherwise: list[Renderer] = []
-        while True:
-            body, end = self.block(("elsif", "else", closing))
-            self.require(end, piece)
-            assert end is not None
-            branches.append((condition, body))
-            if end.name == "elsif":
-                condition = self.expression(end, end.markup, self.markup_offset(end), _condition)
+    def assign(self, token: _Token) -> Renderer:
+        reader = Tokenizer(self.text, token.arguments_begin, token.content_end)
+        key = reader.read_identifier()
+        if not key:
+            raise LiquidSyntaxError("expected variable name", reader.p)
+        reader.skip_blank()
+        if reader.peek() != "=":
+            raise LiquidSyntaxError('expected "="', reader.p)
+        reader.p += 1
+        value = self.value(reader.read_filtered_value(), token)
+
+        def assign(context: Context, out: list[str]) -> None:
+            context.assigned[key] = value(context)
+
+        return assign
+
+    def capture(self, token: _Token) -> Renderer:
+        reader = Tokenizer(self.text, token.arguments_begin, token.content_end)
+        name = reader.read_identifier()
+        if not name:
+            quoted = reader.read_quoted()
+            if quoted is None:
+                raise LiquidSyntaxError("invalid capture name", reader.p)
+            name = parse_string_literal(quoted)
+        body: list[Renderer] = []
+        while (inner := self.next()) is not None:
+            if inner.kind == "tag" and inner.name == "endcapture":
+
+                def capture(context: Context, out: list[str]) -> None:
+                    captured: list[str] = []
+                    _run(body, context, captured)
+                    context.assigned[name] = "".join(captured)
+
+                return capture
+            body.append(self.parse(inner))
+        raise _TagError(f"tag {self.text[token.begin : token.end]} not closed")
+
+    def condition(self, token: _Token, begin: int) -> Callable[[Context], Any]:
+        try:
+            return self.value(Tokenizer(self.text, begin, token.content_end).read_filtered_value(), token)
+        except LiquidSyntaxError as problem:
+            raise self.fail(problem.message, problem.position) from None
+
+    def conditional(self, opening: _Token) -> Renderer:
+        """`if` and `unless` with their `elsif` and `else` branches, as liquidjs builds them."""
+        unless = opening.name == "unless"
+        closing = "end" + opening.name
+        branches: list[tuple[Callable[[Context], Any], bool, list[Renderer]]] = []
+        branches.append((self.condition(opening, opening.arguments_begin), not unless, []))
+        current = branches[0][2]
+        otherwise: list[Renderer] | None = None
+        else_count = 0
+        while (token := self.next()) is not None:
+            if token.kind == "tag" and token.name == closing:
+                if not unless and token.arguments_begin < token.content_end:
+                    raise self.fail(f"unexpected {_js_quote(self.arguments(token))}", opening.begin)
+                return _conditional(branches, otherwise or [])
+            if token.kind == "tag" and token.name == "elsif":
+                if unless and else_count:
+                    current = []
+                    continue
+                if not unless and otherwise is not None:
+                    raise self.fail("unexpected elsif after else", opening.begin)
+                branches.append((self.condition(token, token.arguments_begin), True, []))
+                current = branches[-1][2]
                 continue
-            if end.name == "else":
-                otherwise, end = self.block((closing,))
-                self.require(end, piece)
-            break
+            if token.kind == "tag" and token.name == "else":
+                if not unless:
+                    if token.arguments_begin < token.content_end:
+                        raise self.fail(f"unexpected {_js_quote(self.arguments(token))}", opening.begin)
+                    if otherwise is not None:
+                        raise self.fail("duplicated else", opening.begin)
+                else_count += 1
+                otherwise = otherwise if otherwise is not None else []
+                current = otherwise if not unless or else_count == 1 else []
+                continue
+            current.append(self.parse(token))
+        raise self.fail(f"tag {self.text[opening.begin : opening.end]} not closed", opening.begin)
 
-        def conditional(scope: dict[str, Any], out: list[str]) -> None:
-            for test, body in branches:
-                if _truthy(test(scope)):
-                    _run(body, scope, out)
-                    return
-            _run(otherwise, scope, out)
+    def liquid_tag(self, token: _Token) -> Renderer:
+        """`{% liquid %}`: one tag per line, without delimiters."""
+        lines: list[_Token] = []
+        position, end = token.arguments_begin, token.content_end
+        while position < end:
+            while position < end and self.text[position] in BLANKS:
+                position += 1
+            if position >= end:
+                break
+            newline = self.text.find("\n", position, end)
+            stop = end if newline < 0 else newline + 1
+            lines.append(_tag_like("tag", self.text, position, stop, position, stop, "illegal liquid tag syntax"))
+            position = stop
+        outer = self.tokens, self.index
+        self.tokens, self.index = lines, 0
+        try:
+            body = self.parse_all()
+        finally:
+            self.tokens, self.index = outer
+        return lambda context, out: _run(body, context, out)
 
-        return conditional
+    def cycle(self, token: _Token) -> Renderer:
+        """`{% cycle 'a', 'b' %}` (or `{% cycle group: 'a', 'b' %}`): the next candidate at each use in a render,
+        written only when it is truthy in JavaScript, as liquidjs does."""
+        reader = Tokenizer(self.text, token.arguments_begin, token.content_end)
+        begin, group = reader.p, None
+        found = reader.read_value()
+        reader.skip_blank()
+        if found is not None and reader.peek() == ":":
+            group = found[0]
+            reader.p += 1
+        else:
+            reader.p = begin
+        candidates: list[Callable[[Context], Any]] = []
+        texts: list[str] = []
+        while not reader.at_end():
+            start = reader.p
+            candidates.append(self.value(reader.read_filtered_value(), token))
+            texts.append(self.text[start : reader.p])
+            reader.read_to(",")
+        if not candidates:
+            raise LiquidSyntaxError(f'empty candidates: "{self.text[token.begin : token.end]}"', reader.p)
+        fingerprint = ",".join(texts)
+
+        def cycle(context: Context, out: list[str]) -> None:
+            label = MISSING if group is None else group(context)
+            key = f"cycle:{'[object Object]' if type(label) is Drop else to_string(label)}:{fingerprint}"
+            index = context.cycles.get(key, 0)
+            context.cycles[key] = (index + 1) % len(candidates)
+            value = value_of(candidates[index](context))
+            if js_truthy(value):
+                out.append(stringify(value))
+
+        return cycle
+
+    def arguments(self, token: _Token) -> str:
+        return self.text[token.arguments_begin : token.content_end]
 
 
-def _text_renderer(text: str) -> Renderer:
-    return lambda scope, out: out.append(text)
+class _TagError(Exception):
+    """A tag liquidjs refuses; reported at the tag."""
 
 
-def _output_renderer(evaluator: Evaluator) -> Renderer:
-    return lambda scope, out: out.append(_to_output(evaluator(scope)))
+def _js_quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
 
 
-def _run(renderers: list[Renderer], scope: dict[str, Any], out: list[str]) -> None:
+def _filter_step(name: str, previous: Callable[[Context], Any], arguments: list[Callable[[Context], Any]]
+                 ) -> Callable[[Context], Any]:
+    if name in UNSUPPORTED_FILTERS:
+        raise LiquidError(f'the Liquid filter "{name}" is not supported')
+    if name in DISABLED_FILTERS:  # Segment's stand-ins fail when they run, not when parsed
+
+        def disabled(context: Context) -> Any:
+            previous(context)
+            for argument in arguments:
+                argument(context)
+            raise FilterError(f'filter "{name}" is disabled')
+
+        return disabled
+    function = FILTERS.get(name)
+    if function is None:  # liquidjs leaves the value as it is for a filter it does not know
+        return previous
+    if not arguments:
+        return lambda context: function(previous(context))
+    if len(arguments) == 1:
+        only = arguments[0]
+        return lambda context: function(previous(context), only(context))
+    return lambda context: function(previous(context), *[argument(context) for argument in arguments])
+
+
+# --- rendering --------------------------------------------------------------------------------------------------
+
+
+def _text(text: str) -> Renderer:
+    return lambda context, out: out.append(text)
+
+
+def _run(renderers: list[Renderer], context: Context, out: list[str]) -> None:
     for renderer in renderers:
-        renderer(scope, out)
+        renderer(context, out)
+        if context.stopped:
+            return
+
+
+def _stop(context: Context, out: list[str]) -> None:
+    context.stopped = True
+
+
+def _counter(name: str, step: int) -> Renderer:
+    """`increment` (shows the counter, then adds one) and `decrement` (subtracts one, then shows it): the
+    counter lives in the event's data, as in liquidjs, and starts at 0 unless the data holds a number."""
+
+    def count(context: Context, out: list[str]) -> None:
+        data = context.writable_data()
+        value = data.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            value = 0
+        data[name] = value + step
+        out.append(stringify(value if step > 0 else value + step))
+
+    return count
+
+
+def _conditional(branches: list[tuple[Callable[[Context], Any], bool, list[Renderer]]],
+                 otherwise: list[Renderer]) -> Renderer:
+    def conditional(context: Context, out: list[str]) -> None:
+        for test, wanted, body in branches:
+            if truthy(test(context)) is wanted:
+                _run(body, context, out)
+                return
+        _run(otherwise, context, out)
+
+    return conditional
 
 
 class LiquidTemplate:
     """A parsed template; `render(payload)` returns the text (LiquidError when rendering fails)."""
 
     def __init__(self, template: str) -> None:
-        if len(template) > MAX_TEMPLATE_LENGTH:
+        if length(template) > MAX_TEMPLATE_LENGTH:
             raise LiquidError(f"liquid template values are limited to {MAX_TEMPLATE_LENGTH} characters")
-        parser = _Parser(template, _pieces(template))
-        self._body, end = parser.block(())
-        if end is not None:
-            raise LiquidError(f'tag "{end.name}" not found, {_where(template, end.position)}')
+        try:
+            self._body = _Parser(template).parse_all()
+        except LiquidSyntaxError as problem:
+            raise LiquidError(f"{problem.message}, {where(template, problem.position)}") from None
 
     def render(self, payload: Any) -> str:
-        scope = dict(payload) if isinstance(payload, Mapping) else {}
+        context = Context(payload if type(payload) is dict else dict(payload) if isinstance(payload, Mapping) else {})
         out: list[str] = []
-        _run(self._body, scope, out)
-        return "".join(out)
-
+        try:
+            _run(self._body, context, out)
+        except (FilterError, EvaluationError) as problem:
+            raise LiquidError(str(problem)) from None
+        return well_formed("".join(out))

@@ -234,10 +234,10 @@ def test_liquid_limits_and_unsupported_parts() -> None:
     with pytest.raises(MappingError, match="liquid template values are limited to 1000 characters"):
         compile_mapping({"r": {"@liquid": "x" * 1001}}).resolve({})
     assert compile_mapping({"r": {"@liquid": "x" * 1000}}).resolve({}) == {"r": "x" * 1000}
-    with pytest.raises(MappingError, match='the Liquid filter "date" is not supported'):
-        compile_mapping({"r": {"@liquid": "{{ timestamp | date: '%Y' }}"}}).resolve({})
-    with pytest.raises(MappingError, match='the Liquid tag "cycle" is not supported'):
-        compile_mapping({"r": {"@liquid": "{% cycle 'a', 'b' %}"}}).resolve({})
+    with pytest.raises(MappingError, match='the Liquid filter "sample" is not supported'):
+        compile_mapping({"r": {"@liquid": "{{ properties.items | sample }}"}}).resolve({})
+    with pytest.raises(MappingError, match='the Liquid tag "block" is not supported'):
+        compile_mapping({"r": {"@liquid": "{% block x %}{% endblock %}"}}).resolve({})
     with pytest.raises(MappingError, match="liquid template value must be a string"):
         compile_mapping({"r": [{"@liquid": 5}]}).resolve({})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -82,7 +83,10 @@ class ReferenceRunner:
         if not line:
             stderr = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
             raise ReferenceRunnerError(f"reference runner exited ({self._process.poll()}): {stderr[-2000:]}")
-        answer: dict[str, Any] = orjson.loads(line)
+        try:
+            answer: dict[str, Any] = orjson.loads(line)
+        except orjson.JSONDecodeError:  # a lone surrogate (JavaScript strings can hold one); json keeps it
+            answer = json.loads(line)
         return answer
 
     def close(self) -> None:
