@@ -164,9 +164,10 @@ class Window:
     rows: list[LoggedEvent]
 
 
-def newest_since(conn: Connection, start: int, cap: int) -> Window:
-    """Bounded work whatever arrived since `start`: the count, and at most `cap` rows (the newest)."""
-    end = head(conn)
+def newest_since(conn: Connection, start: int, cap: int, end: int | None = None) -> Window:
+    """Bounded work whatever arrived after `start` (up to `end`, default the head): the count, and at most `cap`
+    rows (the newest)."""
+    end = head(conn) if end is None else end
     if end <= start:
         return Window(start, 0, [])
     in_range = (events.c.seq > start) & (events.c.seq <= end)

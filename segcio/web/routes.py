@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from segcio.web.pages import (
     api,
     auth,
+    debugger,
     deliveries,
     destinations,
     duplicates,
@@ -35,6 +36,7 @@ PAGES = [
     (objects, ("/ui/objects", "Objects")),
     (duplicates, ("/ui/duplicates", "Duplicates")),
     (deliveries, ("/ui/deliveries", "Deliveries")),
+    (debugger, ("/ui/debugger", "Debugger")),
     (workspace_settings, ("/ui/settings", "Settings")),
 ]
 
