@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import threading
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 from segcio.ingest import tail
@@ -53,6 +56,12 @@ class Viewer:
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(("stats", self.stats()))
 
+    def end(self) -> None:
+        """Make the stream finish: what it still holds is dropped."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(("end", {}))
+
     def stats(self) -> dict[str, Any]:
         return {
             "seen": self.seen,
@@ -79,6 +88,7 @@ class LiveTail:
         self._viewers: set[Viewer] = set()
         self._cursor: int | None = None  # the last seq read; None while no one watches
         self._task: asyncio.Task[None] | None = None
+        self._hooked = False
 
     @property
     def viewers(self) -> int:
@@ -89,6 +99,7 @@ class LiveTail:
         (default: the last ROWS_PER_TICK), then those arriving."""
         if len(self._viewers) >= MAX_STREAMS:
             return None
+        self._end_streams_on_exit()
         if self._cursor is None:
             end = await asyncio.to_thread(self._head)
             if self._cursor is None:
@@ -106,6 +117,30 @@ class LiveTail:
 
     def leave(self, viewer: Viewer) -> None:
         self._viewers.discard(viewer)
+
+    def end_all(self) -> None:
+        for viewer in self._viewers:
+            viewer.end()
+
+    def _end_streams_on_exit(self) -> None:
+        """The server waits for every response to finish before it stops, and a stream would never finish: on
+        SIGINT or SIGTERM the streams end first, then the server's own handler runs."""
+        if self._hooked or threading.current_thread() is not threading.main_thread():
+            return
+        self._hooked = True
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(number)
+
+            def handler(signum: int, frame: FrameType | None, previous: Any = previous) -> None:
+                loop.call_soon_threadsafe(self.end_all)
+                if callable(previous):
+                    previous(signum, frame)
+                elif previous == signal.SIG_DFL:
+                    signal.signal(signum, signal.SIG_DFL)
+                    signal.raise_signal(signum)
+
+            signal.signal(number, handler)
 
     async def _run(self) -> None:
         while self._viewers:

@@ -63,6 +63,18 @@ def test_streams_are_bounded_per_process(debug_server: Server) -> None:
         assert "close one" in opened[-1].read().decode()
 
 
+def test_serve_stops_at_once_with_a_stream_open(tmp_path: Path) -> None:
+    srv = start_server(tmp_path / "data", env={"SEGCIO_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    try:
+        client = logged_in_client(srv.url)
+        with contextlib.closing(client), client.stream("GET", "/ui/debugger/stream") as stream:
+            assert stream.status_code == 200
+            srv.process.terminate()
+            srv.process.wait(timeout=10)  # without the stream ending first, it would wait for it forever
+    finally:
+        srv.stop()
+
+
 @pytest.mark.browser
 def test_events_appear_live_filtered_paused_and_resumed(browser: Any, debug_server: Server, segment: Any) -> None:
     from playwright.sync_api import expect

@@ -83,6 +83,8 @@ async def _messages(hub: live.LiveTail, viewer: live.Viewer) -> AsyncIterator[st
             except TimeoutError:
                 yield ": keep-alive\n\n"
                 continue
+            if kind == "end":
+                return
             seq = f"id: {data['seq']}\n" if kind == "row" else ""
             yield f"{seq}event: {kind}\ndata: {jsonutil.dumps(data)}\n\n"
     finally:
