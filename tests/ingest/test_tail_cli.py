@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -60,23 +62,25 @@ def test_follow_prints_events_sent_after_it_started_until_stopped(server: Server
 
     client = Client(server.write_key, host=server.url, sync_mode=True)
     client.track("early", "Before Follow")
-    command = ["events", "tail", "--follow", "--json", "--limit", "0", "--type", "track"]
+    command = ["events", "tail", "--follow", "--json", "--limit", "1", "--type", "track"]
     follow = subprocess.Popen(
         [sys.executable, "-m", "segcio", *command, "--data-dir", str(server.data_dir)],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in follow.stdout or []], daemon=True).start()
     try:
-        assert follow.stdout is not None
-        time.sleep(1.5)  # started and at the end of the log
+        # The last event already logged, printed once the command has read the end of the log.
+        assert json.loads(lines.get(timeout=60))["event"] == "Before Follow"
         client.identify("u-1", {"email": "a@b.c"})  # filtered out by --type track
         client.track("u-1", "After Follow")
-        line = follow.stdout.readline()  # blocks until the event is printed
-        assert json.loads(line)["event"] == "After Follow"
+        assert json.loads(lines.get(timeout=30))["event"] == "After Follow"
         follow.send_signal(signal.SIGINT)
         assert follow.wait(timeout=10) == 0
-        assert "Before Follow" not in follow.stdout.read()
+        time.sleep(0.2)
+        assert lines.empty()
     finally:
         if follow.poll() is None:
             follow.kill()
