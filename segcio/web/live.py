@@ -90,10 +90,6 @@ class LiveTail:
         self._task: asyncio.Task[None] | None = None
         self._hooked = False
 
-    @property
-    def viewers(self) -> int:
-        return len(self._viewers)
-
     async def join(self, flt: tail.EventFilter, after: int | None) -> Viewer | None:
         """A new viewer (None when MAX_STREAMS are open), first sent the matches among the events after `after`
         (default: the last ROWS_PER_TICK), then those arriving."""
@@ -109,7 +105,7 @@ class LiveTail:
         self._viewers.add(viewer)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
-        start = max(0, end - ROWS_PER_TICK) if after is None else after
+        start = max(0, end - ROWS_PER_TICK if after is None else after)
         if start < end:
             window = await asyncio.to_thread(self._window, start, end)
             viewer.offer(window, 0)

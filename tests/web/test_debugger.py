@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from segcio.web import live
+from segcio.web.pages.debugger import SESSION_CHECK_SECONDS
 from tests.conftest import Server, start_server
 from tests.web.conftest import ADMIN_PASSWORD, CSRF_RE, login
 
@@ -59,6 +60,19 @@ def test_streams_are_bounded_per_process(debug_server: Server) -> None:
         assert opened[0].headers["content-type"].startswith("text/event-stream")
         assert opened[-1].status_code == 429
         assert "close one" in opened[-1].read().decode()
+
+
+def test_a_stream_ends_when_its_login_does(debug_server: Server) -> None:
+    client = logged_in_client(debug_server.url)
+    with contextlib.closing(client), client.stream("GET", "/ui/debugger/stream") as stream:
+        assert stream.status_code == 200
+        match = CSRF_RE.search(client.get("/ui/").text)
+        assert match is not None
+        assert client.post("/ui/logout", data={"csrf_token": match.group(1)}).status_code == 303
+        logged_out = time.monotonic()
+        for _ in stream.iter_lines():  # stats every half second until the stream ends
+            assert time.monotonic() - logged_out < 30, "the stream outlived its login"
+        assert time.monotonic() - logged_out < 2 * SESSION_CHECK_SECONDS + 1
 
 
 def test_serve_stops_at_once_with_a_stream_open(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,14 +12,15 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from segcio import jsonutil
 from segcio.ingest.tail import EVENT_TYPES, EventFilter
 from segcio.runtime import Runtime, get_runtime
-from segcio.web import live
+from segcio.store import Database
+from segcio.web import live, session_store
 from segcio.web.render import render
-from segcio.web.session import require_login
+from segcio.web.session import Session, require_login
 
 router = APIRouter(dependencies=[Depends(require_login)])
 
-# A comment line now and then when nothing else is sent, so proxies keep the connection open.
-KEEPALIVE_SECONDS = 15
+# A stream ends this soon after its login does (logout, password change, expiry).
+SESSION_CHECK_SECONDS = 5
 
 
 def live_tail(runtime: Runtime) -> live.LiveTail:
@@ -50,6 +52,7 @@ async def debugger_stream(
     text: str = "",
     after: int | None = None,
     runtime: Runtime = Depends(get_runtime),
+    session: Session = Depends(require_login),
 ) -> Response:
     """`text/event-stream`: `row` messages (id = the event's seq, so a reconnect resumes after it) and `stats`."""
     try:
@@ -68,23 +71,30 @@ async def debugger_stream(
             headers={"Retry-After": "10"},
         )
     return StreamingResponse(
-        _messages(hub, viewer),
+        _messages(hub, viewer, runtime.db, session.session_id),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-async def _messages(hub: live.LiveTail, viewer: live.Viewer) -> AsyncIterator[str]:
+async def _messages(hub: live.LiveTail, viewer: live.Viewer, db: Database, session_id: str) -> AsyncIterator[str]:
     try:
         yield "retry: 3000\n\n"
+        checked = time.monotonic()
         while True:
             try:
-                kind, data = await asyncio.wait_for(viewer.queue.get(), KEEPALIVE_SECONDS)
+                kind, data = await asyncio.wait_for(viewer.queue.get(), SESSION_CHECK_SECONDS)
             except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
+                kind, data = "keep-alive", {}
+            if time.monotonic() - checked >= SESSION_CHECK_SECONDS:
+                if not await asyncio.to_thread(session_store.is_open, db, session_id):
+                    return
+                checked = time.monotonic()
             if kind == "end":
                 return
+            if kind == "keep-alive":
+                yield ": keep-alive\n\n"
+                continue
             seq = f"id: {data['seq']}\n" if kind == "row" else ""
             yield f"{seq}event: {kind}\ndata: {jsonutil.dumps(data)}\n\n"
     finally:
