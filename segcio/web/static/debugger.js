@@ -49,7 +49,7 @@
   function showCounts(stats) {
     for (const key of Object.keys(earlier)) current[key] = earlier[key] + stats[key];
     const n = (x) => x.toLocaleString("en-US");
-    let text = `${n(current.seen)} accepted since opened · ${n(current.examined)} looked at · ` +
+    let text = `${n(current.seen)} accepted · ${n(current.examined)} looked at · ` +
       `${n(current.matched)} matching · ${n(current.shown)} shown`;
     if (current.shown < current.seen) text += ` (sampled: at most ${stats.rows_per_second} rows/s)`;
     counts.textContent = text;
