@@ -109,9 +109,10 @@ def tail(
 
 
 def _print_event(row: log_tail.LoggedEvent, as_json: bool) -> None:
-    summary = row.summary()
+    message = row.message()
+    summary = row.summary(message)
     if as_json:
-        typer.echo(json.dumps({**summary, "message": row.message()}, ensure_ascii=False))
+        typer.echo(json.dumps({**summary, "message": message}, ensure_ascii=False))
         return
     when = datetime.fromtimestamp(row.received_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
     who = " ".join(f"{key}={summary[key]}" for key in ("userId", "anonymousId", "email") if summary[key])

@@ -42,9 +42,9 @@ class LoggedEvent:
             return {}
         return parsed if isinstance(parsed, dict) else {}
 
-    def summary(self) -> dict[str, Any]:
-        """What a row of the debugger or a line of `events tail` shows."""
-        message = self.message()
+    def summary(self, message: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What a row of the debugger or a line of `events tail` shows (`message`: the body, if already parsed)."""
+        message = self.message() if message is None else message
         return {
             "seq": self.seq,
             "received_at": self.received_at,
