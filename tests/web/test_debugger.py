@@ -60,6 +60,16 @@ def test_streams_are_bounded_per_process(debug_server: Server) -> None:
         assert opened[0].headers["content-type"].startswith("text/event-stream")
         assert opened[-1].status_code == 429
         assert "close one" in opened[-1].read().decode()
+    # Closed streams free their places (the server notices the disconnect).
+    client = logged_in_client(debug_server.url)
+    with contextlib.closing(client):
+        deadline = time.monotonic() + 10
+        while True:
+            with client.stream("GET", "/ui/debugger/stream") as again:
+                if again.status_code == 200 or time.monotonic() > deadline:
+                    break
+            time.sleep(0.2)
+        assert again.status_code == 200
 
 
 def test_a_stream_ends_when_its_login_does(debug_server: Server) -> None:
