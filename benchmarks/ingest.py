@@ -2,6 +2,9 @@
 
 Every request is acknowledged only after its events are durably committed. Prints JSON.
 Usage: python benchmarks/ingest.py [--seconds 20] [--clients 2] [--concurrency 16] [--database URL] [--processes N]
+                                  [--debugger-viewers K [--rounds R]]
+With --debugger-viewers, runs alternate without and with K live debugger streams open (/ui/debugger/stream, each
+logged in and reading), R times each, and the JSON gives both and their ratio.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +35,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.pgschema import private_schema
+
+# The server's UI password when debugger viewers log in.
+ADMIN_PASSWORD = "benchmark password 1234"
+# What each debugger viewer filters on (free text: every row read is searched).
+VIEWER_FILTER = "text=order"
 
 EVENTS_PER_REQUEST = 100
 # Replaced in each request by a token of its own, so every event sent is new (none is deduplicated).
@@ -279,16 +289,91 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="connections per client process")
     parser.add_argument("--database", default="")
     parser.add_argument("--processes", type=int, default=1, help="segcio serve --processes")
+    parser.add_argument("--debugger-viewers", type=int, default=0, help="compare with this many debugger streams open")
+    parser.add_argument("--rounds", type=int, default=1, help="with --debugger-viewers: runs of each, alternated")
     args = parser.parse_args()
     if args.database.startswith("postgresql"):
         with private_schema(args.database) as url:
-            result = measure(args, url)
+            result = compare(args, url)
     else:
-        result = measure(args, args.database)
+        result = compare(args, args.database)
     print(json.dumps(result))
 
 
-def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
+def compare(args: argparse.Namespace, database: str) -> dict[str, Any]:
+    if not args.debugger_viewers:
+        return measure(args, database)
+    runs: dict[str, list[dict[str, Any]]] = {"closed": [], "open": []}
+    for _ in range(args.rounds):
+        runs["closed"].append(measure(args, database, viewers=0))
+        runs["open"].append(measure(args, database, viewers=args.debugger_viewers))
+    summary: dict[str, Any] = {
+        "benchmark": "ingest-debugger",
+        "debugger_viewers": args.debugger_viewers,
+        "viewer_filter": VIEWER_FILTER,
+    }
+    # Throughput, and events per CPU-second of the server (less sensitive to what else runs on the machine).
+    for key in ("events_per_s", "events_per_server_cpu_second"):
+        closed = statistics.mean(run[key] or 0 for run in runs["closed"])
+        opened = statistics.mean(run[key] or 0 for run in runs["open"])
+        summary[f"closed_{key}"] = round(closed)
+        summary[f"open_{key}"] = round(opened)
+        summary[f"open_vs_closed_{key}"] = round(opened / closed, 3) if closed else None
+    # Each open run against the closed run just before it: what else loads the machine changes less within a pair.
+    summary["pair_ratios_events_per_s"] = [
+        round(o["events_per_s"] / c["events_per_s"], 3) for c, o in zip(runs["closed"], runs["open"], strict=True)
+    ]
+    return {**summary, "runs": runs}
+
+
+class DebuggerViewer(threading.Thread):
+    """One logged-in browser's worth of /ui/debugger: reads the stream until stopped, counting rows."""
+
+    def __init__(self, port: int, cookie: str) -> None:
+        super().__init__(daemon=True)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn.request("GET", f"/ui/debugger/stream?{VIEWER_FILTER}", headers={"Cookie": cookie})
+        self.response = self.conn.getresponse()
+        if self.response.status != 200:
+            raise RuntimeError(f"debugger stream refused: {self.response.status}")
+        self.rows = 0
+        self.last_stats = ""
+
+    def run(self) -> None:
+        try:
+            for line in self.response:
+                if line.startswith(b"event: row"):
+                    self.rows += 1
+                elif line.startswith(b'data: {"seen"'):
+                    self.last_stats = line[6:].decode().strip()
+        except (OSError, ValueError, http.client.HTTPException):
+            pass  # closed by stop()
+
+    def stop(self) -> dict[str, Any]:
+        if self.conn.sock is not None:
+            self.conn.sock.close()
+        return {"rows": self.rows, "stats": json.loads(self.last_stats) if self.last_stats else None}
+
+
+def ui_login(port: int) -> str:
+    """The session cookie of a UI login with ADMIN_PASSWORD."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/ui/login")
+    answer = conn.getresponse()
+    cookie = answer.getheader("set-cookie", "").split(";", 1)[0]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', answer.read().decode())
+    assert token is not None, "no CSRF token on the login page"
+    form = urllib.parse.urlencode({"csrf_token": token.group(1), "password": ADMIN_PASSWORD, "next": "/ui/"})
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    conn.request("POST", "/ui/login", body=form, headers=headers)
+    answer = conn.getresponse()
+    answer.read()
+    if answer.status != 303:
+        raise RuntimeError(f"UI login failed: {answer.status}")
+    return answer.getheader("set-cookie", "").split(";", 1)[0]
+
+
+def measure(args: argparse.Namespace, database: str, viewers: int = 0) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix="segcio-bench-"))
     db_args = ["--database", database] if database else []
     info = json.loads(
@@ -316,9 +401,17 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "SEGCIO_ADMIN_PASSWORD": ADMIN_PASSWORD},
     )
+    watching: list[DebuggerViewer] = []
     try:
         wait_healthy(port)
+        load_before = os.getloadavg()[0]
+        if viewers:
+            cookie = ui_login(port)
+            watching = [DebuggerViewer(port, cookie) for _ in range(viewers)]
+            for viewer in watching:
+                viewer.start()
         queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         start_at = time.time() + 8  # time for the clients to prepare their bodies
         procs = [
@@ -346,6 +439,7 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
         for p in procs:
             p.join()
     finally:
+        viewed = [viewer.stop() for viewer in watching]
         server.terminate()
         server.wait()
         shutil.rmtree(data_dir, ignore_errors=True)  # a run stores gigabytes of events
@@ -367,6 +461,8 @@ def measure(args: argparse.Namespace, database: str) -> dict[str, Any]:
         "client_cpu_seconds": round(sum(r["cpu"] for r in results), 2),
         "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
         "writer": writer,
+        "load_average_before": round(load_before, 2),
+        "debugger_viewers": viewed,
     }
 
 

@@ -99,7 +99,7 @@ def pages(page: Page, url: str) -> list[tuple[str, str, Callable[[Page], None] |
     shots: list[tuple[str, str, Callable[[Page], None] | None]] = [("login", "/ui/login", None)]
     for href in hrefs:
         name = href.removeprefix("/ui/").strip("/").replace("/", "-") or "overview"
-        shots.append((name, href, None))
+        shots.append((name, href, NAV_ACTIONS.get(name)))
     return shots
 
 
@@ -167,6 +167,14 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=15)
     print("screenshots written to", HERE)
+
+
+def _debugger_rows(page: Page) -> None:
+    page.wait_for_selector("#debugger-rows tbody tr")
+
+
+# Actions before the shot of a page in the navigation.
+NAV_ACTIONS: dict[str, Callable[[Page], None]] = {"debugger": _debugger_rows}
 
 
 def _first_person(page: Page) -> None:

@@ -1,8 +1,9 @@
-"""`segcio events ...`: inspect what ingestion rejected."""
+"""`segcio events ...`: what ingestion rejected, and the accepted events as they arrive."""
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database, print_table
 from segcio.ingest import rejections
+from segcio.ingest import tail as log_tail
 
 events_app = typer.Typer(help="Inspect the event log, rejected messages and failed events.", no_args_is_help=True)
 
@@ -64,6 +66,68 @@ def rejected(
 
 def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# --follow reads the log this often, this many rows at a time.
+FOLLOW_INTERVAL_SECONDS = 0.5
+FOLLOW_PAGE = 1000
+
+
+@events_app.command("tail")
+def tail(
+    data_dir: DataDir = None,
+    database: DatabaseUrl = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Then print new events as they arrive, until Ctrl-C.")
+    ] = False,
+    event_type: Annotated[str, typer.Option("--type", help="Only this type (identify, track, page, ...).")] = "",
+    event: Annotated[
+        str,
+        typer.Option("--event", help="Only events whose name (track event, page/screen name) contains this, any case."),
+    ] = "",
+    user: Annotated[str, typer.Option("--user", help="Only this userId, anonymousId or email.")] = "",
+    text: Annotated[str, typer.Option("--text", help="Only events whose JSON contains this, any case.")] = "",
+    limit: Annotated[int, typer.Option(min=0, help="How many of the newest events to print first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line, with the whole message.")] = False,
+) -> None:
+    """The newest accepted events, newest last (like tail); with --follow, then every matching event accepted
+    afterwards by any process. The same filters as the UI's live debugger."""
+    try:
+        flt = log_tail.EventFilter(type=event_type, event=event, user=user, text=text)
+    except ValueError as error:
+        # The message starts with the filter's name, which is its option's name.
+        raise typer.BadParameter(str(error), param_hint="--" + str(error).split()[0]) from None
+    db = open_cli_database(data_dir, database)
+    try:
+        with db.connect() as conn:
+            cursor = log_tail.head(conn)
+            for row in log_tail.last_matching(conn, flt, limit, before=cursor + 1) if limit else []:
+                _print_event(row, as_json)
+        while follow:
+            with db.connect() as conn:
+                page = log_tail.after(conn, cursor, FOLLOW_PAGE)
+            for row in page:
+                if flt.matches(row):
+                    _print_event(row, as_json)
+            if page:
+                cursor = page[-1].seq
+            if len(page) < FOLLOW_PAGE:
+                time.sleep(FOLLOW_INTERVAL_SECONDS)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        db.dispose()
+
+
+def _print_event(row: log_tail.LoggedEvent, as_json: bool) -> None:
+    message = row.message()
+    summary = row.summary(message)
+    if as_json:
+        typer.echo(json.dumps({**summary, "message": message}, ensure_ascii=False))
+        return
+    when = datetime.fromtimestamp(row.received_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    who = " ".join(f"{key}={summary[key]}" for key in ("userId", "anonymousId", "email") if summary[key])
+    typer.echo(f"{when}  #{row.seq}  {row.type:<8}  {summary['event'] or '-'}  {who}")
 
 
 def register(app: typer.Typer) -> None:

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from segcio.web.pages import (
     api,
     auth,
+    debugger,
     deliveries,
     destinations,
     duplicates,
@@ -37,6 +38,7 @@ PAGES = [
     (duplicates, ("/ui/duplicates", "Duplicates")),
     (events, ("/ui/events", "Events")),
     (deliveries, ("/ui/deliveries", "Deliveries")),
+    (debugger, ("/ui/debugger", "Debugger")),
     (workspace_settings, ("/ui/settings", "Settings")),
 ]
 

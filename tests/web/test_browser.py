@@ -64,6 +64,7 @@ def test_phone_width_layout_has_no_horizontal_scroll(browser: Any, ui_server: Se
         "/ui/objects",
         "/ui/duplicates",
         "/ui/deliveries",
+        "/ui/debugger",
         "/ui/settings",
     ]
     for path in paths:
