@@ -193,8 +193,8 @@ def _update_object_attributes(unit: Unit, obj: ObjectState, attrs: Any, at: floa
     outcome = apply_attributes(obj.attrs, obj.times, attrs, at, reserved=OBJECT_RESERVED)
     if outcome.restamped:
         obj.dirty = True
-    for field_name, message in outcome.failures:
-        failures.add(LIMIT if "reserved" not in message else INVALID, field_name, message)
+    for reason, field_name, message in outcome.failures:
+        failures.add(reason, field_name, message)
         unit.add_activity(
             activity.object_activity(obj.type_id, "failed_attribute_change"),
             object_pk=obj.pk,
@@ -224,8 +224,8 @@ def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, at: fl
     outcome = apply_attributes(
         current, times, attrs or {}, at, prefix="relationship_attributes", reserved=RELATIONSHIP_RESERVED
     )
-    for field_name, message in outcome.failures:
-        failures.add(LIMIT, field_name, message)
+    for reason, field_name, message in outcome.failures:
+        failures.add(reason, field_name, message)
         unit.add_activity(
             activity.relationship_activity(obj.type_id, "failed_attribute_change"),
             person_pk=person.pk,

@@ -7,6 +7,7 @@ from typing import Any
 from segcio.workspace import activity
 from segcio.workspace.attributes import (
     PERSON_CONTROL_KEYS,
+    PERSON_RESERVED,
     apply_attributes,
     is_removal,
     is_unsubscribed,
@@ -15,7 +16,6 @@ from segcio.workspace.attributes import (
 from segcio.workspace.identity import IdentifierError, fold_email, identifier_text, single_person_identifier
 from segcio.workspace.results import (
     CONFLICT,
-    LIMIT,
     NOT_FOUND,
     SUPPRESSED,
     Failures,
@@ -105,8 +105,11 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
         new_email = None if is_removal(attrs["email"]) else str(attrs["email"])
         if new_email != person.email:
             unit.set_email(person, new_email)
-    outcome = apply_attributes(person.attrs, person.times, attrs, at, skip=PERSON_CONTROL_KEYS)
-    failures.extend(LIMIT, outcome.failures)
+    outcome = apply_attributes(
+        person.attrs, person.times, attrs, at, reserved=PERSON_RESERVED, skip=PERSON_CONTROL_KEYS, preferences=True
+    )
+    for reason, field_name, message in outcome.failures:
+        failures.add(reason, field_name, message)
     if outcome.restamped:
         person.dirty = True
     if outcome.changed or (person.dirty and not created):

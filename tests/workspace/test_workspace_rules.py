@@ -1,0 +1,165 @@
+"""Customer.io's workspace rules through the Track API (v1 and v2), read back through the App API (SQLite and
+PostgreSQL): `_relationship` is reserved, subscription preferences take JSON dot notation, objects and relationships
+hold at most 100 KB of attributes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.ci import examples
+from tests.workspace.conftest import Api
+
+PREFS = "cio_subscription_preferences"
+T = 1_700_000_000
+_people = itertools.count()
+
+
+def fresh_id(prefix: str) -> str:
+    return f"{prefix}-{next(_people)}"
+
+
+def v2_identify(person: str, attributes: dict[str, Any], at: int | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"type": "person", "action": "identify", "identifiers": {"id": person}}
+    op["attributes"] = attributes
+    if at is not None:
+        op["timestamp"] = at
+    return op
+
+
+def send_identify(api: Api, via: str, person: str, attributes: dict[str, Any], at: int | None = None) -> Any:
+    """One identify through the v1 PUT, the v2 entity or the v2 batch route; the response."""
+    if via == "v1":
+        body = {**attributes, **({"_timestamp": at} if at is not None else {})}
+        return api.track("PUT", f"/api/v1/customers/{person}", body)
+    if via == "v2":
+        return api.track("POST", "/api/v2/entity", v2_identify(person, attributes, at))
+    return api.track("POST", "/api/v2/batch", {"batch": [v2_identify(person, attributes, at)]})
+
+
+def preferences(api: Api, person: str) -> Any:
+    customer = api.attributes(person)
+    assert customer is not None
+    raw = customer["attributes"].get(PREFS)
+    return None if raw is None else json.loads(raw)
+
+
+# -- _relationship ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", ["v1", "v2", "batch"])
+def test_relationship_is_refused_as_a_person_attribute_naming_it(api: Api, via: str) -> None:
+    person = fresh_id("rel")
+    response = send_identify(api, via, person, {"plan": "pro", "_relationship": {"role": "admin"}})
+    if via == "v1":
+        assert response.status_code == 400
+        (message,) = response.json()["meta"]["errors"]
+        assert "_relationship" in message and "reserved" in message
+    else:
+        assert response.status_code == (400 if via == "v2" else 207)
+        (error,) = response.json()["errors"]
+        assert (error["reason"], error["field"]) == ("invalid", "attributes._relationship")
+    customer = api.attributes(person)
+    assert customer is not None
+    assert "_relationship" not in customer["attributes"]
+    assert customer["attributes"]["plan"] == "pro"  # the other attributes are applied, as for any failing attribute
+
+
+# -- subscription preferences: JSON dot notation ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", ["v1", "v2", "batch"])
+def test_a_dotted_topic_changes_that_topic_and_keeps_the_others(api: Api, via: str) -> None:
+    person = fresh_id("prefs")
+    whole = {PREFS: {"topics": {"topic_1": True, "topic_2": True}, "channels": {"email": True}}}
+    assert send_identify(api, via, person, whole).status_code in (200, 207)
+    assert send_identify(api, via, person, {f"{PREFS}.topics.topic_1": False}).status_code == 200
+    assert send_identify(api, via, person, {f"{PREFS}.channels.push": False}).status_code == 200
+    assert preferences(api, person) == {
+        "topics": {"topic_1": False, "topic_2": True},
+        "channels": {"email": True, "push": False},
+    }
+    customer = api.attributes(person)
+    assert customer is not None
+    assert not [name for name in customer["attributes"] if name.startswith(PREFS + ".")]
+    # null (or "") removes the topic's preference: the topic's default applies again
+    assert send_identify(api, via, person, {f"{PREFS}.topics.topic_2": None}).status_code == 200
+    assert preferences(api, person)["topics"] == {"topic_1": False}
+
+
+def test_dotted_preferences_on_a_new_person_and_other_dotted_keys(api: Api) -> None:
+    person = fresh_id("prefs-new")
+    dotted = {f"{PREFS}.topics.topic_3": False, "address.city": "Oslo"}
+    assert api.track("PUT", f"/api/v1/customers/{person}", dotted).status_code == 200
+    assert preferences(api, person) == {"topics": {"topic_3": False}}
+    customer = api.attributes(person)
+    assert customer is not None
+    assert customer["attributes"]["address.city"] == "Oslo"  # other dotted keys are stored as given
+
+
+def test_an_empty_path_segment_is_refused_naming_it(api: Api) -> None:
+    person = fresh_id("prefs-bad")
+    response = api.track("POST", "/api/v2/entity", v2_identify(person, {f"{PREFS}..topic_1": True, "plan": "a"}))
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["field"] == f"attributes.{PREFS}..topic_1"
+
+
+def test_the_newest_update_of_each_topic_wins(api: Api) -> None:
+    person = fresh_id("prefs-order")
+    # topic_1 unsubscribed at T+20; a whole-object update made at T+10 arrives later: topic_1 stays unsubscribed,
+    # topic_2 takes the older update's value (nothing newer set it)
+    assert send_identify(api, "v2", person, {f"{PREFS}.topics.topic_1": False}, T + 20).status_code == 200
+    whole = {PREFS: {"topics": {"topic_1": True, "topic_2": False}}}
+    assert send_identify(api, "v1", person, whole, T + 10).status_code == 200
+    assert preferences(api, person) == {"topics": {"topic_1": False, "topic_2": False}}
+    # a dotted update older than the whole-object update is ignored
+    assert send_identify(api, "batch", person, {f"{PREFS}.topics.topic_2": True}, T + 5).status_code == 200
+    assert preferences(api, person) == {"topics": {"topic_1": False, "topic_2": False}}
+
+
+Update = tuple[str | None, Any, int, str]  # (topic or None for the whole attribute, value, time, route)
+TOPICS = ["topic_1", "topic_2", "topic_3"]
+TOPIC_VALUE = st.sampled_from([True, False, None])
+WHOLE_VALUE = st.none() | st.dictionaries(st.sampled_from(TOPICS), st.booleans()).map(lambda t: {"topics": t})
+UPDATES = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(TOPICS), TOPIC_VALUE, st.integers(0, 5), st.sampled_from(["v1", "v2", "batch"])),
+        st.tuples(st.none(), WHOLE_VALUE, st.integers(0, 5), st.sampled_from(["v1", "v2", "batch"])),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def expected_topics(updates: list[Update]) -> dict[str, bool]:
+    """Per topic, the newest update touching it (by time; at equal times the later arrival) decides."""
+    topics: dict[str, bool] = {}
+    for topic in TOPICS:
+        touching = [(at, index, name, value) for index, (name, value, at, _) in enumerate(updates)]
+        touching = [u for u in touching if u[2] in (None, topic)]
+        if not touching:
+            continue
+        _, _, name, value = max(touching, key=lambda u: (u[0], u[1]))
+        if name is None:
+            value = (value or {}).get("topics", {}).get(topic)
+        if value is not None:
+            topics[topic] = value
+    return topics
+
+
+@settings(max_examples=examples(12), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(updates=UPDATES)
+def test_generated_preference_updates_in_any_arrival_order(api: Api, updates: list[Update]) -> None:
+    person = fresh_id("prefs-gen")
+    for topic, value, at, via in updates:
+        name = PREFS if topic is None else f"{PREFS}.topics.{topic}"
+        response = send_identify(api, via, person, {name: value, "seen": True}, T + at)
+        assert response.status_code == 200, response.text
+    stored = preferences(api, person) or {}
+    assert stored.get("topics", {}) == expected_topics(updates)
