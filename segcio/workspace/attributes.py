@@ -16,6 +16,10 @@ from segcio.workspace.results import INVALID, LIMIT, invalid
 MAX_NAME_BYTES = 150
 MAX_VALUE_BYTES = 1000
 MAX_ATTRIBUTES = 300
+# All attributes of one object or relationship together ("100 KB"; binary units, as for the request limits).
+MAX_TOTAL_BYTES = 100 * 1024
+# Below this many attributes the total cannot reach the limit (each name <= 150 bytes, each value <= 1000).
+_TOTAL_CHECK_FROM = MAX_TOTAL_BYTES // (MAX_NAME_BYTES + MAX_VALUE_BYTES)
 _DIGITS = re.compile(r"^-?\d+(?:\.\d+)?$", re.ASCII)
 
 # Keys of an identify's attributes that steer the operation instead of being stored.
@@ -280,6 +284,36 @@ def _put(tree: dict[str, Any], parts: list[str], value: Any) -> None:
         if parent[part]:
             break
         del parent[part]
+
+
+def total_size(attrs: dict[str, Any]) -> int:
+    """The size of a set of attributes: names and values counted as the per-attribute limits count them."""
+    return sum(len(name.encode()) + value_size(value) for name, value in attrs.items())
+
+
+def check_total_size(
+    current: dict[str, Any],
+    times: dict[str, float],
+    updates: Any,
+    at: float,
+    *,
+    field: str,
+    what: str,
+    reserved: frozenset[str] = frozenset(),
+) -> None:
+    """Refuse (`invalid`, before anything is changed) an update after which an object's or relationship's
+    attributes, merged with the stored ones, would be larger than MAX_TOTAL_BYTES."""
+    if not isinstance(updates, dict) or len(current) + len(updates) <= _TOTAL_CHECK_FROM:
+        return
+    merged = dict(current)
+    apply_attributes(merged, dict(times), updates, at, reserved=reserved)
+    size = total_size(merged)
+    if size > MAX_TOTAL_BYTES:
+        raise invalid(
+            field,
+            f"{field} would make the {what}'s attributes {size} bytes, more than the {MAX_TOTAL_BYTES} bytes "
+            "(100 KB) an object or relationship may hold; remove attributes (send null) or send smaller values",
+        )
 
 
 def as_device_attribute(value: Any) -> str:

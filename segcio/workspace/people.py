@@ -90,6 +90,12 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
 
     failures = Failures()
     candidates = [unit.find(kind, value)] + [unit.find(k, v) for k, v in blocked[1:]]
+    relationships = op.get("cio_relationships", attrs.get("cio_relationships"))
+    if relationships:
+        from segcio.workspace.objects import check_relationship_sizes
+
+        if not (isinstance(relationships, dict) and relationships.get("action") == "delete_relationships"):
+            check_relationship_sizes(unit, candidates[0], relationships, at)
     before = {c.pk: (c.ext_id, c.email) for c in candidates if c is not None}
     person = _resolve_identify(unit, kind, value, body_id, body_email, update_only)
     created = person is None
@@ -137,7 +143,6 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
         from segcio.workspace.anonymous import consume_anonymous_id
 
         consume_anonymous_id(unit, person, str(anonymous_id))
-    relationships = op.get("cio_relationships", attrs.get("cio_relationships"))
     if relationships:
         from segcio.workspace.objects import person_relationships
 

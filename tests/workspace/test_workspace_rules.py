@@ -163,3 +163,97 @@ def test_generated_preference_updates_in_any_arrival_order(api: Api, updates: li
         assert response.status_code == 200, response.text
     stored = preferences(api, person) or {}
     assert stored.get("topics", {}) == expected_topics(updates)
+
+
+# -- objects and relationships: at most 100 KB of attributes ----------------------------------------------------
+
+VALUE = "x" * 990  # each attribute below takes 5 + 990 bytes: 100 of them fit in 100 KB, 125 do not
+
+
+def chunk(start: int, count: int = 25) -> dict[str, Any]:
+    return {f"a{n:04d}": VALUE for n in range(start, start + count)}
+
+
+def object_identify(object_id: str, attributes: dict[str, Any], person: str | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "type": "object",
+        "action": "identify",
+        "identifiers": {"object_type_id": "1", "object_id": object_id},
+        "attributes": attributes,
+    }
+    if person is not None:
+        op["cio_relationships"] = [{"identifiers": {"id": person}}]
+    return op
+
+
+def object_attributes(api: Api, object_id: str) -> dict[str, Any] | None:
+    response = api.app("GET", f"/v1/objects/1/{object_id}/attributes")
+    if response.status_code == 404:
+        return None
+    assert response.status_code == 200, response.text
+    attributes: dict[str, Any] = response.json()["object"]["attributes"]
+    return attributes
+
+
+def relationship_attributes(api: Api, person: str) -> list[dict[str, Any]]:
+    response = api.app("GET", f"/v1/customers/{person}/relationships")
+    assert response.status_code == 200, response.text
+    return [r["relationship_attributes"] for r in response.json()["cio_relationships"]]
+
+
+@pytest.mark.parametrize("via", ["v2", "batch"])
+def test_an_object_cannot_grow_past_100_kb_over_several_updates(api: Api, via: str) -> None:
+    object_id, person = fresh_id("big"), fresh_id("member")
+    for start in range(0, 100, 25):
+        assert api.track("POST", "/api/v2/entity", object_identify(object_id, chunk(start))).status_code == 200
+    over = object_identify(object_id, {**chunk(100), "name": "Acme"}, person=person)
+    if via == "v2":
+        response = api.track("POST", "/api/v2/entity", over)
+        assert response.status_code == 400
+        (error,) = response.json()["errors"]
+    else:
+        other = object_identify(fresh_id("small"), {"name": "Small"})
+        response = api.track("POST", "/api/v2/batch", {"batch": [other, over]})
+        assert response.status_code == 207
+        (error,) = response.json()["errors"]
+        assert error["batch_index"] == 1
+    assert (error["reason"], error["field"]) == ("invalid", "attributes")
+    assert "102400" in error["message"] and "100 KB" in error["message"]
+    # nothing of the refused update is applied: no attribute, no relationship, no person
+    stored = object_attributes(api, object_id)
+    assert stored is not None and len(stored) == 100 and "name" not in stored
+    assert api.attributes(person) is None
+    # the size is checked after merging: removing 25 attributes makes room for 20 new ones
+    room = {**{name: None for name in chunk(0)}, **chunk(100, 20)}
+    assert api.track("POST", "/api/v2/entity", object_identify(object_id, room)).status_code == 200
+    stored = object_attributes(api, object_id)
+    assert stored is not None and len(stored) == 95 and "a0000" not in stored and "a0119" in stored
+
+
+def test_a_relationship_cannot_grow_past_100_kb(api: Api) -> None:
+    person, object_id = fresh_id("rel-big"), fresh_id("org")
+    relate = {"identifiers": {"object_type_id": "1", "object_id": object_id}}
+
+    def add(attributes: dict[str, Any]) -> Any:
+        entry = {**relate, "relationship_attributes": attributes}
+        op = {"type": "person", "action": "add_relationships", "identifiers": {"id": person}}
+        return api.track("POST", "/api/v2/entity", {**op, "cio_relationships": [entry]})
+
+    for start in range(0, 100, 25):
+        assert add(chunk(start)).status_code == 200
+    response = add(chunk(100))
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["field"] == "cio_relationships[0].relationship_attributes"
+    (stored,) = relationship_attributes(api, person)
+    assert len(stored) == 100
+
+    # v1: one identify whose relationship alone is over the limit is refused as a whole, in the v1 shape
+    newcomer = fresh_id("rel-v1")
+    body = {"plan": "pro", "cio_relationships": {"action": "add_relationships", "relationships": []}}
+    body["cio_relationships"]["relationships"] = [{**relate, "relationship_attributes": chunk(0, 125)}]
+    response = api.track("PUT", f"/api/v1/customers/{newcomer}", body)
+    assert response.status_code == 400
+    (message,) = response.json()["meta"]["errors"]
+    assert "relationship" in message and "102400" in message
+    assert api.attributes(newcomer) is None
