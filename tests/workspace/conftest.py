@@ -56,7 +56,7 @@ class TlsServer:
 
 
 @contextmanager
-def serve_tls(tmp_path: Path, database: str) -> Iterator[TlsServer]:
+def serve_tls(tmp_path: Path, database: str, env: dict[str, str] | None = None) -> Iterator[TlsServer]:
     ca = trustme.CA()
     leaf = ca.issue_cert("localhost", "127.0.0.1")
     cert, key, bundle = tmp_path / "server.pem", tmp_path / "server.key", tmp_path / "ca.pem"
@@ -78,7 +78,7 @@ def serve_tls(tmp_path: Path, database: str) -> Iterator[TlsServer]:
         [sys.executable, "-c", TLS_SERVE, str(data_dir), database, str(port), str(cert), str(key)],
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
-        env={**os.environ, "SEGCIO_RUN_WORKERS": "false"},
+        env={**os.environ, "SEGCIO_RUN_WORKERS": "false", **(env or {})},
     )
     server = TlsServer("localhost", port, bundle, info, data_dir, database)
     try:
@@ -155,7 +155,8 @@ class Api:
 
 
 def make_api(database_url: str, tmp_path: Path) -> Iterator[Api]:
-    app = create_app(Settings(data_dir=tmp_path, database=database_url, run_workers=False))
+    # The App API's rate limit is off: the tests read after every step (tests of the limit turn it on).
+    app = create_app(Settings(data_dir=tmp_path, database=database_url, run_workers=False, app_api_rate_limit=0))
     with TestClient(app) as client:
         yield Api(client, app.state.runtime)
 
