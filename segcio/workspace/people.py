@@ -13,7 +13,13 @@ from segcio.workspace.attributes import (
     is_unsubscribed,
     update_time,
 )
-from segcio.workspace.identity import IdentifierError, fold_email, identifier_text, single_person_identifier
+from segcio.workspace.identity import (
+    IdentifierError,
+    email_text,
+    fold_email,
+    identifier_text,
+    single_person_identifier,
+)
 from segcio.workspace.results import (
     CONFLICT,
     NOT_FOUND,
@@ -69,7 +75,8 @@ def _body_identifier(attrs: dict[str, Any], key: str) -> tuple[str | None, bool]
     if is_removal(raw):
         return None, True
     try:
-        return identifier_text(raw, f"attributes.{key}"), False
+        text = identifier_text(raw, f"attributes.{key}")
+        return email_text(text) if key == "email" else text, False
     except IdentifierError as exc:
         raise invalid(exc.field, exc.message) from None
 

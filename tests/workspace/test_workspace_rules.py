@@ -6,18 +6,34 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.ci import examples
-from tests.workspace.conftest import Api
+from tests.conftest import postgres_schema
+from tests.workspace.conftest import Api, make_api
 
 PREFS = "cio_subscription_preferences"
 T = 1_700_000_000
 _people = itertools.count()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One application per backend for the module: every test uses its own people and objects."""
+    tmp_path = tmp_path_factory.mktemp("rules")
+    if request.param == "sqlite":
+        yield from make_api(f"sqlite:///{tmp_path / 'segcio.db'}", tmp_path)
+        return
+    schema = postgres_schema()
+    try:
+        yield from make_api(next(schema), tmp_path)
+    finally:
+        schema.close()
 
 
 def fresh_id(prefix: str) -> str:
@@ -153,7 +169,7 @@ def expected_topics(updates: list[Update]) -> dict[str, bool]:
     return topics
 
 
-@settings(max_examples=examples(12), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(12))
 @given(updates=UPDATES)
 def test_generated_preference_updates_in_any_arrival_order(api: Api, updates: list[Update]) -> None:
     person = fresh_id("prefs-gen")
@@ -257,3 +273,68 @@ def test_a_relationship_cannot_grow_past_100_kb(api: Api) -> None:
     (message,) = response.json()["meta"]["errors"]
     assert "relationship" in message and "102400" in message
     assert api.attributes(newcomer) is None
+
+
+# -- where Customer.io's documents are silent: what segcio does -------------------------------------------------
+
+
+@pytest.mark.parametrize("via", ["v1", "v2"])
+def test_only_null_and_the_empty_string_remove_a_person_attribute(api: Api, via: str) -> None:
+    person = fresh_id("removal")
+    first = {"a": "1", "b": "2", "c": "3", "d": "4", "e": "5"}
+    assert send_identify(api, via, person, first).status_code == 200
+    assert send_identify(api, via, person, {"a": None, "b": "", "c": "  ", "d": 0, "e": False}).status_code == 200
+    customer = api.attributes(person)
+    assert customer is not None
+    assert {k: v for k, v in customer["attributes"].items() if k in first} == {"c": "  ", "d": "0", "e": "false"}
+
+
+def test_an_email_identifier_loses_surrounding_white_space_and_matches_in_any_case(api: Api) -> None:
+    person = fresh_id("spaces")
+    address = f"{person}@Example.com"
+    assert api.track("PUT", f"/api/v1/customers/{person}", {"email": f"  {address} "}).status_code == 200
+    customer = api.attributes(person)
+    assert customer is not None and customer["identifiers"]["email"] == address
+    found = api.app("GET", "/v1/customers", params={"email": address.lower()}).json()["results"]
+    assert [p["id"] for p in found] == [person]
+    # v2 identifiers: the same person, whatever the spaces and case
+    op = {"type": "person", "action": "identify", "identifiers": {"email": f" {address.upper()}"}}
+    assert api.track("POST", "/api/v2/entity", {**op, "attributes": {"plan": "pro"}}).status_code == 200
+    customer = api.attributes(person)
+    assert customer is not None and customer["attributes"]["plan"] == "pro"
+    # a path value is an email only when shaped like one: with spaces it is an id, kept exactly as sent
+    assert api.track("PUT", "/api/v1/customers/%20spaced@example.com", {"plan": "x"}).status_code == 200
+    assert api.attributes(" spaced@example.com") is not None
+
+
+def test_an_email_that_is_not_an_address_is_stored_as_sent(api: Api) -> None:
+    person = fresh_id("not-an-address")
+    assert api.track("PUT", f"/api/v1/customers/{person}", {"email": f"{person} at home"}).status_code == 200
+    customer = api.attributes(person)
+    assert customer is not None and customer["identifiers"]["email"] == f"{person} at home"
+    assert customer == api.attributes(f"{person} at home", id_type="email")
+
+
+def test_a_merge_moves_the_secondarys_devices_to_the_primary(api: Api) -> None:
+    primary, secondary = fresh_id("primary"), fresh_id("secondary")
+    for person, token in ((primary, f"{primary}-phone"), (secondary, f"{secondary}-tablet")):
+        device = {"device": {"id": token, "platform": "ios", "last_used": T}}
+        assert api.track("PUT", f"/api/v1/customers/{person}/devices", device).status_code == 200
+    body = {"primary": {"id": primary}, "secondary": {"id": secondary}}
+    assert api.track("POST", "/api/v1/merge_customers", body).status_code == 200
+    customer = api.attributes(primary)
+    assert customer is not None
+    assert sorted(d["id"] for d in customer["devices"]) == [f"{primary}-phone", f"{secondary}-tablet"]
+    assert api.attributes(secondary) is None
+
+
+def test_merged_anonymous_events_keep_their_data_and_time_and_set_no_attributes(api: Api) -> None:
+    person, anonymous_id = fresh_id("identified"), fresh_id("anon")
+    event = {"name": "viewed", "anonymous_id": anonymous_id, "data": {"plan": "trial", "price": 5}, "timestamp": T}
+    assert api.track("POST", "/api/v1/events", event).status_code == 200
+    assert api.track("PUT", f"/api/v1/customers/{person}", {"anonymous_id": anonymous_id}).status_code == 200
+    activities = api.app("GET", f"/v1/customers/{person}/activities").json()["activities"]
+    (merged,) = [a for a in activities if a["name"] == "viewed"]
+    assert (merged["type"], merged["timestamp"], merged["data"]) == ("event", T, {"plan": "trial", "price": 5})
+    customer = api.attributes(person)
+    assert customer is not None and "plan" not in customer["attributes"]
