@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from tests.ci import examples
@@ -273,6 +273,45 @@ def test_a_relationship_cannot_grow_past_100_kb(api: Api) -> None:
     (message,) = response.json()["meta"]["errors"]
     assert "relationship" in message and "102400" in message
     assert api.attributes(newcomer) is None
+
+
+NAMES = [f"n{n:03d}" for n in range(150)]  # 4 bytes a name
+LONG_VALUE = st.integers(950, 996).map(lambda n: "v" * n)
+
+
+@st.composite
+def object_updates(draw: st.DrawFn) -> list[dict[str, str | None]]:
+    """Three or four updates filling the object with new attributes (about 73 or 98 KB), then updates that set and
+    remove attributes at random, mostly new ones: about a third of the sequences reach the limit."""
+    fill = [{name: draw(LONG_VALUE) for name in NAMES[i * 25 : i * 25 + 25]} for i in range(draw(st.integers(3, 4)))]
+    rest = draw(
+        st.lists(
+            st.dictionaries(
+                st.sampled_from(NAMES[100:]), st.one_of(LONG_VALUE, LONG_VALUE, st.none()), min_size=5, max_size=25
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    return fill + rest
+
+
+@settings(max_examples=examples(10))
+@given(updates=object_updates())
+def test_generated_object_updates_never_exceed_100_kb_and_refused_ones_change_nothing(
+    api: Api, updates: list[dict[str, str | None]]
+) -> None:
+    object_id = fresh_id("gen-object")
+    model: dict[str, str] = {}
+    for update in updates:
+        merged = {k: v for k, v in {**model, **update}.items() if v is not None}
+        fits = sum(len(k) + len(v) for k, v in merged.items()) <= 100 * 1024
+        response = api.track("POST", "/api/v2/entity", object_identify(object_id, update))
+        assert response.status_code == (200 if fits else 400), response.text
+        event("refused" if not fits else "accepted")
+        if fits:
+            model = merged
+        assert (object_attributes(api, object_id) or {}) == model
 
 
 # -- where Customer.io's documents are silent: what segcio does -------------------------------------------------
