@@ -40,6 +40,9 @@ class Settings:
     # HTTP server processes sharing the port; PostgreSQL only (on SQLite one process appends to the event log).
     processes: int = 1
     anonymous_retention_days: int = 30
+    # App API requests per second and workspace before it answers 429 with Retry-After, as Customer.io documents
+    # (10); 0 turns the limit off.
+    app_api_rate_limit: int = 10
     # Proxies whose forwarded headers (Forwarded, X-Forwarded-For, X-Real-IP) name the client: addresses or networks
     # separated by commas. Empty: none, the TCP peer is the client (login throttle, context.ip).
     trusted_proxies: str = ""

@@ -7,6 +7,7 @@ from segcio.pipeline.backlog import Backpressure
 from segcio.pipeline.senders import SenderSupervisor
 from segcio.pipeline.worker import RoutingWorker
 from segcio.runtime import Runtime
+from segcio.workspace.app_rate import AppRateLimit
 
 
 def create(runtime: Runtime) -> None:
@@ -16,6 +17,7 @@ def create(runtime: Runtime) -> None:
         runtime.db, settings.max_batch_messages, settings.dedupe_window_seconds, settings.dedupe_memory_ids
     )
     runtime.services["backpressure"] = Backpressure(runtime.db, settings.max_backlog)
+    runtime.services["app_api_rate"] = AppRateLimit(settings.app_api_rate_limit)
 
 
 async def start(runtime: Runtime) -> None:

@@ -25,6 +25,9 @@ from segcio.store import Database, open_database
 from tests.ci import check_ci_determinism, load_hypothesis_profile, missing
 
 load_hypothesis_profile()
+# Servers the tests start read their settings from the environment: the App API's rate limit (10 requests per second
+# by default) is off for them, as tests read after every step; the tests of the limit turn it on.
+os.environ.setdefault("SEGCIO_APP_API_RATE_LIMIT", "0")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -94,6 +97,7 @@ def read_info(args: list[str], env: dict[str, str] | None = None) -> dict[str, A
     )
     answer: dict[str, Any] = json.loads(done.stdout)
     return answer
+
 
 @contextmanager
 def module_database(backend: str) -> Iterator[str]:

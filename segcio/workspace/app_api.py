@@ -20,6 +20,7 @@ from segcio.store import Database
 from segcio.workspace import queries
 from segcio.workspace.api_auth import app_workspace
 from segcio.workspace.app_filters import FilterError, Predicate, compile_filter
+from segcio.workspace.app_rate import AppRateLimit
 from segcio.workspace.http_errors import BEARER_CHALLENGE, app_error, json_response
 from segcio.workspace.http_request import REST, BodyError, parse_object, raw_segments, read_body
 from segcio.workspace.queries import ActivityView, ObjectView, PersonView, RelationshipView
@@ -64,6 +65,12 @@ async def _serve(request: Request, runtime: Runtime, handler: Callable[[Database
     if workspace_id is None:
         response = app_error("Unauthorized: send 'Authorization: Bearer <App API key>' (see `segcio info`).", 401)
         response.headers.update(BEARER_CHALLENGE)
+        return response
+    limit: AppRateLimit = runtime.services["app_api_rate"]
+    retry_after = limit.retry_after(workspace_id)
+    if retry_after:
+        response = app_error(limit.message(), 429)
+        response.headers["Retry-After"] = str(retry_after)
         return response
     problem = _url_problem(request)
     if problem is not None:

@@ -51,6 +51,12 @@ def fold_email(email: str) -> str:
     return email.strip().lower()
 
 
+def email_text(value: str) -> str:
+    """An email identifier without surrounding white space: an address cannot hold it, and matching ignores it
+    (`fold_email`), so the spelling kept for display does not either."""
+    return value.strip()
+
+
 def looks_like_email(value: str) -> bool:
     return bool(_EMAIL_SHAPE.match(value))
 
@@ -79,7 +85,7 @@ def single_person_identifier(identifiers: Any, field: str = "identifiers") -> tu
         # non-blank string within the size limit, since UTF-8 takes at most 4 bytes a character).
         ((kind, value),) = identifiers.items()
         if kind in _PLAIN_KINDS and type(value) is str and len(value) * 4 <= MAX_IDENTIFIER_BYTES and value.strip():
-            return kind, value
+            return kind, email_text(value) if kind == "email" else value
     if not isinstance(identifiers, dict) or not identifiers:
         raise IdentifierError(field, f"{field} must be an object with one of id, email or cio_id")
     present = [k for k in ("id", "email", "cio_id", "anonymous_id", "phone") if identifiers.get(k) not in (None, "")]
@@ -96,4 +102,4 @@ def single_person_identifier(identifiers: Any, field: str = "identifiers") -> tu
     value = identifier_text(identifiers[kind], f"{field}.{kind}")
     if kind == "cio_id" and value.startswith("cio_"):
         value = value[4:]  # tolerate the path form in v2 identifiers
-    return kind, value
+    return kind, email_text(value) if kind == "email" else value

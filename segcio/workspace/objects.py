@@ -10,8 +10,13 @@ from sqlalchemy import bindparam, delete, insert, select
 from segcio import jsonutil, values
 from segcio.store.tables.workspace import ws_object_types, ws_objects, ws_pending_relationships, ws_relationships
 from segcio.workspace import activity
-from segcio.workspace.attributes import apply_attributes, update_time
-from segcio.workspace.identity import IdentifierError, identifier_text, object_pk_for
+from segcio.workspace.attributes import apply_attributes, check_total_size, update_time
+from segcio.workspace.identity import (
+    IdentifierError,
+    identifier_text,
+    object_pk_for,
+    single_person_identifier,
+)
 from segcio.workspace.results import INVALID, LIMIT, NOT_FOUND, OK, SUPPRESSED, Failures, OpFailure, OpResult, invalid
 from segcio.workspace.unit import PersonState, RelationshipState, Unit
 
@@ -193,8 +198,8 @@ def _update_object_attributes(unit: Unit, obj: ObjectState, attrs: Any, at: floa
     outcome = apply_attributes(obj.attrs, obj.times, attrs, at, reserved=OBJECT_RESERVED)
     if outcome.restamped:
         obj.dirty = True
-    for field_name, message in outcome.failures:
-        failures.add(LIMIT if "reserved" not in message else INVALID, field_name, message)
+    for reason, field_name, message in outcome.failures:
+        failures.add(reason, field_name, message)
         unit.add_activity(
             activity.object_activity(obj.type_id, "failed_attribute_change"),
             object_pk=obj.pk,
@@ -224,8 +229,8 @@ def relate(unit: Unit, person: PersonState, obj: ObjectState, attrs: Any, at: fl
     outcome = apply_attributes(
         current, times, attrs or {}, at, prefix="relationship_attributes", reserved=RELATIONSHIP_RESERVED
     )
-    for field_name, message in outcome.failures:
-        failures.add(LIMIT, field_name, message)
+    for reason, field_name, message in outcome.failures:
+        failures.add(reason, field_name, message)
         unit.add_activity(
             activity.relationship_activity(obj.type_id, "failed_attribute_change"),
             person_pk=person.pk,
@@ -305,6 +310,33 @@ def person_relationships(
     return failures.result()
 
 
+def check_relationship_sizes(unit: Unit, person: PersonState | None, relationships: Any, at: float) -> None:
+    """A person's relationships to add hold at most 100 KB of attributes each, with the stored ones (checked before
+    anything of the operation is applied; `person` None: someone not created yet)."""
+    if isinstance(relationships, dict):
+        relationships = relationships.get("relationships")
+    if not isinstance(relationships, list):
+        return
+    for index, entry in enumerate(relationships):
+        attrs = entry.get("relationship_attributes") if isinstance(entry, dict) else None
+        if not isinstance(attrs, dict) or not attrs:
+            continue
+        try:
+            type_id, ref = object_reference(entry.get("identifiers"))
+        except OpFailure:
+            continue  # refused with its own message when applied
+        obj = find_object(unit, type_id, ref)
+        _check_relationship_size(unit, person, obj, attrs, at, f"cio_relationships[{index}].relationship_attributes")
+
+
+def _check_relationship_size(
+    unit: Unit, person: PersonState | None, obj: ObjectState | None, attrs: dict[str, Any], at: float, field: str
+) -> None:
+    state = unit.relationship(person.pk, obj.pk) if person is not None and obj is not None else None
+    current, times = ({}, {}) if state is None else (state.attrs, state.times)
+    check_total_size(current, times, attrs, at, field=field, what="relationship", reserved=RELATIONSHIP_RESERVED)
+
+
 def person_relationship_op(unit: Unit, op: dict[str, Any]) -> OpResult:
     from segcio.workspace.people import person_identifier, resolve_or_create
 
@@ -313,6 +345,8 @@ def person_relationship_op(unit: Unit, op: dict[str, Any]) -> OpResult:
     relationships = op.get("cio_relationships")
     _entries(relationships)
     at = update_time(op, unit.now)
+    if action == "add_relationships":
+        check_relationship_sizes(unit, unit.find(kind, value), relationships, at)
     if action == "delete_relationships":
         person = unit.find(kind, value)
         if person is None:
@@ -347,6 +381,8 @@ def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | N
     if action == "identify_anonymous" and root_anonymous and not any(_anonymous_of(e) for e in entries):
         entries = [{"identifiers": {"anonymous_id": root_anonymous}, **(entries[0] if entries else {})}]
 
+    if action != "delete_relationships":
+        _check_object_sizes(unit, op, type_id, ref, entries, at, held_for)
     people: list[tuple[PersonState, Any]] = []
     failures = Failures()
     from segcio.workspace.people import person_identifier
@@ -394,6 +430,44 @@ def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | N
     for person, attrs in people:
         relate(unit, person, obj, attrs, at, failures)
     return failures.result()
+
+
+def _check_object_sizes(
+    unit: Unit,
+    op: dict[str, Any],
+    type_id: int | None,
+    ref: str,
+    entries: list[dict[str, Any]],
+    at: float,
+    held_for: PersonState | None,
+) -> None:
+    """The object and each relationship hold at most 100 KB of attributes, with the stored ones: checked before
+    anything of the operation is applied."""
+    obj = find_object(unit, type_id, ref)
+    if str(op.get("action")) in ("identify", "identify_anonymous") or held_for is not None:
+        current, times = ({}, {}) if obj is None else (obj.attrs, obj.times)
+        attrs = _object_attributes(op)
+        check_total_size(current, times, attrs, at, field="attributes", what="object", reserved=OBJECT_RESERVED)
+    for index, entry in enumerate(entries):
+        attrs = entry.get("relationship_attributes")
+        if isinstance(attrs, dict) and attrs:
+            person = held_for or _known_person(unit, entry)
+            _check_relationship_size(
+                unit, person, obj, attrs, at, f"cio_relationships[{index}].relationship_attributes"
+            )
+
+
+def _known_person(unit: Unit, entry: dict[str, Any]) -> PersonState | None:
+    """The existing person a relationship entry names (None: nobody yet, or identifiers refused later)."""
+    anonymous_id = _anonymous_of(entry)
+    if anonymous_id is not None:
+        owner = unit.anonymous_owner.get(anonymous_id)
+        return unit.by_pk(owner[0]) if owner is not None else None
+    try:
+        kind, value = single_person_identifier(entry.get("identifiers"))
+    except IdentifierError:
+        return None
+    return unit.find(kind, value) if kind != "anonymous_id" else None
 
 
 def _object_attributes(op: dict[str, Any]) -> Any:

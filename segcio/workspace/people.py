@@ -7,15 +7,21 @@ from typing import Any
 from segcio.workspace import activity
 from segcio.workspace.attributes import (
     PERSON_CONTROL_KEYS,
+    PERSON_RESERVED,
     apply_attributes,
     is_removal,
     is_unsubscribed,
     update_time,
 )
-from segcio.workspace.identity import IdentifierError, fold_email, identifier_text, single_person_identifier
+from segcio.workspace.identity import (
+    IdentifierError,
+    email_text,
+    fold_email,
+    identifier_text,
+    single_person_identifier,
+)
 from segcio.workspace.results import (
     CONFLICT,
-    LIMIT,
     NOT_FOUND,
     SUPPRESSED,
     Failures,
@@ -69,7 +75,8 @@ def _body_identifier(attrs: dict[str, Any], key: str) -> tuple[str | None, bool]
     if is_removal(raw):
         return None, True
     try:
-        return identifier_text(raw, f"attributes.{key}"), False
+        text = identifier_text(raw, f"attributes.{key}")
+        return email_text(text) if key == "email" else text, False
     except IdentifierError as exc:
         raise invalid(exc.field, exc.message) from None
 
@@ -90,6 +97,12 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
 
     failures = Failures()
     candidates = [unit.find(kind, value)] + [unit.find(k, v) for k, v in blocked[1:]]
+    relationships = op.get("cio_relationships", attrs.get("cio_relationships"))
+    if relationships:
+        from segcio.workspace.objects import check_relationship_sizes
+
+        if not (isinstance(relationships, dict) and relationships.get("action") == "delete_relationships"):
+            check_relationship_sizes(unit, candidates[0], relationships, at)
     before = {c.pk: (c.ext_id, c.email) for c in candidates if c is not None}
     person = _resolve_identify(unit, kind, value, body_id, body_email, update_only)
     created = person is None
@@ -105,8 +118,11 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
         new_email = None if is_removal(attrs["email"]) else str(attrs["email"])
         if new_email != person.email:
             unit.set_email(person, new_email)
-    outcome = apply_attributes(person.attrs, person.times, attrs, at, skip=PERSON_CONTROL_KEYS)
-    failures.extend(LIMIT, outcome.failures)
+    outcome = apply_attributes(
+        person.attrs, person.times, attrs, at, reserved=PERSON_RESERVED, skip=PERSON_CONTROL_KEYS, preferences=True
+    )
+    for reason, field_name, message in outcome.failures:
+        failures.add(reason, field_name, message)
     if outcome.restamped:
         person.dirty = True
     if outcome.changed or (person.dirty and not created):
@@ -134,7 +150,6 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
         from segcio.workspace.anonymous import consume_anonymous_id
 
         consume_anonymous_id(unit, person, str(anonymous_id))
-    relationships = op.get("cio_relationships", attrs.get("cio_relationships"))
     if relationships:
         from segcio.workspace.objects import person_relationships
 

@@ -62,7 +62,8 @@ class Failures:
     def result(self) -> OpResult:
         if not self.items:
             return OK
-        reason, field_name, _ = self.items[0]
+        # A malformed part makes the operation malformed (the API answers with an error naming it).
+        reason, field_name, _ = next((i for i in self.items if i[0] == INVALID), self.items[0])
         return OpResult(False, reason, field_name, "; ".join(f"{f}: {m}" for _, f, m in self.items))
 
     def as_data(self) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ older call arrives second."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -105,3 +106,22 @@ def test_segment_identify_older_call_arriving_second_does_not_overwrite(running:
     assert person["attributes"]["plan"] == "pro"
     assert person["attributes"]["city"] == "Oslo"
     assert person["timestamps"]["plan"] == T_NEW
+
+
+def test_segment_identify_changes_one_subscription_topic_by_dot_notation(running: Stack) -> None:
+    """Create or Update Person sends traits as attributes: a dotted `cio_subscription_preferences` trait changes
+    that topic only, and an older call arriving later does not resubscribe the person."""
+    prefs = "cio_subscription_preferences"
+    whole = {prefs: {"topics": {"topic_1": True, "topic_2": True}}}
+    running.segment.identify("seg-prefs", whole, timestamp=datetime.fromtimestamp(T_OLD, UTC))
+    running.segment.identify(
+        "seg-prefs", {f"{prefs}.topics.topic_1": False}, timestamp=datetime.fromtimestamp(T_NEW, UTC)
+    )
+    running.segment.identify(
+        "seg-prefs", {f"{prefs}.topics.topic_1": True}, timestamp=datetime.fromtimestamp(T_OLD + 5, UTC)
+    )
+    running.settle()
+    person = running.customer("seg-prefs")
+    assert person is not None
+    assert json.loads(person["attributes"][prefs]) == {"topics": {"topic_1": False, "topic_2": True}}
+    assert not [name for name in person["attributes"] if name.startswith(prefs + ".")]

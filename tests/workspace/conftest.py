@@ -39,10 +39,11 @@ class TlsServer:
 
 
 @contextmanager
-def serve_tls(tmp_path: Path, database: str) -> Iterator[TlsServer]:
+def serve_tls(tmp_path: Path, database: str, env: dict[str, str] | None = None) -> Iterator[TlsServer]:
     """`segcio serve --ssl-certfile ... --ssl-keyfile ...` with a certificate for localhost made by the test."""
     certificate = make_certificate(tmp_path / "tls")
-    server = start_server(tmp_path / "data", database, env={"SEGCIO_RUN_WORKERS": "false"}, certificate=certificate)
+    server = start_server(tmp_path / "data", database, env={"SEGCIO_RUN_WORKERS": "false", **(env or {})},
+                          certificate=certificate)
     try:
         port = urlsplit(server.url).port
         assert port is not None
@@ -103,7 +104,8 @@ class Api:
 
 
 def make_api(database_url: str, tmp_path: Path) -> Iterator[Api]:
-    app = create_app(Settings(data_dir=tmp_path, database=database_url, run_workers=False))
+    # The App API's rate limit is off: the tests read after every step (tests of the limit turn it on).
+    app = create_app(Settings(data_dir=tmp_path, database=database_url, run_workers=False, app_api_rate_limit=0))
     with TestClient(app) as client:
         yield Api(client, app.state.runtime)
 

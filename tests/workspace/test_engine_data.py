@@ -55,9 +55,9 @@ def test_created_at_becomes_unix_seconds(ws: Workspace, value: object, expected:
 
 
 def test_other_attributes_are_stored_as_given_including_dotted_keys(ws: Workspace) -> None:
-    attrs = {"cio_subscription_preferences.topics.topic_1": True, "nested": {"a": [1, 2]}, "when": "2019-02-01"}
-    apply1(ws, by_id("u1", **attrs))
-    assert must(ws, id="u1").attributes == attrs
+    attrs = {"address.city": "Oslo", "nested": {"a": [1, 2]}, "when": "2019-02-01"}
+    apply1(ws, by_id("u1", **attrs, **{"cio_subscription_preferences.topics.topic_1": True}))
+    assert must(ws, id="u1").attributes == {**attrs, "cio_subscription_preferences": {"topics": {"topic_1": True}}}
 
 
 def test_limits_fail_one_attribute_and_apply_the_rest(ws: Workspace) -> None:
