@@ -224,6 +224,10 @@ def test_no_other_route_answers_500(target: Target, route: tuple[str, str], data
     _probe(target, route, data)
 
 
+# Server-sent events (the live debugger): answered with headers, then rows for as long as the client reads.
+STREAMS = {"/ui/debugger/stream"}
+
+
 def _probe(target: Target, route: tuple[str, str], data: st.DataObject) -> None:
     """One generated request to `route`: never a 5xx; a 4xx of the Customer.io APIs in their error shape."""
     method, template = route
@@ -238,6 +242,11 @@ def _probe(target: Target, route: tuple[str, str], data: st.DataObject) -> None:
         if headers["Content-Type"] != "application/json" and data.draw(st.booleans()):
             body = b"csrf_token=" + target.csrf.encode() + b"&name=%00&value=99999999999999999999999"
     url = target.url + path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    if template in STREAMS:
+        # A stream that opens never ends: its status line is the answer; closing it frees the server's slot.
+        with target.client.stream(method, url, content=body, headers=headers) as response:
+            assert response.status_code < 500, f"{method} {url} {body!r:.300} -> {response.status_code}"
+        return
     response = target.client.request(method, url, content=body, headers=headers)
     assert response.status_code < 500, f"{method} {url} {body!r:.300} -> {response.status_code} {response.text:.500}"
     _assert_shape(path, response)
