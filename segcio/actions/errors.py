@@ -35,9 +35,3 @@ class InvalidSettingsError(IntegrationError):
 class NotImplementedBatchError(IntegrationError):
     def __init__(self) -> None:
         super().__init__("This action does not support batched requests.", "NotImplemented", 501)
-
-
-# Statuses the delivery pipeline retries (the reference's policy: 408/423/429 and 5xx except 501).
-RETRYABLE_STATUSES = frozenset(
-    {408, 423, 429, 500, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 598, 599}
-)

@@ -125,11 +125,6 @@ class CompiledSubscription:
             raise IntegrationError(str(exc)) from exc
         return self.action.validator.validate(mapped, single=single)
 
-    def run(self, ctx: RequestContext, event: Mapping[str, Any]) -> SubscriptionResult:
-        if self.trigger is None or not self.trigger.matches(event):
-            return self.unmatched
-        return self.run_matched(ctx, event)
-
     def run_matched(self, ctx: RequestContext, event: Mapping[str, Any]) -> SubscriptionResult:
         """The result for an event the trigger picked: map, validate, perform."""
         action, mapping = self.action, self.mapping

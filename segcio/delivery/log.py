@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -71,33 +70,6 @@ def people(keys: Sequence[str]) -> str | None:
 def write(conn: Connection, entries: Sequence[LogEntry]) -> None:
     if entries:
         conn.execute(delivery_log.insert(), [asdict(e) for e in entries])
-
-
-def log_dropped(
-    conn: Connection,
-    destination_id: int,
-    reason: str,
-    *,
-    person_key: str | None = None,
-    event_seq: int | None = None,
-    event_summary: str | None = None,
-    now: float | None = None,
-) -> None:
-    """Record an event a destination did not send (e.g. classic: anonymous, alias, group) with the reason."""
-    write(
-        conn,
-        [
-            LogEntry(
-                destination_id=destination_id,
-                outcome="dropped",
-                created_at=time.time() if now is None else now,
-                person_key=person_key,
-                event_seq=event_seq,
-                request_summary=summary(event_summary),
-                response_summary=reason,
-            )
-        ],
-    )
 
 
 def prune(conn: Connection, destination_id: int, keep: int) -> None:

@@ -68,10 +68,7 @@ def enqueue(
     now: float | None = None,
 ) -> int:
     """Queue one event's requests for `destination_id`; call inside the router's transaction. Returns rows added."""
-    rows = _rows(destination_id, person_key, requests, event_seq, time.time() if now is None else now)
-    if rows:
-        conn.execute(outbox.insert(), rows)
-    return len(rows)
+    return enqueue_many(conn, [Planned(destination_id, person_key, requests, event_seq)], now=now)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from segcio.store.tables.core import events
 # About 70 MB per million remembered ids in their sets and integers, as measured in the process under steady
 # ingestion (see docs/benchmarks.md, ingest).
 DEFAULT_CAPACITY = 1_000_000
-# The memory is kept in this many sets, oldest first, and forgotten a whole set at a time. One set with ids
-# removed as they aged held its removed slots until it was rebuilt, twice its size, and the memory grew by tens of
-# MB past the bound under steady ingestion; sets that are only added to and then dropped whole do not.
+# The memory is kept in this many sets, oldest first, and forgotten a whole set at a time: a single set with ids
+# removed as they age keeps the removed slots until it is rebuilt at twice its size, which under steady ingestion
+# grows tens of MB past the bound; sets that are only added to and then dropped whole do not.
 GENERATIONS = 8
 
 

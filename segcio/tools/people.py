@@ -15,26 +15,23 @@ from typing import Any
 from segcio.store import Database
 from segcio.workspace import queries
 from segcio.workspace.engine import Workspace
+from segcio.workspace.people_csv import people_csv
 
 DUPLICATE_COLUMNS = ("group", "cio_id", "id", "email", "created_at", "keep")
 
 
 def export_people(db: Database, workspace_id: int, path: Path, progress: Callable[[int], None] | None = None) -> int:
-    """Every person with every attribute, one row each; returns how many. Two passes: the header is the union
-    of all attribute names, so nothing is lost."""
-    fixed = ["cio_id", "id", "email", "created_at", "_created_in_customerio_at", "unsubscribed"]
-    extra: set[str] = set()
-    for row in queries.export_rows(db, workspace_id):
-        extra.update(k for k in row if k not in fixed)
+    """Every person with every attribute, one row each, as the App API and the UI export them; returns how many."""
     count = 0
+
+    def counted(n: int) -> None:
+        nonlocal count
+        count += n
+        if progress is not None:
+            progress(n)
+
     with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fixed + sorted(extra), restval="")
-        writer.writeheader()
-        for row in queries.export_rows(db, workspace_id):
-            writer.writerow(row)
-            count += 1
-            if progress is not None:
-                progress(1)
+        fh.writelines(people_csv(db, workspace_id, counted))
     return count
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,11 +10,6 @@ from segcio.pipeline.operations import UnsupportedRequest, operations_for
 from segcio.runtime import Runtime
 
 SOURCE = "event_tester"
-
-
-def available() -> bool:
-    """Whether this installation has the local workspace engine to apply to."""
-    return importlib.util.find_spec("segcio.workspace.engine") is not None
 
 
 def apply_results(

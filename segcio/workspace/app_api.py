@@ -5,9 +5,7 @@ objects, and a CSV export. Authentication is `Authorization: Bearer <App API key
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
@@ -23,6 +21,7 @@ from segcio.workspace.app_filters import FilterError, Predicate, compile_filter
 from segcio.workspace.app_rate import AppRateLimit
 from segcio.workspace.http_errors import BEARER_CHALLENGE, app_error, json_response
 from segcio.workspace.http_request import REST, BodyError, parse_object, raw_segments, read_body
+from segcio.workspace.people_csv import people_csv
 from segcio.workspace.queries import ActivityView, ObjectView, PersonView, RelationshipView
 
 router = APIRouter(tags=["App API"])
@@ -424,26 +423,6 @@ def _relationship_to_person(relationship: RelationshipView) -> dict[str, Any]:
 EXPORT_PATH = "/v1/exports/customers.csv"
 
 
-def _csv_lines(db: Database, workspace_id: int) -> Iterator[str]:
-    """The header (fixed columns, then every attribute name in order), then one line per person.
-
-    Two passes over the people keep memory flat: the first collects the column names, the second writes rows."""
-    extra: set[str] = set()
-    for row in queries.export_rows(db, workspace_id):
-        extra.update(k for k in row if k not in queries.EXPORT_FIXED_COLUMNS)
-    columns = [*queries.EXPORT_FIXED_COLUMNS, *sorted(extra)]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\n")
-    writer.writeheader()
-    for row in queries.export_rows(db, workspace_id):
-        writer.writerow(row)
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
 @router.get(EXPORT_PATH, name="export_customers_get")
 @router.post(EXPORT_PATH, name="export_customers_post")
 async def export_customers(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
@@ -451,7 +430,7 @@ async def export_customers(request: Request, runtime: Runtime = Depends(get_runt
 
     def handler(db: Database, workspace_id: int) -> Response:
         return StreamingResponse(
-            _csv_lines(db, workspace_id),
+            people_csv(db, workspace_id),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
         )

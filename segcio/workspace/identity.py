@@ -13,7 +13,6 @@ _OBJECT_RE = re.compile(r"^ob[0-9a-f]{10,16}$")
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 MAX_IDENTIFIER_BYTES = 150
-PERSON_IDENTIFIER_KINDS = ("id", "email", "cio_id")
 
 
 class IdentifierError(ValueError):

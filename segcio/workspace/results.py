@@ -4,7 +4,6 @@ stops the other operations of a batch."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 # Reasons (Track v2 `reason`): "invalid" is a malformed operation (an API answers it with an error);
 # the others are outcomes Customer.io accepts with 200 and records as failures in the activity log.
@@ -65,6 +64,3 @@ class Failures:
         # A malformed part makes the operation malformed (the API answers with an error naming it).
         reason, field_name, _ = next((i for i in self.items if i[0] == INVALID), self.items[0])
         return OpResult(False, reason, field_name, "; ".join(f"{f}: {m}" for _, f, m in self.items))
-
-    def as_data(self) -> list[dict[str, Any]]:
-        return [{"reason": r, "field": f, "message": m} for r, f, m in self.items]

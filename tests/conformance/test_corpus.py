@@ -35,8 +35,8 @@ def _params(ids: list[str]) -> list[Any]:
 
 
 # Behaviour of segcio that differs from the reference on purpose and is documented in segcio's own docs
-# (docs/actions-language.md), though not in DESIGN.md's list of divergences: their corpus cases ("deviation")
-# write down segcio's verdicts and are checked to really differ from the reference.
+# (docs/actions-language.md): their corpus cases ("deviation") write down segcio's verdicts and are checked to
+# really differ from the reference.
 DEVIATIONS = {
     "trigger_superset": "triggers are read as written (nesting, and-before-or, single quotes, OR/AND, operators "
                         "without spaces) where the reference's parser applies its quirks or fails",

@@ -94,10 +94,6 @@ def _destination(row: Any) -> dict[str, Any]:
     return data
 
 
-def event_count(conn: Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar() or 0)
-
-
 def list_workspaces(conn: Connection) -> list[Any]:
     return list(
         conn.execute(sa.select(workspaces.c.id, workspaces.c.name, workspaces.c.site_id).order_by(workspaces.c.id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from segcio.store import Database
@@ -70,15 +70,3 @@ def act_on(db: Database, workspace_id: int, action: str, identifiers: dict[str, 
     op = {"type": "person", "action": action, "identifiers": identifiers}
     return Workspace(db, workspace_id).apply([op], source=SOURCE)[0]
 
-
-def csv_columns(db: Database, workspace_id: int) -> list[str]:
-    """The export's header: the fixed columns, then every attribute name anyone has, sorted."""
-    names: set[str] = set()
-    for row in queries.export_rows(db, workspace_id):
-        names.update(row)
-    fixed = list(queries.EXPORT_FIXED_COLUMNS)
-    return fixed + sorted(names - set(fixed))
-
-
-def csv_rows(db: Database, workspace_id: int) -> Iterator[dict[str, str]]:
-    return queries.export_rows(db, workspace_id)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
-
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response, StreamingResponse
@@ -17,6 +13,7 @@ from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
 from segcio.web.workspace_choice import choose_workspace, form_workspace
 from segcio.workspace import queries
+from segcio.workspace.people_csv import people_csv
 
 router = APIRouter(dependencies=[Depends(require_login)])
 MAX_QUERY = 500
@@ -60,22 +57,8 @@ def people_page(
 def export_csv(workspace: int | None = None, runtime: Runtime = Depends(get_runtime)) -> Response:
     """Export to CSV: every person, the identifiers and created_at first, then every attribute."""
     workspace_id, _ = choose_workspace(runtime, workspace)
-    columns = people_data.csv_columns(runtime.db, workspace_id)
-
-    def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, restval="", extrasaction="ignore")
-        writer.writeheader()
-        for row in people_data.csv_rows(runtime.db, workspace_id):
-            writer.writerow(row)
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
     return StreamingResponse(
-        lines(),
+        people_csv(runtime.db, workspace_id),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="people-workspace-{workspace_id}.csv"'},
     )

@@ -42,7 +42,7 @@ def _page(request: Request, runtime: Runtime, destination_id: int, **context: An
         destination=destination,
         subscriptions=subscriptions,
         samples=shown_samples,
-        local_target=destination["settings"].get("target", "local") == "local" and local_apply.available(),
+        local_target=destination["settings"].get("target", "local") == "local",
         **context,
     )
 
@@ -90,7 +90,7 @@ def run_tester(
     results = DestinationRunner(destination["settings"], subscriptions).run(event)
     answer = report(results)
     responses: dict[int, list[dict[str, Any]]] = {}
-    if apply_local and destination["settings"].get("target", "local") == "local" and local_apply.available():
+    if apply_local and destination["settings"].get("target", "local") == "local":
         responses = local_apply.apply_results(runtime, destination["settings"], results)
     requests = answer["requests"]
     rows = [
