@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from segcio.cli_options import DatabaseUrl, DataDir
+from segcio.cli_options import DatabaseUrl, DataDir, settings_database
 from segcio.config import Settings, export_environment, load_settings
 from segcio.delivery import cli as delivery_cli
 from segcio.destinations import cli as destinations_cli
@@ -135,15 +135,11 @@ def info(
     """Print the default credentials and URL (creating them on first use)."""
     from segcio import logs
     from segcio.bootstrap import ensure_defaults
-    from segcio.cli_options import open_settings_database
 
     settings = settings_from(data_dir, database, config)
     logs.configure(settings.log_level, settings.log_format)
-    db = open_settings_database(settings)
-    try:
+    with settings_database(settings) as db:
         d = ensure_defaults(db)
-    finally:
-        db.dispose()
     out = {
         "write_key": d.write_key,
         "site_id": d.site_id,
@@ -162,9 +158,8 @@ def info(
 @db_app.command("upgrade")
 def db_upgrade(data_dir: DataDir = None, database: DatabaseUrl = None, config: ConfigFile = None) -> None:
     """Apply the schema migrations."""
-    from segcio.cli_options import open_settings_database
-
-    open_settings_database(settings_from(data_dir, database, config)).dispose()
+    with settings_database(settings_from(data_dir, database, config)):
+        pass
     console.print("schema is up to date")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,25 +26,28 @@ DestinationFilter = Annotated[int | None, typer.Option("--destination", help="On
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def open_settings_database(settings: Settings) -> Database:
-    """The database the settings name (data dir created private if needed), migrated to the newest schema."""
+def open_cli_database(data_dir: Path | None, database: str | None) -> Database:
+    """The database of --data-dir/--database (and SEGCIO_* settings), data dir created private if needed, migrated
+    to the newest schema; the caller disposes of it."""
+    settings = load_settings(None, data_dir=data_dir, database=database)
     make_private(settings.data_dir)
     return open_database(settings.database_url)
 
 
-def open_cli_database(data_dir: Path | None, database: str | None) -> Database:
-    """The database of --data-dir/--database (and SEGCIO_* settings); the caller disposes of it."""
-    return open_settings_database(load_settings(None, data_dir=data_dir, database=database))
-
-
 @contextmanager
-def cli_database(data_dir: Path | None, database: str | None) -> Iterator[Database]:
-    """`open_cli_database`, disposed of when the block ends."""
-    db = open_cli_database(data_dir, database)
+def settings_database(settings: Settings) -> Iterator[Database]:
+    """The database the settings name, as `open_cli_database` opens it, disposed of when the block ends."""
+    make_private(settings.data_dir)
+    db = open_database(settings.database_url)
     try:
         yield db
     finally:
         db.dispose()
+
+
+def cli_database(data_dir: Path | None, database: str | None) -> AbstractContextManager[Database]:
+    """The database of --data-dir/--database, disposed of when the block ends."""
+    return settings_database(load_settings(None, data_dir=data_dir, database=database))
 
 
 def print_json(value: Any) -> None:
