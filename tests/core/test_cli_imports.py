@@ -27,7 +27,7 @@ else:
     code = 0
 web = sorted(m for m in sys.modules if m.split(".")[0] in {sorted(WEB_PACKAGES)!r}
              or m == "segcio.app" or m.startswith({WEB_MODULES!r}))
-print(json.dumps({{"code": code, "web": web}}), file=sys.stderr)
+print(json.dumps({{"code": code, "web": web, "alembic": "alembic" in sys.modules}}), file=sys.stderr)
 """
 
 EVENT = {"type": "track", "event": "Signed Up", "userId": "u1", "messageId": "m1",
@@ -73,6 +73,15 @@ def test_command_does_not_import_the_web_stack(data_dir: Path, args: list[str]) 
     report = json.loads(done.stderr.strip().splitlines()[-1])
     assert report["code"] in (0, None), done.stderr
     assert report["web"] == [], f"segcio {' '.join(args)} imported the web stack"
+
+
+def test_a_database_at_the_newest_schema_is_opened_without_alembic(data_dir: Path) -> None:
+    """Alembic is loaded to migrate, not to find out that there is nothing to migrate."""
+    done = subprocess.run([sys.executable, "-c", WRAPPER, "info", "--data-dir", str(data_dir)], capture_output=True,
+                          text=True, env=_env(), timeout=60)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, None), done.stderr
+    assert report["alembic"] is False
 
 
 def test_help_does_not_import_the_web_stack() -> None:
