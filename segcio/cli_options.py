@@ -27,22 +27,24 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def open_cli_database(data_dir: Path | None, database: str | None) -> Database:
-    """The database of --data-dir/--database (and SEGCIO_* settings), data dir created private if needed, migrated
-    to the newest schema; the caller disposes of it."""
-    settings = load_settings(None, data_dir=data_dir, database=database)
-    make_private(settings.data_dir)
-    return open_database(settings.database_url)
+    """The database of --data-dir/--database (and SEGCIO_* settings); the caller disposes of it."""
+    return _open(load_settings(None, data_dir=data_dir, database=database))
 
 
 @contextmanager
 def settings_database(settings: Settings) -> Iterator[Database]:
-    """The database the settings name, as `open_cli_database` opens it, disposed of when the block ends."""
-    make_private(settings.data_dir)
-    db = open_database(settings.database_url)
+    """The database the settings name, disposed of when the block ends."""
+    db = _open(settings)
     try:
         yield db
     finally:
         db.dispose()
+
+
+def _open(settings: Settings) -> Database:
+    """The data dir created private if needed; the database migrated to the newest schema."""
+    make_private(settings.data_dir)
+    return open_database(settings.database_url)
 
 
 def cli_database(data_dir: Path | None, database: str | None) -> AbstractContextManager[Database]:
