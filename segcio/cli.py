@@ -10,13 +10,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from segcio.client_address import trusted_networks
+from segcio.cli_options import DatabaseUrl, DataDir, settings_database
 from segcio.config import Settings, export_environment, load_settings
 from segcio.delivery import cli as delivery_cli
 from segcio.destinations import cli as destinations_cli
 from segcio.ingest import cli as ingest_cli
 from segcio.pipeline import cli as pipeline_cli
-from segcio.tls import TLSSettingsError, tls_files
 from segcio.tools import cli as tools_cli
 from segcio.workspace import cli as workspace_cli
 
@@ -25,10 +24,6 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console(stderr=True)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
-DatabaseUrl = Annotated[
-    str | None, typer.Option("--database", help="Database URL: sqlite:///FILE or postgresql://... (default: SQLite)")
-]
 ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML settings file.")]
 
 
@@ -60,6 +55,8 @@ def serve(
     import uvicorn
 
     from segcio.app import build_runtime, create_app
+    from segcio.client_address import trusted_networks
+    from segcio.tls import TLSSettingsError, tls_files
 
     settings = settings_from(data_dir, database, config, host=host, port=port, run_workers=workers, processes=processes,
                              ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
@@ -136,11 +133,13 @@ def info(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the default credentials and URL (creating them on first use)."""
-    from segcio.app import build_runtime
+    from segcio import logs
+    from segcio.bootstrap import ensure_defaults
 
     settings = settings_from(data_dir, database, config)
-    runtime = build_runtime(settings)
-    d = runtime.defaults
+    logs.configure(settings.log_level, settings.log_format)
+    with settings_database(settings) as db:
+        d = ensure_defaults(db)
     out = {
         "write_key": d.write_key,
         "site_id": d.site_id,
@@ -149,7 +148,6 @@ def info(
         "url": settings.url,
         "admin_token": d.admin_token,
     }
-    runtime.db.dispose()
     if as_json:
         typer.echo(json.dumps(out))
     else:
@@ -160,12 +158,8 @@ def info(
 @db_app.command("upgrade")
 def db_upgrade(data_dir: DataDir = None, database: DatabaseUrl = None, config: ConfigFile = None) -> None:
     """Apply the schema migrations."""
-    from segcio.datadir import make_private
-    from segcio.store import open_database
-
-    settings = settings_from(data_dir, database, config)
-    make_private(settings.data_dir)
-    open_database(settings.database_url).dispose()
+    with settings_database(settings_from(data_dir, database, config)):
+        pass
     console.print("schema is up to date")
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from segcio.config import load_settings
+from segcio.config import Settings, load_settings
 from segcio.datadir import make_private
 from segcio.store import Database, open_database
 
@@ -16,16 +18,38 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
-DatabaseUrl = Annotated[str | None, typer.Option("--database", help="Database URL (default: SQLite in data dir).")]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database", help="Database URL: sqlite:///FILE or postgresql://... (default: SQLite in data dir)."),
+]
 DestinationFilter = Annotated[int | None, typer.Option("--destination", help="Only this destination id.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def open_cli_database(data_dir: Path | None, database: str | None) -> Database:
-    """The database the settings name (data dir created private if needed), migrated to the newest schema."""
-    settings = load_settings(None, data_dir=data_dir, database=database)
+    """The database of --data-dir/--database (and SEGCIO_* settings); the caller disposes of it."""
+    return _open(load_settings(None, data_dir=data_dir, database=database))
+
+
+@contextmanager
+def settings_database(settings: Settings) -> Iterator[Database]:
+    """The database the settings name, disposed of when the block ends."""
+    db = _open(settings)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def _open(settings: Settings) -> Database:
+    """The data dir created private if needed; the database migrated to the newest schema."""
     make_private(settings.data_dir)
     return open_database(settings.database_url)
+
+
+def cli_database(data_dir: Path | None, database: str | None) -> AbstractContextManager[Database]:
+    """The database of --data-dir/--database, disposed of when the block ends."""
+    return settings_database(load_settings(None, data_dir=data_dir, database=database))
 
 
 def print_json(value: Any) -> None:

@@ -13,7 +13,7 @@ from segcio.cli_options import (
     DatabaseUrl,
     DataDir,
     DestinationFilter,
-    open_cli_database,
+    cli_database,
     print_json,
     print_table,
 )
@@ -48,11 +48,8 @@ def dlq_list(
 
     from segcio.delivery import dlq
 
-    db = open_cli_database(data_dir, database)
-    try:
+    with cli_database(data_dir, database) as db:
         rows = dlq.list_dead(db, destination, limit)
-    finally:
-        db.dispose()
     if as_json:
         print_json(rows)
         return
@@ -75,11 +72,8 @@ def dlq_show(
     """Show one dead letter in full: request (never with credentials), response, reason."""
     from segcio.delivery import dlq
 
-    db = open_cli_database(data_dir, database)
-    try:
+    with cli_database(data_dir, database) as db:
         letter = dlq.show(db, dead_id)
-    finally:
-        db.dispose()
     if letter is None:
         typer.echo(f"no dead letter {dead_id} (see `segcio dlq list`)", err=True)
         raise typer.Exit(1)
@@ -108,11 +102,8 @@ def dlq_replay(
     from segcio.delivery import dlq
 
     ids = _selection(dead_id, all_, destination, "replay")
-    db = open_cli_database(data_dir, database)
-    try:
+    with cli_database(data_dir, database) as db:
         moved = dlq.replay(db, ids, destination)
-    finally:
-        db.dispose()
     if as_json:
         print_json({"replayed": moved})
     else:
@@ -134,11 +125,8 @@ def dlq_drop(
     from segcio.delivery import dlq
 
     ids = _selection(dead_id, all_, destination, "drop")
-    db = open_cli_database(data_dir, database)
-    try:
+    with cli_database(data_dir, database) as db:
         dropped = dlq.drop(db, ids, destination)
-    finally:
-        db.dispose()
     if as_json:
         print_json({"dropped": dropped})
     else:
@@ -166,15 +154,12 @@ def delivery_status(
 
     if outcome is not None and outcome not in log.OUTCOME_GROUPS:
         raise typer.BadParameter(f"one of {', '.join(log.OUTCOME_GROUPS)}", param_hint="--outcome")
-    db = open_cli_database(data_dir, database)
-    try:
+    with cli_database(data_dir, database) as db:
         out: dict[str, Any] = backlog(db, destination).as_dict()
         with db.connect() as conn:
             out["failures"] = failures(conn, destination).as_dict()
             if recent:
                 out["recent"] = log.search(conn, log.LogFilter(destination, outcome), recent).rows
-    finally:
-        db.dispose()
     if as_json:
         print_json(out)
         return

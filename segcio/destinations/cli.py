@@ -259,15 +259,12 @@ SubscriptionRef = Annotated[str, typer.Argument(help="Subscription id or name.")
 def _connection(data_dir: Path | None, database: str | None) -> Iterator[tuple[Connection, int]]:
     """A transaction on the configured database, and the default destination's id."""
     from segcio.bootstrap import ensure_defaults
-    from segcio.cli_options import open_cli_database
+    from segcio.cli_options import cli_database
 
-    db = open_cli_database(data_dir, database)
-    try:
+    with cli_database(data_dir, database) as db:
         default_destination = ensure_defaults(db).destination_id
         with db.begin() as conn:
             yield conn, default_destination
-    finally:
-        db.dispose()
 
 
 def _run(data_dir: Path | None, database: str | None, as_json: bool,

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database, print_table
+from segcio.cli_options import DatabaseUrl, DataDir, cli_database, print_table
 from segcio.ingest import rejections
 from segcio.ingest import tail as log_tail
 
@@ -31,15 +31,11 @@ def rejected(
 ) -> None:
     """Rejected messages by reason (code), the most recently seen first: how many messages, in how many requests,
     when, and a few examples. `--each` lists the rows one by one instead."""
-    db = open_cli_database(data_dir, database)
-    try:
-        with db.connect() as conn:
-            if each:
-                rows = rejections.recent(conn, code=code, limit=limit)
-            else:
-                groups = [g for g in rejections.grouped(conn) if code is None or g.code == code]
-    finally:
-        db.dispose()
+    with cli_database(data_dir, database) as db, db.connect() as conn:
+        if each:
+            rows = rejections.recent(conn, code=code, limit=limit)
+        else:
+            groups = [g for g in rejections.grouped(conn) if code is None or g.code == code]
     if each:
         if as_json:
             for row in rows:
@@ -97,26 +93,24 @@ def tail(
     except ValueError as error:
         # The message starts with the filter's name, which is its option's name.
         raise typer.BadParameter(str(error), param_hint="--" + str(error).split()[0]) from None
-    db = open_cli_database(data_dir, database)
-    try:
-        with db.connect() as conn:
-            cursor = log_tail.head(conn)
-            for row in log_tail.last_matching(conn, flt, limit, before=cursor + 1) if limit else []:
-                _print_event(row, as_json)
-        while follow:
+    with cli_database(data_dir, database) as db:
+        try:
             with db.connect() as conn:
-                page = log_tail.after(conn, cursor, FOLLOW_PAGE)
-            for row in page:
-                if flt.matches(row):
+                cursor = log_tail.head(conn)
+                for row in log_tail.last_matching(conn, flt, limit, before=cursor + 1) if limit else []:
                     _print_event(row, as_json)
-            if page:
-                cursor = page[-1].seq
-            if len(page) < FOLLOW_PAGE:
-                time.sleep(FOLLOW_INTERVAL_SECONDS)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        db.dispose()
+            while follow:
+                with db.connect() as conn:
+                    page = log_tail.after(conn, cursor, FOLLOW_PAGE)
+                for row in page:
+                    if flt.matches(row):
+                        _print_event(row, as_json)
+                if page:
+                    cursor = page[-1].seq
+                if len(page) < FOLLOW_PAGE:
+                    time.sleep(FOLLOW_INTERVAL_SECONDS)
+        except KeyboardInterrupt:
+            pass
 
 
 def _print_event(row: log_tail.LoggedEvent, as_json: bool) -> None:

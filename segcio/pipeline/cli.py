@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database
+from segcio.cli_options import DatabaseUrl, DataDir, cli_database
 
 regulations_app = typer.Typer(help="Privacy regulations: suppress and delete user ids.", no_args_is_help=True)
 destination_app = typer.Typer(help="The default source's Customer.io destination(s).", no_args_is_help=True)
@@ -31,20 +31,19 @@ def worker(
     from segcio.pipeline.worker import RoutingWorker
 
     settings = load_settings(None, data_dir=data_dir, database=database)
-    db = open_cli_database(data_dir, database)
-    routing, senders = RoutingWorker(db, name, settings.event_log_keep_seconds), SenderSupervisor(db)
-    tuning.tune_for_serving()
-    signal.signal(signal.SIGTERM, lambda *_: routing.request_stop())
-    typer.echo(f"worker {routing.router.owner} running; Ctrl-C to stop", err=True)
-    senders.start()
-    try:
-        routing.run_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        routing.stop()
-        senders.stop()
-        db.dispose()
+    with cli_database(data_dir, database) as db:
+        routing, senders = RoutingWorker(db, name, settings.event_log_keep_seconds), SenderSupervisor(db)
+        tuning.tune_for_serving()
+        signal.signal(signal.SIGTERM, lambda *_: routing.request_stop())
+        typer.echo(f"worker {routing.router.owner} running; Ctrl-C to stop", err=True)
+        senders.start()
+        try:
+            routing.run_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            routing.stop()
+            senders.stop()
 
 
 @regulations_app.command("create")
@@ -60,11 +59,12 @@ def regulations_create(
     """Create a regulation."""
     from segcio.pipeline import regulations
 
-    db = open_cli_database(data_dir, database)
     try:
-        regulation = regulations.create(
-            db, {"regulationType": regulation_type.upper(), "subjectType": "USER_ID", "subjectIds": user_ids}, source
-        )
+        with cli_database(data_dir, database) as db:
+            regulation = regulations.create(
+                db, {"regulationType": regulation_type.upper(), "subjectType": "USER_ID", "subjectIds": user_ids},
+                source,
+            )
     except regulations.RegulationError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -76,7 +76,8 @@ def regulations_list(data_dir: DataDir = None, database: DatabaseUrl = None) -> 
     """List regulations with their status."""
     from segcio.pipeline import regulations
 
-    _echo([r.to_json() for r in regulations.list_all(open_cli_database(data_dir, database))])
+    with cli_database(data_dir, database) as db:
+        _echo([r.to_json() for r in regulations.list_all(db)])
 
 
 @regulations_app.command("suppressed")
@@ -84,7 +85,8 @@ def regulations_suppressed(data_dir: DataDir = None, database: DatabaseUrl = Non
     """List suppressed user ids."""
     from segcio.pipeline import regulations
 
-    _echo(regulations.suppressed(open_cli_database(data_dir, database)))
+    with cli_database(data_dir, database) as db:
+        _echo(regulations.suppressed(db))
 
 
 @destination_app.command("use")
@@ -97,11 +99,11 @@ def destination_use(
     from segcio.bootstrap import ensure_defaults
     from segcio.pipeline.destination_config import switch
 
-    db = open_cli_database(data_dir, database)
-    source_id = ensure_defaults(db).source_id
     try:
-        with db.begin() as conn:
-            result = switch(conn, source_id, mode)
+        with cli_database(data_dir, database) as db:
+            source_id = ensure_defaults(db).source_id
+            with db.begin() as conn:
+                result = switch(conn, source_id, mode)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -128,21 +130,21 @@ def destination_target(
     from segcio.bootstrap import ensure_defaults
     from segcio.pipeline.destination_config import TargetError, set_target
 
-    db = open_cli_database(data_dir, database)
-    defaults = ensure_defaults(db)
     try:
-        with db.begin() as conn:
-            result = set_target(
-                conn,
-                defaults,
-                target,
-                destination_id=destination,
-                site_id=site_id,
-                api_key=api_key,
-                region=region,
-                base_url=base_url,
-                rate_limit=rate_limit,
-            )
+        with cli_database(data_dir, database) as db:
+            defaults = ensure_defaults(db)
+            with db.begin() as conn:
+                result = set_target(
+                    conn,
+                    defaults,
+                    target,
+                    destination_id=destination,
+                    site_id=site_id,
+                    api_key=api_key,
+                    region=region,
+                    base_url=base_url,
+                    rate_limit=rate_limit,
+                )
     except TargetError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -167,19 +169,19 @@ def replay(
 
     from segcio.pipeline.replay import Replay, ReplayError, parse_time, run
 
-    db = open_cli_database(data_dir, database)
     try:
-        now = time.time()
-        asked = Replay(destination, parse_time(since, "--since", now), None, user)
-        if until is not None:
-            asked.until = parse_time(until, "--until", now)
-        if dry_run:
-            outcome = run(db, asked, dry_run=True)
-        else:
-            with Progress(console=Console(stderr=True), transient=True) as bar:
-                task = bar.add_task("replaying", total=None)
-                outcome = run(db, asked, dry_run=False, progress=lambda done, total: bar.update(task, completed=done,
-                                                                                              total=total))
+        with cli_database(data_dir, database) as db:
+            now = time.time()
+            asked = Replay(destination, parse_time(since, "--since", now), None, user)
+            if until is not None:
+                asked.until = parse_time(until, "--until", now)
+            if dry_run:
+                outcome = run(db, asked, dry_run=True)
+            else:
+                with Progress(console=Console(stderr=True), transient=True) as bar:
+                    task = bar.add_task("replaying", total=None)
+                    outcome = run(db, asked, dry_run=False,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
     except ReplayError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -12,7 +12,7 @@ from segcio.cli_options import (
     DatabaseUrl,
     DataDir,
     DestinationFilter,
-    open_cli_database,
+    cli_database,
     print_json,
     print_table,
 )
@@ -30,12 +30,8 @@ def failed_list(
 
     from segcio.pipeline import failed
 
-    db = open_cli_database(data_dir, database)
-    try:
-        with db.connect() as conn:
-            rows = [event.as_dict() for event in failed.list_failed(conn, destination, limit)]
-    finally:
-        db.dispose()
+    with cli_database(data_dir, database) as db, db.connect() as conn:
+        rows = [event.as_dict() for event in failed.list_failed(conn, destination, limit)]
     if as_json:
         print_json(rows)
         return
@@ -63,11 +59,8 @@ def replay_failed(
 
     if (failed_id is None) == (not all_):
         raise typer.BadParameter("give --id N or --all (e.g. `segcio events replay-failed --all --destination 1`)")
-    db = open_cli_database(data_dir, database)
-    try:
+    with cli_database(data_dir, database) as db:
         outcome = replay(db, destination_id=destination, failed_id=failed_id)
-    finally:
-        db.dispose()
     if as_json:
         print_json(outcome.as_dict())
     else:

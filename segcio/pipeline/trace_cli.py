@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from segcio.cli_options import AsJson, DatabaseUrl, DataDir, open_cli_database, print_json
+from segcio.cli_options import AsJson, DatabaseUrl, DataDir, cli_database, print_json
 
 
 def trace_command(
@@ -22,12 +22,9 @@ def trace_command(
     from segcio.pipeline.event_search import search
     from segcio.pipeline.trace import trace
 
-    db = open_cli_database(data_dir, database)
-    try:
+    with cli_database(data_dir, database) as db:
         found = search(db, event)
         traced = trace(db, found["events"][0]["seq"]) if found["events"] else None
-    finally:
-        db.dispose()
     if traced is None:
         for note in found["notes"]:
             typer.echo(note, err=True)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, pool
+from sqlalchemy.exc import DBAPIError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The database holds every credential: only the user running segcio may read it.
@@ -98,8 +103,24 @@ class Database:
             yield conn
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration."""
+        """Bring the schema to the newest migration. Alembic (a fifth of a command's start-up) is loaded only when
+        the database is not at it already."""
+        if self._at_head():
+            return
+        from alembic import command
+
         command.upgrade(alembic_config(self.url), "head")
+
+    def _at_head(self) -> bool:
+        head = head_revision()
+        if head is None:
+            return False
+        try:
+            with self.engine.connect() as conn:
+                versions = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+        except DBAPIError:  # a new database: no version table yet
+            return False
+        return list(versions) == [head]
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -138,7 +159,33 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_IMMEDIATE) else "BEGIN")
 
 
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The one migration no other revises, read from the migration files' `revision`/`down_revision` lines (None
+    if they do not show exactly one: Alembic then decides)."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(_ASSIGNMENT.findall(path.read_text(encoding="utf-8")))
+        try:
+            revision = ast.literal_eval(found["revision"])
+            down = ast.literal_eval(found["down_revision"])
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        revised.update([down] if isinstance(down, str) else down or ())
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 else None
+
+
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

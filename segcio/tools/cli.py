@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import Progress
 
-from segcio.cli_options import DatabaseUrl, DataDir, open_cli_database
+from segcio.cli_options import DatabaseUrl, DataDir, cli_database
 from segcio.store import Database
 
 people_app = typer.Typer(
@@ -19,11 +21,12 @@ people_app = typer.Typer(
 WorkspaceId = Annotated[int | None, typer.Option("--workspace", help="Workspace id (default: the first one).")]
 
 
-def _open(data_dir: Path | None, database: str | None, workspace: int | None) -> tuple[Database, int]:
+@contextmanager
+def _open(data_dir: Path | None, database: str | None, workspace: int | None) -> Iterator[tuple[Database, int]]:
     from segcio.bootstrap import ensure_defaults
 
-    db = open_cli_database(data_dir, database)
-    return db, workspace or ensure_defaults(db).workspace_id
+    with cli_database(data_dir, database) as db:
+        yield db, workspace or ensure_defaults(db).workspace_id
 
 
 @people_app.command("export")
@@ -37,8 +40,7 @@ def export(
     from segcio.tools.people import export_people
     from segcio.workspace.queries import count_people
 
-    db, workspace_id = _open(data_dir, database, workspace)
-    with Progress(transient=True) as progress:
+    with _open(data_dir, database, workspace) as (db, workspace_id), Progress(transient=True) as progress:
         task = progress.add_task("exporting people", total=count_people(db, workspace_id))
         count = export_people(db, workspace_id, csv_file, lambda n: progress.advance(task, n))
     typer.echo(json.dumps({"exported": count, "csv": str(csv_file)}))
@@ -55,8 +57,8 @@ def duplicates(
     """Find people sharing a value; the one with the oldest created_at is marked keep=true."""
     from segcio.tools.people import find_duplicates, write_duplicates
 
-    db, workspace_id = _open(data_dir, database, workspace)
-    found = find_duplicates(db, workspace_id, by)
+    with _open(data_dir, database, workspace) as (db, workspace_id):
+        found = find_duplicates(db, workspace_id, by)
     if csv_file is not None:
         write_duplicates(found, csv_file)
     groups = len({d.group for d in found})
@@ -82,8 +84,8 @@ def delete(
     """Delete the people a CSV lists (rows marked keep=true are skipped)."""
     from segcio.tools.people import delete_people
 
-    db, workspace_id = _open(data_dir, database, workspace)
-    report = delete_people(db, workspace_id, csv_file)
+    with _open(data_dir, database, workspace) as (db, workspace_id):
+        report = delete_people(db, workspace_id, csv_file)
     typer.echo(json.dumps({"deleted": report.deleted, "not_found": report.not_found, "skipped": report.skipped}))
 
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
-from segcio.cli_options import AsJson, DatabaseUrl, DataDir, open_cli_database
+from segcio.cli_options import AsJson, DatabaseUrl, DataDir, cli_database
 from segcio.store import Database
 from segcio.store.tables.core import workspaces
 
@@ -31,15 +28,6 @@ class Identifiers(StrEnum):
 class OnOff(StrEnum):
     on = "on"
     off = "off"
-
-
-@contextmanager
-def _database(data_dir: Path | None, database: str | None) -> Iterator[Database]:
-    db = open_cli_database(data_dir, database)
-    try:
-        yield db
-    finally:
-        db.dispose()
 
 
 def _default_workspace(db: Database) -> int:
@@ -83,7 +71,7 @@ def config(
         "auto_merge": _switch(auto_merge),
     }
     changes = {k: v for k, v in changes.items() if v is not None}
-    with _database(data_dir, database) as db:
+    with cli_database(data_dir, database) as db:
         ws = Workspace(db, workspace if workspace is not None else _default_workspace(db))
         try:
             current = (ws.update_settings(**changes) if changes else ws.settings()).as_dict()
@@ -125,7 +113,7 @@ def _rows(db: Database) -> list[dict[str, Any]]:
 @workspace_app.command("list")
 def list_workspaces(data_dir: DataDir = None, database: DatabaseUrl = None, as_json: AsJson = False) -> None:
     """List the workspaces with their Track API (site id, API key) and App API credentials."""
-    with _database(data_dir, database) as db:
+    with cli_database(data_dir, database) as db:
         _default_workspace(db)
         rows = _rows(db)
     if as_json:
@@ -150,7 +138,7 @@ def create(
 
     if not name.strip():
         raise typer.BadParameter("give the workspace a non-empty name", param_hint="NAME")
-    with _database(data_dir, database) as db:
+    with cli_database(data_dir, database) as db:
         _default_workspace(db)
         with db.begin() as conn:
             workspace_id = create_workspace(conn, name.strip())
