@@ -53,12 +53,12 @@ class LogEntry:
     duration_ms: float | None = None
     person_key: str | None = None
     event_seq: int | None = None
-    event_seqs: str | None = None  # a batch's items' events: JSON list, item i at batch_index i
     request_summary: str | None = None
     response_summary: str | None = None
     event_name: str | None = None
     message_id: str | None = None
     person_keys: str | None = None  # of a request carrying several people's events: see `people`
+    event_seqs: str | None = None  # a batch's items' events: JSON list, item i at batch_index i
 
 
 def people(keys: Sequence[str]) -> str | None:

@@ -3,7 +3,6 @@ Deliveries, /metrics and `segcio delivery status` (plain HTTP and the CLI, on SQ
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import re
@@ -22,6 +21,7 @@ from segcio.pipeline.leases import LEASE_SECONDS
 from segcio.pipeline.router import Router
 from segcio.store.tables.delivery import delivery_log
 from segcio.web.pages import deliveries
+from tests.conftest import run_coroutine
 from tests.delivery.conftest import FAST
 from tests.delivery.standin import Fault, StandIn
 from tests.pipeline.test_failed_events import POSTGRES_FAULT, SQLITE_FAULT
@@ -151,15 +151,15 @@ def test_overview_deliveries_metrics_and_cli_count_the_same_failures(admin_both:
     standin.reject_ids = {"bad-1"}  # a 207 refusing this person's operation
     send(ui, identify("ok-1"), identify("bad-1"), REFUSED)
     route(ui)
-    asyncio.run(sender.drain(30))
+    run_coroutine(sender.drain(30))
     standin.plan(Fault("404"))  # the whole batch refused
     send(ui, identify("gone-1"), identify("gone-2"))
     route(ui)
-    asyncio.run(sender.drain(30))
+    run_coroutine(sender.drain(30))
     standin.plan(Fault("500"))  # retried: not a failure
     send(ui, identify("later-1"))
     route(ui)
-    asyncio.run(sender.run_once())
+    run_coroutine(sender.run_once())
 
     expected = {"total": 5, "refused": 1, "parked": 1, "dead": 3}
     for path in ("/ui/", f"/ui/deliveries?destination={d}"):
