@@ -223,3 +223,16 @@ def test_no_import_cycles() -> None:
     gone = sorted(sorted(cycle) for cycle in set(KNOWN_CYCLES) - found)
     assert not new, "import cycles:\n" + "\n".join(f"  {' <-> '.join(c)}" for c in new)
     assert not gone, "cycle gone (or changed), so update KNOWN_CYCLES:\n" + "\n".join(f"  {c}" for c in gone)
+
+
+def test_architecture_doc_mirrors_the_table() -> None:
+    """docs/architecture.md's layer table names the same modules in the same layers as LAYERS."""
+    doc = (PACKAGE_DIR.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    documented: dict[str, int] = {}
+    for line in doc.splitlines():
+        cells = line.split("|")
+        if len(cells) > 3 and cells[1].strip() in LAYER_NAMES:
+            for name in cells[2].split("`")[1::2]:
+                if "*" not in name:
+                    documented["segcio" if name == "segcio" else f"segcio.{name}"] = LAYER_NAMES.index(cells[1].strip())
+    assert documented == LAYERS
