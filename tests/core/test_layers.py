@@ -3,7 +3,7 @@ destinations/actions -> store -> leaf helpers (docs/architecture.md mirrors LAYE
 
 Every `import` counts: at module level, inside functions, and under `if TYPE_CHECKING:` (a type-only import
 is still a dependency of the code's meaning, and the cheapest way to hide a cycle). A module may import its
-own layer or any layer below it; imports within a layer are allowed, cycles between units are not.
+own layer or any layer below it; imports within a layer are allowed, cycles (between units or between modules) are not.
 
 Today's violations and cycles are listed in KNOWN_VIOLATIONS and KNOWN_CYCLES, each with its reason. A new one
 fails; so does a listed one that no longer exists, so the lists only shrink.
