@@ -11,10 +11,9 @@ from segcio import datadir, logs, observability, services, tuning
 from segcio.bootstrap import ensure_defaults
 from segcio.client_address import trusted_networks
 from segcio.config import Settings, load_settings
-from segcio.destinations import admin_api
 from segcio.ingest import routes as ingest_routes
+from segcio.pipeline import destinations_http, trace_http
 from segcio.pipeline import http as pipeline_http
-from segcio.pipeline import trace_http
 from segcio.runtime import Runtime
 from segcio.store import open_database
 from segcio.web import admin_view
@@ -55,7 +54,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(pipeline_http.router)
     app.include_router(trace_http.router)
     app.include_router(track_api.router)
-    app.include_router(admin_api.router)
+    app.include_router(destinations_http.router)
     app.include_router(web_routes.router)
     app.include_router(admin_view.router)
     return app

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from segcio import jsonutil
+from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
+from segcio.ingest.sources import create_source
 from segcio.store import Database
+from segcio.store.defaults import Defaults
 from segcio.store.tables.core import destinations, install_settings, sources, workspaces
+
+# The kinds and Defaults are defined below this entry point (so everything may use them) and offered here too.
+__all__ = [
+    "ACTIONS_KIND",
+    "CLASSIC_KIND",
+    "DEFAULT_WORKSPACE_SETTINGS",
+    "Defaults",
+    "create_source",
+    "create_workspace",
+    "ensure_defaults",
+    "ensure_setting",
+    "get_setting",
+]
 
 DEFAULT_WORKSPACE_SETTINGS: dict[str, Any] = {
     "identifiers": "email_or_id",
@@ -19,23 +34,6 @@ DEFAULT_WORKSPACE_SETTINGS: dict[str, Any] = {
     "allow_email_update_by_id": False,
     "auto_merge": True,
 }
-
-ACTIONS_KIND = "customerio-actions"
-CLASSIC_KIND = "customerio-classic"
-
-
-@dataclass(frozen=True)
-class Defaults:
-    workspace_id: int
-    site_id: str
-    api_key: str
-    app_api_key: str
-    source_id: int
-    write_key: str
-    destination_id: int
-    admin_token: str
-    # The credentials (field names) this start created: printed this once, later only by `segcio info`.
-    created: tuple[str, ...] = field(default=(), compare=False)
 
 
 def create_workspace(conn: Connection, name: str) -> int:
@@ -49,14 +47,6 @@ def create_workspace(conn: Connection, name: str) -> int:
             settings=jsonutil.dumps(DEFAULT_WORKSPACE_SETTINGS),
             created_at=time.time(),
         )
-    )
-    assert result.inserted_primary_key is not None
-    return int(result.inserted_primary_key[0])
-
-
-def create_source(conn: Connection, name: str) -> int:
-    result = conn.execute(
-        insert(sources).values(name=name, write_key=secrets.token_urlsafe(24), enabled=True, created_at=time.time())
     )
     assert result.inserted_primary_key is not None
     return int(result.inserted_primary_key[0])
@@ -119,3 +109,4 @@ def ensure_defaults(db: Database) -> Defaults:
         admin_token=admin_token,
         created=tuple(created),
     )
+

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import Request
 
-from segcio.bootstrap import Defaults
 from segcio.config import Settings
 from segcio.store import Database
+from segcio.store.defaults import Defaults
 
 
 @dataclass

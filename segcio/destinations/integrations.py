@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
+from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
 
 # The names Segment's catalog documents for each destination ("Refer to it as ... in the Integrations object").
 NAMES: dict[str, tuple[str, ...]] = {

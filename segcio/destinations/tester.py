@@ -14,12 +14,12 @@ from typing import Any
 from segcio.actions.definition import PlannedRequest
 from segcio.actions.jscompat import js_ordered
 from segcio.actions.runtime import BatchResult, Runner, SubscriptionResult
-from segcio.bootstrap import ACTIONS_KIND
 from segcio.destinations.customerio import DEFINITION
 from segcio.destinations.customerio.limits import check_request
 from segcio.destinations.customerio.presets import quick_setup
 from segcio.destinations.customerio.settings import US
 from segcio.destinations.integrations import filtered_reason
+from segcio.destinations.kinds import ACTIONS_KIND
 
 # Used when no settings are given: the requests are shown, never sent, so placeholders will do.
 DEFAULT_SETTINGS: dict[str, Any] = {"siteId": "YOUR_SITE_ID", "apiKey": "YOUR_API_KEY", "accountRegion": US}

@@ -16,10 +16,11 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from segcio import jsonutil
-from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND, Defaults
+from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
 from segcio.ingest.eventlog import lock_appends
 from segcio.ingest.writer import PARTITIONS
 from segcio.pipeline import failed
+from segcio.store.defaults import Defaults
 from segcio.store.tables.core import destinations, events, workspaces
 from segcio.store.tables.routing import cursors, destination_periods, replayed_events
 

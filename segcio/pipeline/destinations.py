@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from segcio import jsonutil
-from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
+from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
 from segcio.pipeline.processors import Processor, processor_for
 from segcio.store.tables.core import destinations
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
+from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
 
 if TYPE_CHECKING:
     from segcio.actions.definition import PlannedRequest

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, or_, select
 
 from segcio import jsonutil
-from segcio.bootstrap import ACTIONS_KIND
 from segcio.delivery.sender import item_errors
 from segcio.destinations.integrations import filtered_reason
+from segcio.destinations.kinds import ACTIONS_KIND
 from segcio.destinations.subscriptions import load_subscriptions
 from segcio.destinations.tester import test_event
 from segcio.pipeline.processors import processor_for

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from segcio import jsonutil
-from segcio.destinations.customerio.timestamps import convert_valid_timestamp, created_at_seconds
+from segcio.customerio.timestamps import convert_valid_timestamp, created_at_seconds
 from segcio.workspace.results import INVALID, LIMIT, invalid
 
 MAX_NAME_BYTES = 150

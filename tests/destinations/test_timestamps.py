@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segcio.destinations.customerio.timestamps import (
+from segcio.customerio.timestamps import (
     convert_attribute_timestamps,
     convert_created_at,
     convert_valid_timestamp,

@@ -9,7 +9,7 @@ from segcio.actions.definition import ActionDefinition, PlannedRequest, RequestC
 from segcio.actions.fields import Field
 from segcio.actions.jsvalues import MISSING, truthy
 from segcio.actions.validation import EMAIL_RE
-from segcio.destinations.customerio.timestamps import (
+from segcio.customerio.timestamps import (
     convert_attribute_timestamps,
     convert_string,
     convert_valid_timestamp,

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 from segcio.actions.definition import PlannedRequest, RequestContext
+from segcio.customerio.timestamps import convert_valid_timestamp, created_at_seconds
 from segcio.destinations.customerio.settings import basic_auth, normalize_settings, track_api_endpoint
-from segcio.destinations.customerio.timestamps import convert_valid_timestamp, created_at_seconds
 
 # Guess: the classic destination's user agent is Segment's generic server-side one (as its other classic
 # destinations send); Customer.io does not look at it.

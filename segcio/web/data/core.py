@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from segcio import jsonutil
-from segcio.bootstrap import create_source
+from segcio.ingest.sources import create_source
 from segcio.store.tables.core import counters, destinations, events, sources, workspaces
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from segcio.bootstrap import ACTIONS_KIND
 from segcio.destinations import subscriptions as store
+from segcio.destinations.kinds import ACTIONS_KIND
 from segcio.web.data.core import get_destination
 
 ConfigError = store.ConfigError

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
+from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
 from segcio.pipeline import destination_config
 from segcio.pipeline.destination_config import STARTS_AT_END, create_destination
 from segcio.runtime import Runtime, get_runtime

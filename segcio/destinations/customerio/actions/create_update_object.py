@@ -8,6 +8,7 @@ from typing import Any
 from segcio.actions.definition import ActionDefinition, PlannedRequest, RequestContext
 from segcio.actions.fields import Field
 from segcio.actions.jscompat import truthy
+from segcio.customerio.timestamps import convert_attribute_timestamps, convert_created_at
 from segcio.destinations.customerio.fields import BATCHING, CONVERT_TIMESTAMP, anonymous_id, path, path_or
 from segcio.destinations.customerio.payload import (
     UNDEFINED,
@@ -18,7 +19,6 @@ from segcio.destinations.customerio.payload import (
     send_single,
     value,
 )
-from segcio.destinations.customerio.timestamps import convert_attribute_timestamps, convert_created_at
 
 FIELDS: dict[str, Field] = {
     "id": Field(label="Object ID", type="string", required=True, default=path("$.groupId"),

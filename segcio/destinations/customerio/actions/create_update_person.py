@@ -6,9 +6,9 @@ from typing import Any
 
 from segcio.actions.fields import Field
 from segcio.actions.jscompat import truthy
+from segcio.customerio.timestamps import convert_created_at
 from segcio.destinations.customerio.fields import BATCHING, CONVERT_TIMESTAMP, anonymous_id, path, path_or
 from segcio.destinations.customerio.payload import UNDEFINED, entity_action, rest_of, value
-from segcio.destinations.customerio.timestamps import convert_created_at
 
 FIELDS: dict[str, Field] = {
     "id": Field(label="Person ID", type="string", default=path_or("$.userId", "$.traits.email"),

@@ -9,9 +9,9 @@ from typing import Any
 from segcio.actions.definition import ActionDefinition, PlannedRequest, RequestContext
 from segcio.actions.fields import Field
 from segcio.actions.jscompat import string_to_number, truthy
+from segcio.customerio.timestamps import convert_valid_timestamp
 from segcio.destinations.customerio.fields import BATCHING, path
 from segcio.destinations.customerio.payload import value
-from segcio.destinations.customerio.timestamps import convert_valid_timestamp
 
 METRICS = ("delivered", "opened", "clicked", "converted", "spammed", "bounced", "dropped", "deferred")
 
