@@ -9,24 +9,11 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from segcio import jsonutil
-from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
+from segcio.destinations.kinds import ACTIONS_KIND
 from segcio.ingest.sources import create_source
 from segcio.store import Database
 from segcio.store.defaults import Defaults
 from segcio.store.tables.core import destinations, install_settings, sources, workspaces
-
-# The kinds and Defaults are defined below this entry point (so everything may use them) and offered here too.
-__all__ = [
-    "ACTIONS_KIND",
-    "CLASSIC_KIND",
-    "DEFAULT_WORKSPACE_SETTINGS",
-    "Defaults",
-    "create_source",
-    "create_workspace",
-    "ensure_defaults",
-    "ensure_setting",
-    "get_setting",
-]
 
 DEFAULT_WORKSPACE_SETTINGS: dict[str, Any] = {
     "identifiers": "email_or_id",

@@ -181,8 +181,9 @@ def test_cli_tests_the_destinations_own_subscriptions(tmp_path: Path) -> None:
 
 
 def test_cli_destination_option_picks_another_destination(tmp_path: Path) -> None:
-    from segcio.bootstrap import ACTIONS_KIND, ensure_defaults
+    from segcio.bootstrap import ensure_defaults
     from segcio.cli_options import open_cli_database
+    from segcio.destinations.kinds import ACTIONS_KIND
     from segcio.pipeline.destination_config import create_destination
 
     db = open_cli_database(tmp_path, None)

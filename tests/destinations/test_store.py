@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from segcio.bootstrap import CLASSIC_KIND, create_source, ensure_defaults
+from segcio.bootstrap import ensure_defaults
 from segcio.destinations import subscriptions as store
 from segcio.destinations.customerio.presets import quick_setup
+from segcio.destinations.kinds import CLASSIC_KIND
+from segcio.ingest.sources import create_source
 from segcio.pipeline.destination_config import create_destination, set_enabled
 from segcio.store import Database
 

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segcio import jsonutil
-from segcio.bootstrap import ACTIONS_KIND, CLASSIC_KIND
 from segcio.destinations import integrations
+from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
 from segcio.pipeline import isolation
 from segcio.pipeline.destinations import Destination
 from segcio.pipeline.processors import processor_for
