@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -50,6 +51,11 @@ def _open(settings: Settings) -> Database:
 def cli_database(data_dir: Path | None, database: str | None) -> AbstractContextManager[Database]:
     """The database of --data-dir/--database, disposed of when the block ends."""
     return settings_database(load_settings(None, data_dir=data_dir, database=database))
+
+
+def when(seconds: float | None) -> str:
+    """Unix seconds as the tables print them, in UTC ("" for none)."""
+    return "" if seconds is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
 
 
 def print_json(value: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Annotated, Any
 
 import typer
@@ -16,14 +15,11 @@ from segcio.cli_options import (
     cli_database,
     print_json,
     print_table,
+    when,
 )
 
 dlq_app = typer.Typer(help="Dead-letter queue of remote destinations: requests given up on.", no_args_is_help=True)
 delivery_app = typer.Typer(help="Remote delivery: outbox and delivery log.", no_args_is_help=True)
-
-
-def _when(ts: float | None) -> str:
-    return "" if ts is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
 
 
 def _selection(dead_id: int | None, all_: bool, destination: int | None, verb: str) -> list[int] | None:
@@ -57,7 +53,7 @@ def dlq_list(
     for r in rows:
         table.add_row(
             str(r["id"]), str(r["destination_id"]), r["person_key"], f"{r['method']} {r['url']}",
-            "" if r["status"] is None else str(r["status"]), str(r["attempts"]), _when(r["created_at"]), r["reason"],
+            "" if r["status"] is None else str(r["status"]), str(r["attempts"]), when(r["created_at"]), r["reason"],
         )  # fmt: skip
     print_table(table, "no dead letters")
 
@@ -82,7 +78,7 @@ def dlq_show(
         return
     for key in ("id", "destination_id", "person_key", "event_seq", "method", "url", "status", "attempts", "reason"):
         typer.echo(f"{key:15} {letter[key]}")
-    typer.echo(f"{'created_at':15} {_when(letter['created_at'])} UTC")
+    typer.echo(f"{'created_at':15} {when(letter['created_at'])} UTC")
     typer.echo(f"{'headers':15} {json.dumps(letter['headers'])}")
     typer.echo(f"{'body':15} {json.dumps(letter['body'], indent=2, ensure_ascii=False)}")
     typer.echo(f"{'response_body':15} {letter['response_body']}")
@@ -165,7 +161,7 @@ def delivery_status(
         return
     for key in ("pending", "retrying", "dead_letters"):
         typer.echo(f"{key:13} {out[key]}")
-    typer.echo(f"{'oldest':13} {_when(out['oldest_created_at'])}")
+    typer.echo(f"{'oldest':13} {when(out['oldest_created_at'])}")
     f = out["failures"]
     typer.echo(
         f"{'failed':13} {f['total']} ({f['refused']} refused, {f['parked']} failed events,"
@@ -173,7 +169,7 @@ def delivery_status(
     )
     for row in out.get("recent", []):
         typer.echo(
-            f"{_when(row['created_at'])}  {row['outcome']:11} {row['status'] or '':>3}  {row['items']:>4} item(s)  "
+            f"{when(row['created_at'])}  {row['outcome']:11} {row['status'] or '':>3}  {row['items']:>4} item(s)  "
             f"{row['method'] or ''} {row['url'] or ''}  {row['response_summary'] or ''}"
         )
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from segcio.cli_options import DatabaseUrl, DataDir, cli_database, print_table
+from segcio.cli_options import DatabaseUrl, DataDir, cli_database, print_table, when
 from segcio.ingest import rejections
 from segcio.ingest import tail as log_tail
 
@@ -44,7 +43,7 @@ def rejected(
         table = Table("id", "received (UTC)", "messages", "code", "reason", "first message")
         for row in rows:
             table.add_row(
-                str(row["id"]), _when(row["received_at"]), str(row["count"]), row["code"], row["reason"],
+                str(row["id"]), when(row["received_at"]), str(row["count"]), row["code"], row["reason"],
                 row["body"][:80],
             )  # fmt: skip
         print_table(table, "nothing rejected")
@@ -56,12 +55,8 @@ def rejected(
     table = Table("code", "messages", "requests", "last (UTC)", "reason (newest)", "example")
     for group in groups:
         example = group.examples[0]["body"][:80] if group.examples else ""
-        table.add_row(group.code, str(group.messages), str(group.requests), _when(group.last_at), group.reason, example)
+        table.add_row(group.code, str(group.messages), str(group.requests), when(group.last_at), group.reason, example)
     print_table(table, "nothing rejected")
-
-
-def _when(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # --follow reads the log this often, this many rows at a time.
@@ -119,9 +114,9 @@ def _print_event(row: log_tail.LoggedEvent, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({**summary, "message": message}, ensure_ascii=False))
         return
-    when = datetime.fromtimestamp(row.received_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    at = when(row.received_at)
     who = " ".join(f"{key}={summary[key]}" for key in ("userId", "anonymousId", "email") if summary[key])
-    typer.echo(f"{when}  #{row.seq}  {row.type:<8}  {summary['event'] or '-'}  {who}")
+    typer.echo(f"{at}  #{row.seq}  {row.type:<8}  {summary['event'] or '-'}  {who}")
 
 
 def register(app: typer.Typer) -> None:

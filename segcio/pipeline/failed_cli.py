@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 import typer
@@ -15,6 +14,7 @@ from segcio.cli_options import (
     cli_database,
     print_json,
     print_table,
+    when,
 )
 
 
@@ -37,10 +37,10 @@ def failed_list(
         return
     table = Table("id", "dest", "seq", "message id", "person", "type", "attempts", "last (UTC)", "reason")
     for r in rows:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(r["last_attempt_at"]))
+        at = when(r["last_attempt_at"])
         table.add_row(
             str(r["id"]), str(r["destination_id"]), str(r["event_seq"]), r["message_id"], r["person_key"], r["type"],
-            str(r["attempts"]), when, r["reason"],
+            str(r["attempts"]), at, r["reason"],
         )  # fmt: skip
     print_table(table, "no failed events")
 
