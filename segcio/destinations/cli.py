@@ -175,31 +175,81 @@ class _LineError(Exception):
         self.field, self.message = field, message
 
 
-def _jsonl_result(runners: _Runners, number: int, text: str) -> dict[str, Any]:
+def _jsonl_result(runners: _Runners, number: int, text: str) -> bytes:
+    """One output line (without its newline) for input line `number`."""
     from segcio import jsonutil
-    from segcio.destinations.tester import evaluate
+    from segcio.destinations.tester import evaluate_line, json_line
 
     try:
         value = jsonutil.loads(text)
     except ValueError as exc:
-        return {"error": f"line {number} is not valid JSON: {exc}", "line": number}
+        return json_line({"error": f"line {number} is not valid JSON: {exc}", "line": number})
     if not _is_configuration_line(value):
-        return evaluate(runners.default, value)
+        return evaluate_line(runners.default, value)
     try:
         runner = runners.for_line(value)
     except _LineError as exc:
-        return {"error": f"line {number}: {exc.message}", "field": exc.field, "line": number}
-    return evaluate(runner, value["event"])
+        return json_line({"error": f"line {number}: {exc.message}", "field": exc.field, "line": number})
+    return evaluate_line(runner, value["event"])
 
 
-def _run_jsonl(runners: _Runners, source: str) -> None:
-    from segcio.destinations.tester import to_json
+JSONL_CHUNK_LINES = 400
+
+
+def _chunks(source: str) -> Iterator[tuple[int, list[str]]]:
+    """The input's lines in chunks of JSONL_CHUNK_LINES, each with the number of its first line."""
+    chunk: list[str] = []
+    first = 1
+    for number, line in enumerate(_input_lines(source), start=1):
+        if not chunk:
+            first = number
+        chunk.append(line)
+        if len(chunk) == JSONL_CHUNK_LINES:
+            yield first, chunk
+            chunk = []
+    if chunk:
+        yield first, chunk
+
+
+# The compiled configurations a --jsonl worker process uses (inherited from the parent when it forks).
+_worker_runners: _Runners | None = None
+
+
+def _chunk_output(chunk: tuple[int, list[str]], runners: _Runners | None = None) -> bytes:
+    """The output lines of one chunk of input lines (blank lines have none)."""
+    first, lines = chunk
+    runners = runners or _worker_runners
+    assert runners is not None
+    return b"".join(_jsonl_result(runners, number, line) + b"\n"
+                    for number, line in enumerate(lines, start=first) if line.strip())
+
+
+def _run_jsonl(runners: _Runners, source: str, jobs: int) -> None:
+    """One result line per input line, in input order. With several jobs and more than one chunk of input,
+    chunks are checked by that many forked processes while this one reads the input and writes the results."""
+    global _worker_runners
+    import itertools
+    import multiprocessing
 
     out = sys.stdout.buffer
-    for number, line in enumerate(_input_lines(source), start=1):
-        if line.strip():
-            out.write(to_json(_jsonl_result(runners, number, line)).encode() + b"\n")
+    chunks = _chunks(source)
+    head = list(itertools.islice(chunks, 2))
+    if jobs <= 1 or len(head) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in itertools.chain(head, chunks):
+            out.write(_chunk_output(chunk, runners))
+        out.flush()
+        return
+    _worker_runners = runners
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for text in pool.imap(_chunk_output, itertools.chain(head, chunks)):
+            out.write(text)
     out.flush()
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def test_event_command(
@@ -224,6 +274,9 @@ def test_event_command(
                                            "input line; one JSON result per output line.")
     ] = False,
     pretty: Annotated[bool, typer.Option("--pretty", help="Indented JSON (implies --json).")] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", help="Processes checking --jsonl lines (default: one per CPU core).")
+    ] = None,
 ) -> None:
     """The Event Tester: the requests an event would cause, per subscription, with Customer.io's limit warnings.
     Sends and stores nothing."""
@@ -231,7 +284,7 @@ def test_event_command(
 
     settings_value, subs = _tester_configuration(settings, subscriptions, destination, data_dir, database)
     if jsonl:
-        _run_jsonl(_Runners(settings_value, subs), event_file)
+        _run_jsonl(_Runners(settings_value, subs), event_file, jobs if jobs is not None else _cores())
         return
     text = _read_input(event_file)
     try:
