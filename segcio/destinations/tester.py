@@ -132,9 +132,7 @@ def _detail(r: SubscriptionResult, first: int, end: int, order: Callable[[Any], 
     }
 
 
-def _nothing_sent(results: Sequence[SubscriptionResult]) -> str | None:
-    if any(r.matched for r in results):
-        return None
+def _nothing_sent(results: Sequence[SubscriptionResult]) -> str:
     checked = ", ".join(f"{r.name} ({r.trigger})" for r in results) or "none"
     return f"{NOTHING_SENT} Subscriptions checked: {checked}."
 
@@ -150,24 +148,22 @@ def report(results: Sequence[SubscriptionResult], now: float | None = None) -> d
         details.append(_detail(r, first, len(requests), js_ordered))
     out: dict[str, Any] = {"requests": requests, "subscriptions": [_subscription(r) for r in results],
                            "details": details}
-    message = _nothing_sent(results)
-    if message is not None:
-        out["message"] = message
+    if not any(r.matched for r in results):
+        out["message"] = _nothing_sent(results)
     return out
 
 
-# The text of a subscription's entries, by what they depend on: its `subscriptions` entry always, its `details`
-# entry when it made no payload and no request (most subscriptions, for most events).
-_SUBSCRIPTION_TEXT: dict[tuple[Any, ...], bytes] = {}
-_DETAIL_TEXT: dict[tuple[Any, ...], bytes] = {}
-_MAX_TEXTS = 4096
+# The text of a subscription's entries by the fields they are made of: its `subscriptions` entry, and its
+# `details` entry when it made no payload and no request (most subscriptions, for most events).
+_ENTRY_TEXTS: dict[tuple[str, str, str, str, bool, str | None], tuple[bytes, bytes]] = {}
+_MAX_ENTRY_TEXTS = 4096
 
 
-def _remember(texts: dict[tuple[Any, ...], bytes], key: tuple[Any, ...], value: dict[str, Any]) -> bytes:
-    if len(texts) >= _MAX_TEXTS:
-        texts.clear()
-    text = texts[key] = to_json(value).encode()
-    return text
+def _entry_texts(r: SubscriptionResult, key: tuple[str, str, str, str, bool, str | None]) -> tuple[bytes, bytes]:
+    if len(_ENTRY_TEXTS) >= _MAX_ENTRY_TEXTS:
+        _ENTRY_TEXTS.clear()
+    texts = _ENTRY_TEXTS[key] = (to_json(_subscription(r)).encode(), to_json(_detail(r, 0, 0, _as_is)).encode())
+    return texts
 
 
 def report_line(results: Sequence[SubscriptionResult], now: float | None = None) -> bytes:
@@ -178,15 +174,14 @@ def report_line(results: Sequence[SubscriptionResult], now: float | None = None)
     subscriptions: list[bytes] = []
     details: list[bytes] = []
     made: list[tuple[list[bytes], int, Callable[[], Any]]] = []  # where orjson's text went, and the exact way
+    matched = False
     for r in results:
-        sub_key = (r.name, r.partner_action, r.matched, r.error)
-        text = _SUBSCRIPTION_TEXT.get(sub_key)
-        subscriptions.append(text if text is not None else _remember(_SUBSCRIPTION_TEXT, sub_key, _subscription(r)))
+        key = (r.name, r.trigger, r.status, r.partner_action, r.matched, r.error)
+        texts = _ENTRY_TEXTS.get(key) or _entry_texts(r, key)
+        subscriptions.append(texts[0])
+        matched = matched or r.matched
         if r.payload is None and not r.requests:
-            detail_key = (r.name, r.trigger, r.status, r.partner_action, r.matched, r.error)
-            text = _DETAIL_TEXT.get(detail_key)
-            details.append(text if text is not None
-                           else _remember(_DETAIL_TEXT, detail_key, _detail(r, 0, 0, _as_is)))
+            details.append(texts[1])
             continue
         first = len(requests)
         for request in r.requests:
@@ -200,9 +195,8 @@ def report_line(results: Sequence[SubscriptionResult], now: float | None = None)
             part[index] = to_json(exact()).encode()
     line = b'{"requests":[%s],"subscriptions":[%s],"details":[%s]' % (
         b",".join(requests), b",".join(subscriptions), b",".join(details))
-    message = _nothing_sent(results)
-    if message is not None:
-        line += b',"message":' + json_line(message)
+    if not matched:
+        line += b',"message":' + json_line(_nothing_sent(results))
     return line + b"}"
 
 
