@@ -211,23 +211,47 @@ def _chunks(source: str) -> Iterator[tuple[int, list[str]]]:
         yield first, chunk
 
 
-# The compiled configurations a --jsonl worker process uses (inherited from the parent when it forks).
-_worker_runners: _Runners | None = None
-
-
-def _chunk_output(chunk: tuple[int, list[str]], runners: _Runners | None = None) -> bytes:
+def _chunk_output(runners: _Runners, chunk: tuple[int, list[str]]) -> bytes:
     """The output lines of one chunk of input lines (blank lines have none)."""
     first, lines = chunk
-    runners = runners or _worker_runners
-    assert runners is not None
     return b"".join(_jsonl_result(runners, number, line) + b"\n"
                     for number, line in enumerate(lines, start=first) if line.strip())
 
 
+class _Turns:
+    """What --jsonl worker processes share (inherited when they fork): the compiled configurations, and whose turn
+    it is to write. Each writes its chunk's lines to stdout itself, in input order (passing them back through the
+    parent would copy all the output once more)."""
+
+    def __init__(self, runners: _Runners, context: Any) -> None:
+        self.runners = runners
+        self.next = context.Value("q", 0, lock=False)
+        self.turn = context.Condition()
+
+    def check(self, job: tuple[int, tuple[int, list[str]]]) -> None:
+        index, chunk = job
+        text = _chunk_output(self.runners, chunk)
+        with self.turn:
+            self.turn.wait_for(lambda: self.next.value == index)
+            out = sys.stdout.buffer
+            out.write(text)
+            out.flush()
+            self.next.value = index + 1
+            self.turn.notify_all()
+
+
+_turns: _Turns | None = None
+
+
+def _check_chunk(job: tuple[int, tuple[int, list[str]]]) -> None:
+    assert _turns is not None
+    _turns.check(job)
+
+
 def _run_jsonl(runners: _Runners, source: str, jobs: int) -> None:
     """One result line per input line, in input order. With several jobs and more than one chunk of input,
-    chunks are checked by that many forked processes while this one reads the input and writes the results."""
-    global _worker_runners
+    chunks are checked by that many forked processes, each writing its results when the chunk before is written."""
+    global _turns
     import itertools
     import multiprocessing
 
@@ -236,20 +260,15 @@ def _run_jsonl(runners: _Runners, source: str, jobs: int) -> None:
     head = list(itertools.islice(chunks, 2))
     if jobs <= 1 or len(head) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in itertools.chain(head, chunks):
-            out.write(_chunk_output(chunk, runners))
+            out.write(_chunk_output(runners, chunk))
         out.flush()
         return
-    _worker_runners = runners
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for text in pool.imap(_chunk_output, itertools.chain(head, chunks)):
-            out.write(text)
     out.flush()
-
-
-def _cores() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    context = multiprocessing.get_context("fork")
+    _turns = _Turns(runners, context)
+    with context.Pool(jobs) as pool:
+        for _ in pool.imap_unordered(_check_chunk, enumerate(itertools.chain(head, chunks))):
+            pass
 
 
 def test_event_command(
@@ -275,8 +294,9 @@ def test_event_command(
     ] = False,
     pretty: Annotated[bool, typer.Option("--pretty", help="Indented JSON (implies --json).")] = False,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", help="Processes checking --jsonl lines (default: one per CPU core).")
-    ] = None,
+        int, typer.Option("--jobs", help="Processes checking --jsonl lines, in chunks; the output keeps the input's "
+                                         "order.")
+    ] = 1,
 ) -> None:
     """The Event Tester: the requests an event would cause, per subscription, with Customer.io's limit warnings.
     Sends and stores nothing."""
@@ -284,7 +304,7 @@ def test_event_command(
 
     settings_value, subs = _tester_configuration(settings, subscriptions, destination, data_dir, database)
     if jsonl:
-        _run_jsonl(_Runners(settings_value, subs), event_file, jobs if jobs is not None else _cores())
+        _run_jsonl(_Runners(settings_value, subs), event_file, jobs)
         return
     text = _read_input(event_file)
     try:
