@@ -31,6 +31,7 @@ from segcio.actions.liquid_syntax import (
     where,
 )
 from segcio.actions.liquid_values import Drop, FilterError, length, stringify, truthy, value_of, well_formed
+from segcio.errors import Invalid
 
 MAX_TEMPLATE_LENGTH = 1000
 DISABLED_TAGS = frozenset({"case", "for", "include", "layout", "render", "tablerow"})
@@ -39,7 +40,7 @@ UNSUPPORTED_TAGS = frozenset({"block"})
 _BLANK_TEXT = "".join(BLANKS)
 
 
-class LiquidError(Exception):
+class LiquidError(Invalid):
     """A template that cannot be parsed or rendered; the message is liquidjs's where segcio can tell."""
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from segcio import jsonutil
 from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
+from segcio.errors import Invalid
 from segcio.ingest.eventlog import lock_appends
 from segcio.ingest.writer import PARTITIONS
 from segcio.pipeline import failed
@@ -28,7 +29,7 @@ MODES = ("classic", "actions", "both")
 STARTS_AT_END = "starts at the end of the log: events logged before are not sent to it"
 
 
-class TargetError(ValueError):
+class TargetError(Invalid, ValueError):
     """A target change that cannot be made; the message names the option and the fix."""
 
 

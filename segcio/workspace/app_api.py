@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from segcio import values
+from segcio.errors import Invalid
 from segcio.runtime import Runtime, get_runtime
 from segcio.store import Database
 from segcio.workspace import queries
@@ -37,12 +38,11 @@ OBJECT_ID_TYPES = ("object_id", "cio_object_id")
 T = TypeVar("T")
 
 
-class AppError(Exception):
+class AppError(Invalid):
     """An App API error answer: `{"errors":[{"detail": message, "status": status}]}`."""
 
     def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
+        super().__init__(detail, status=status)
         self.detail = detail
 
 
