@@ -20,7 +20,7 @@ from segcio.workspace import queries
 from segcio.workspace.api_auth import app_workspace
 from segcio.workspace.app_filters import FilterError, Predicate, compile_filter
 from segcio.workspace.app_rate import AppRateLimit
-from segcio.workspace.http_errors import BEARER_CHALLENGE, app_error, json_response
+from segcio.workspace.http_errors import BEARER_CHALLENGE, app_error, app_refusal, json_response
 from segcio.workspace.http_request import REST, BodyError, parse_object, raw_segments, read_body
 from segcio.workspace.people_csv import people_csv
 from segcio.workspace.queries import ActivityView, ObjectView, PersonView, RelationshipView
@@ -53,7 +53,7 @@ def _run(handler: Callable[[], Any]) -> Callable[[], Response]:
         try:
             result = handler()
         except AppError as exc:
-            return app_error(exc.detail, exc.status)
+            return app_refusal(exc)
         return result if isinstance(result, Response) else json_response(result)
 
     return call

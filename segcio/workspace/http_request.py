@@ -16,7 +16,7 @@ class BodyError(Invalid, ValueError):
     """The body cannot be used at all (too large, not JSON, not an object); `message` says how to fix it."""
 
     def __init__(self, message: str, *, too_large: bool = False) -> None:
-        super().__init__(message, status=413 if too_large else 400)
+        super().__init__(message)
         self.too_large = too_large
 
 
