@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from segcio.actions.jsdate import dayjs_parse, parse_iso, unix_seconds
+from segcio.actions.jsdate import dayjs_parse, parse_iso_ms, unix_seconds
 from segcio.actions.v8date import date_parse
 
 _UNIX = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
@@ -25,7 +25,7 @@ MAX_FRACTION_DIGITS = 3  # the seed: "we only convert timestamps with millisecon
 def _iso(value: str) -> tuple[int, int] | None:
     if len(value) < 10 or value[4] != "-":
         return None
-    return parse_iso(value)
+    return parse_iso_ms(value)
 
 
 def iso_seconds(value: str) -> int | None:
@@ -79,7 +79,7 @@ def convert_string(value: str) -> Any:
     """One attribute string: Unix seconds when it is an ISO-8601 timestamp by the rules above, else unchanged."""
     if len(value) < 10 or value[4] != "-":
         return value
-    parsed = parse_iso(value)
+    parsed = parse_iso_ms(value)
     if parsed is None or parsed[1] > MAX_FRACTION_DIGITS:
         return value
     return unix_seconds(parsed[0])
