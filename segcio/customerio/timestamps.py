@@ -1,4 +1,4 @@
-"""Convert Timestamps for Customer.io, following the seed documents' table (see docs/destination-actions.md).
+"""Convert Timestamps for Customer.io, following the table in docs/destination-actions.md.
 
 * other attributes: ISO-8601 strings with at most 3 fractional digits become Unix seconds;
 * the person's and the object's `created_at`: the same, plus any other string JavaScript's `Date` accepts
@@ -19,7 +19,7 @@ from segcio.actions.v8date import date_parse
 _UNIX = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
 _ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T|\Z)", re.ASCII)
 _NUMERIC = re.compile(r"^[+-]?[\d.\s]+$", re.ASCII)
-MAX_FRACTION_DIGITS = 3  # the seed: "we only convert timestamps with millisecond precision"
+MAX_FRACTION_DIGITS = 3  # only timestamps of millisecond precision are converted (docs/destination-actions.md)
 
 
 def _iso(value: str) -> tuple[int, int] | None:

@@ -1,6 +1,6 @@
 """Regulations (privacy), modelled on Segment's: suppress user ids at ingestion, fan deletions out to destinations.
 
-Suppressions are enforced by segcio's own ingestion and are not sent to Customer.io (as the seed document says);
+Suppressions are enforced by segcio's own ingestion and are not sent to Customer.io;
 deletions reach every destination of the source(s) as `delete` messages in the event log, in order after the
 user's earlier events, and each destination runs its onDelete (`DELETE /api/v1/customers/{userId}`).
 """
