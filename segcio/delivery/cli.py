@@ -31,6 +31,16 @@ def _selection(dead_id: int | None, all_: bool, destination: int | None, verb: s
     return None if all_ else [dead_id] if dead_id is not None else None
 
 
+def _report(count: int, key: str, done: str, as_json: bool, *, missing: bool) -> None:
+    """How many dead letters a replay or drop acted on; exit status 1 when the one named (`missing`) was not."""
+    if as_json:
+        print_json({key: count})
+    else:
+        typer.echo(f"{count} dead letter(s) {done}")
+    if missing and count == 0:
+        raise typer.Exit(1)
+
+
 @dlq_app.command("list")
 def dlq_list(
     destination: DestinationFilter = None,
@@ -97,15 +107,10 @@ def dlq_replay(
     already queued for the same person; they are sent with the destination's credentials current then."""
     from segcio.delivery import dlq
 
-    ids = _selection(dead_id, all_, destination, "replay")
+    selected = _selection(dead_id, all_, destination, "replay")
     with cli_database(data_dir, database) as db:
-        moved = dlq.replay(db, ids, destination)
-    if as_json:
-        print_json({"replayed": moved})
-    else:
-        typer.echo(f"{moved} dead letter(s) moved back into the outbox")
-    if dead_id is not None and moved == 0:
-        raise typer.Exit(1)
+        moved = dlq.replay(db, selected, destination)
+    _report(moved, "replayed", "moved back into the outbox", as_json, missing=dead_id is not None)
 
 
 @dlq_app.command("drop")
@@ -120,15 +125,10 @@ def dlq_drop(
     """Delete dead letters for good."""
     from segcio.delivery import dlq
 
-    ids = _selection(dead_id, all_, destination, "drop")
+    selected = _selection(dead_id, all_, destination, "drop")
     with cli_database(data_dir, database) as db:
-        dropped = dlq.drop(db, ids, destination)
-    if as_json:
-        print_json({"dropped": dropped})
-    else:
-        typer.echo(f"{dropped} dead letter(s) deleted")
-    if dead_id is not None and dropped == 0:
-        raise typer.Exit(1)
+        dropped = dlq.drop(db, selected, destination)
+    _report(dropped, "dropped", "deleted", as_json, missing=dead_id is not None)
 
 
 @delivery_app.command("status")
