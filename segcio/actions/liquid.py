@@ -30,7 +30,7 @@ from segcio.actions.liquid_syntax import (
     snapshot,
     where,
 )
-from segcio.actions.liquid_values import Drop, FilterError, length, stringify, truthy, value_of, well_formed
+from segcio.actions.liquid_values import Drop, LiquidFilterError, length, stringify, truthy, value_of, well_formed
 from segcio.errors import Invalid
 
 MAX_TEMPLATE_LENGTH = 1000
@@ -236,7 +236,7 @@ class _Parser:
         def located(context: Context) -> Any:
             try:
                 return evaluator(context)
-            except (FilterError, EvaluationError) as problem:
+            except (LiquidFilterError, EvaluationError) as problem:
                 raise LiquidError(f"{problem}, {where(text, begin)}") from None
 
         return located
@@ -445,7 +445,7 @@ def _filter_step(name: str, previous: Callable[[Context], Any], arguments: list[
             previous(context)
             for argument in arguments:
                 argument(context)
-            raise FilterError(f'filter "{name}" is disabled')
+            raise LiquidFilterError(f'filter "{name}" is disabled')
 
         return disabled
     function = FILTERS.get(name)
@@ -520,6 +520,6 @@ class LiquidTemplate:
         out: list[str] = []
         try:
             _run(self._body, context, out)
-        except (FilterError, EvaluationError) as problem:
+        except (LiquidFilterError, EvaluationError) as problem:
             raise LiquidError(str(problem)) from None
         return well_formed("".join(out))

@@ -18,7 +18,7 @@ from segcio.errors import Invalid
 MEMORY_LIMIT = 1e8  # the mapping kit's liquidjs `memoryLimit`: characters or elements one render may allocate
 
 
-class FilterError(Invalid):
+class LiquidFilterError(Invalid):
     """A filter that fails while rendering (liquidjs throws); the message is liquidjs's."""
 
 
