@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from segcio.cli_options import DatabaseUrl, DataDir, settings_database
-from segcio.config import Settings, export_environment, load_settings
+from segcio.config import Settings, export_environment, load_config
 from segcio.delivery import cli as delivery_cli
 from segcio.destinations import cli as destinations_cli
 from segcio.ingest import cli as ingest_cli
@@ -28,7 +28,7 @@ ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML settings
 
 
 def settings_from(data_dir: Path | None, database: str | None, config: Path | None, **extra: Any) -> Settings:
-    return load_settings(config, data_dir=data_dir, database=database, **extra)
+    return load_config(config, data_dir=data_dir, database=database, **extra)
 
 
 @app.command()

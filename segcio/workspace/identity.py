@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from segcio.errors import Invalid
+
 # cio_ids look like Customer.io's ("03000001"): hex of the internal, never-reused person number plus an offset.
 _CIO_OFFSET = 0x3000000
 _CIO_RE = re.compile(r"^[0-9a-f]{8,16}$")
@@ -15,11 +17,13 @@ _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+$")
 MAX_IDENTIFIER_BYTES = 150
 
 
-class IdentifierError(ValueError):
+class IdentifierError(Invalid, ValueError):
+    """An identifier value that cannot identify anyone; `field` names it."""
+
+    field: str
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 def cio_id_for(person_pk: int) -> str:

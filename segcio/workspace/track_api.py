@@ -22,10 +22,11 @@ from segcio.workspace.http_errors import (
     BASIC_CHALLENGE,
     json_response,
     ok,
-    v1_error,
     v1_errors,
+    v1_refusal,
     v2_error_item,
     v2_errors,
+    v2_refusal,
 )
 from segcio.workspace.http_request import REST, BodyError, parse_object, raw_segments, read_body
 
@@ -85,9 +86,9 @@ async def _run_v1(
         body = parse_object(await read_body(request, V1_LIMIT))
         results = await run_in_threadpool(_apply_v1, runtime, workspace_id, lambda email_ids: build(body, email_ids))
     except BodyError as exc:
-        return v1_errors([exc.message])
+        return v1_refusal(exc)
     except v1.V1Error as exc:
-        return v1_error(exc.message) if exc.singular else v1_errors([exc.message])
+        return v1_refusal(exc, singular=exc.singular)
     rejected = _rejected(results)
     if rejected:
         return v1_errors([r.message or f"{r.field or 'request'} is invalid" for r in rejected])
@@ -240,7 +241,7 @@ async def entity(request: Request, runtime: Runtime = Depends(get_runtime)) -> R
     try:
         op = parse_object(await read_body(request, ENTITY_LIMIT), empty_ok=False)
     except BodyError as exc:
-        return v2_errors([v2_error_item("invalid", "body", exc.message)])
+        return v2_refusal(exc, "body")
     results = await run_in_threadpool(_apply_v2, runtime, workspace_id, [op])
     rejected = _rejected(results)
     if rejected:
@@ -285,7 +286,7 @@ async def batch(request: Request, runtime: Runtime = Depends(get_runtime)) -> Re
         raw = await read_body(request, BATCH_LIMIT)
         accepted, errors = _batch_items(parse_object(raw, empty_ok=False), len(raw))
     except BodyError as exc:
-        return v2_errors([v2_error_item("invalid", "batch" if not exc.too_large else "body", exc.message)])
+        return v2_refusal(exc, "body" if exc.too_large else "batch")
     if accepted:
         results = await run_in_threadpool(_apply_v2, runtime, workspace_id, [op for _i, op in accepted])
         errors += [

@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "segcio.datadir": STORE,
     "segcio.store": STORE,
     "segcio": LEAF,
+    "segcio.errors": LEAF,
     "segcio.jsonutil": LEAF,
     "segcio.values": LEAF,
     "segcio.config": LEAF,
