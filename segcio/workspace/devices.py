@@ -10,7 +10,7 @@ from segcio.store.tables.workspace import ws_devices
 from segcio.workspace import activity
 from segcio.workspace.attributes import as_device_attribute, event_time, is_removal
 from segcio.workspace.identity import IdentifierError, identifier_text
-from segcio.workspace.people import person_identifier, resolve_or_create
+from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import NOT_FOUND, OK, OpResult, invalid
 from segcio.workspace.unit import DeviceState, Unit
 

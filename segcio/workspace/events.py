@@ -10,7 +10,7 @@ from segcio import jsonutil
 from segcio.store.tables.workspace import ws_delivery_metrics
 from segcio.workspace.attributes import event_time
 from segcio.workspace.identity import IdentifierError, identifier_text
-from segcio.workspace.people import person_identifier, resolve_or_create
+from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import DUPLICATE, OK, OpResult, invalid
 from segcio.workspace.unit import Unit
 

@@ -17,7 +17,7 @@ from segcio.store.tables.workspace import (
 )
 from segcio.workspace import activity
 from segcio.workspace.identity import IdentifierError, fold_email, single_person_identifier
-from segcio.workspace.people import person_identifier
+from segcio.workspace.resolve import person_identifier
 from segcio.workspace.results import NOT_FOUND, OK, OpResult, invalid
 from segcio.workspace.unit import PersonState, Unit, person_rows
 

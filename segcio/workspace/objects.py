@@ -17,6 +17,7 @@ from segcio.workspace.identity import (
     object_pk_for,
     single_person_identifier,
 )
+from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import INVALID, LIMIT, NOT_FOUND, OK, SUPPRESSED, Failures, OpFailure, OpResult, invalid
 from segcio.workspace.unit import PersonState, RelationshipState, Unit
 
@@ -338,8 +339,6 @@ def _check_relationship_size(
 
 
 def person_relationship_op(unit: Unit, op: dict[str, Any]) -> OpResult:
-    from segcio.workspace.people import person_identifier, resolve_or_create
-
     kind, value = person_identifier(unit, op)
     action = str(op.get("action"))
     relationships = op.get("cio_relationships")
@@ -385,8 +384,6 @@ def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | N
         _check_object_sizes(unit, op, type_id, ref, entries, at, held_for)
     people: list[tuple[PersonState, Any]] = []
     failures = Failures()
-    from segcio.workspace.people import person_identifier
-
     for index, entry in enumerate(entries):
         anonymous_id = _anonymous_of(entry)
         if held_for is not None:
@@ -410,8 +407,6 @@ def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | N
             continue
         found = unit.find(kind, value)
         if found is None and action != "delete_relationships":
-            from segcio.workspace.people import resolve_or_create
-
             found = resolve_or_create(unit, kind, value, why="object relationship")
         if found is not None:
             people.append((found, entry.get("relationship_attributes")))
