@@ -10,6 +10,7 @@ from segcio import jsonutil
 from segcio.store.tables.workspace import ws_delivery_metrics
 from segcio.workspace.attributes import event_time
 from segcio.workspace.identity import IdentifierError, identifier_text
+from segcio.workspace.prefetch import Wanted
 from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import DUPLICATE, OK, OpResult, invalid
 from segcio.workspace.unit import Unit
@@ -47,6 +48,11 @@ def _event_parts(op: dict[str, Any], now: float) -> tuple[str, dict[str, Any], s
     else:
         event_id = None
     return name, data, encoded, timestamp, event_id
+
+
+def track_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.person_of(op)
+    wanted.event_id(op.get("id"))
 
 
 def track(unit: Unit, op: dict[str, Any]) -> OpResult:

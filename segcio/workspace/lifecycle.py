@@ -17,6 +17,7 @@ from segcio.store.tables.workspace import (
 )
 from segcio.workspace import activity
 from segcio.workspace.identity import IdentifierError, fold_email, single_person_identifier
+from segcio.workspace.prefetch import Wanted
 from segcio.workspace.resolve import person_identifier
 from segcio.workspace.results import NOT_FOUND, OK, OpResult, invalid
 from segcio.workspace.unit import PersonState, Unit, person_rows
@@ -121,6 +122,12 @@ def _merge_party(unit: Unit, op: dict[str, Any], key: str) -> PersonState | None
     if kind == "email" and not unit.settings.email_is_identifier:
         raise invalid(f"{key}.email", "this workspace identifies people by id only; use id or cio_id")
     return unit.find(kind, value)
+
+
+def merge_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.person_of(op)
+    wanted.person(op.get("primary"))
+    wanted.person(op.get("secondary"))
 
 
 def merge(unit: Unit, op: dict[str, Any]) -> OpResult:

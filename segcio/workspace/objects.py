@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select
@@ -17,9 +16,10 @@ from segcio.workspace.identity import (
     object_pk_for,
     single_person_identifier,
 )
+from segcio.workspace.prefetch import Wanted
 from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import INVALID, LIMIT, NOT_FOUND, OK, SUPPRESSED, Failures, OpFailure, OpResult, invalid
-from segcio.workspace.unit import PersonState, RelationshipState, Unit
+from segcio.workspace.unit import ObjectState, PersonState, RelationshipState, Unit
 
 # Names for auto-created object types. Customer.io names them "after a type of animal"; which animals is not
 # documented, so these are our own choice.
@@ -57,20 +57,6 @@ _SELECT_OBJECT = select(ws_objects).where(
 _SELECT_OBJECT_BY_PK = select(ws_objects).where(
     ws_objects.c.workspace_id == bindparam("ws"), ws_objects.c.id == bindparam("pk")
 )
-
-
-@dataclass
-class ObjectState:
-    pk: int
-    type_id: int
-    object_id: str
-    attrs: dict[str, Any]
-    times: dict[str, float]
-    dirty: bool = False
-    new: bool = False  # not written yet (the unit's flush inserts it)
-
-    def label(self) -> str:
-        return f"{self.type_id}:{self.object_id}"
 
 
 # -- object types ---------------------------------------------------------------------------------------------
@@ -111,11 +97,6 @@ def ensure_type(unit: Unit, type_id: int) -> None:
 # -- objects --------------------------------------------------------------------------------------------------
 
 
-def _object_state(pk: int, type_id: int, object_id: str, attributes: str, timestamps: str) -> ObjectState:
-    """An object as stored: its JSON columns decoded."""
-    return ObjectState(int(pk), int(type_id), object_id, jsonutil.loads(attributes), jsonutil.loads(timestamps))
-
-
 def object_reference(identifiers: Any, field: str = "identifiers") -> tuple[int | None, str]:
     """(type_id, object_id) or (None, cio_object_id)."""
     if not isinstance(identifiers, dict):
@@ -136,46 +117,18 @@ def find_object(unit: Unit, type_id: int | None, ref: str) -> ObjectState | None
             return None
         cached = unit.objects_by_pk.get(pk)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         row = unit.conn.execute(_SELECT_OBJECT_BY_PK, {"ws": unit.ws, "pk": pk}).first()
     else:
         cached = unit.objects_by_ref.get((type_id, ref))
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         if (type_id, ref) in unit.absent_objects:
             return None
         row = unit.conn.execute(_SELECT_OBJECT, {"ws": unit.ws, "type_id": type_id, "object_id": ref}).first()
     if row is None:
         return None
-    return _remember(unit, _object_state(row.id, row.type_id, row.object_id, row.attributes, row.timestamps))
-
-
-def prefetch_objects(unit: Unit, refs: list[tuple[int, str]]) -> None:
-    """Load the objects a batch names with one query per object type."""
-    by_type: dict[int, set[str]] = {}
-    for type_id, ref in refs:
-        if (type_id, ref) not in unit.objects_by_ref:
-            by_type.setdefault(type_id, set()).add(ref)
-    for type_id, wanted in by_type.items():
-        names = sorted(wanted)
-        for start in range(0, len(names), 500):
-            chunk = names[start : start + 500]
-            rows = unit.rows_in(
-                "id, type_id, object_id, attributes, timestamps FROM ws_objects",
-                "object_id",
-                chunk,
-                "AND type_id = ?",
-                (type_id,),
-            )
-            for row in rows:
-                _remember(unit, _object_state(*row))
-            unit.absent_objects.update((type_id, ref) for ref in chunk if (type_id, ref) not in unit.objects_by_ref)
-
-
-def _remember(unit: Unit, obj: ObjectState) -> ObjectState:
-    unit.objects_by_pk[obj.pk] = obj
-    unit.objects_by_ref[(obj.type_id, obj.object_id)] = obj
-    return obj
+    return unit.remember_object(ObjectState.stored(row.id, row.type_id, row.object_id, row.attributes, row.timestamps))
 
 
 def find_or_create_object(unit: Unit, type_id: int | None, ref: str, field: str = "identifiers") -> ObjectState:
@@ -186,7 +139,7 @@ def find_or_create_object(unit: Unit, type_id: int | None, ref: str, field: str 
         raise OpFailure(NOT_FOUND, f"{field}.cio_object_id", f"no object has cio_object_id {ref!r}")
     ensure_type(unit, type_id)
     pk = unit.allocate_pk(ws_objects)
-    obj = _remember(unit, ObjectState(pk, type_id, ref, {}, {}, new=True))
+    obj = unit.remember_object(ObjectState(pk, type_id, ref, {}, {}, new=True))
     unit.add_activity(activity.object_activity(type_id, "create"), object_pk=obj.pk, name=ref)
     return obj
 
@@ -338,6 +291,11 @@ def _check_relationship_size(
     check_total_size(current, times, attrs, at, field=field, what="relationship", reserved=RELATIONSHIP_RESERVED)
 
 
+def person_relationship_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.person_of(op)
+    wanted.relationships(op)
+
+
 def person_relationship_op(unit: Unit, op: dict[str, Any]) -> OpResult:
     kind, value = person_identifier(unit, op)
     action = str(op.get("action"))
@@ -363,6 +321,11 @@ def _anonymous_of(entry: dict[str, Any]) -> str | None:
     if isinstance(identifiers, dict) and identifiers.get("anonymous_id") not in (None, ""):
         return str(identifiers["anonymous_id"])
     return None
+
+
+def object_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.object(op.get("identifiers"))
+    wanted.relationships(op)
 
 
 def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | None = None) -> OpResult:

@@ -17,11 +17,20 @@ from segcio.workspace.attributes import (
 from segcio.workspace.identity import IdentifierError, email_text, fold_email, identifier_text
 from segcio.workspace.lifecycle import merge_people
 from segcio.workspace.objects import check_relationship_sizes, person_relationships
+from segcio.workspace.prefetch import Wanted
 from segcio.workspace.resolve import check_not_suppressed, person_identifier
 from segcio.workspace.results import CONFLICT, NOT_FOUND, Failures, OpFailure, OpResult, invalid
 from segcio.workspace.unit import PersonState, Unit
 
 CHANGE_NEEDS_CIO = "address the person as cio_<cio_id> to change an identifier that is already set"
+
+
+def identify_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.person_of(op)
+    attrs = op.get("attributes")
+    if isinstance(attrs, dict) and ("id" in attrs or "email" in attrs or "anonymous_id" in attrs):
+        wanted.person({k: attrs.get(k) for k in ("id", "email", "anonymous_id") if k in attrs})
+    wanted.relationships(op)
 
 
 def _body_identifier(attrs: dict[str, Any], key: str) -> tuple[str | None, bool]:

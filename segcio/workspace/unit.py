@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -159,6 +160,25 @@ class RelationshipState:
         self.dirty = new
 
 
+@dataclass
+class ObjectState:
+    pk: int
+    type_id: int
+    object_id: str
+    attrs: dict[str, Any]
+    times: dict[str, float]
+    dirty: bool = False
+    new: bool = False  # not written yet (the unit's flush inserts it)
+
+    @classmethod
+    def stored(cls, pk: int, type_id: int, object_id: str, attributes: str, timestamps: str) -> ObjectState:
+        """An object as stored: its JSON columns decoded."""
+        return cls(int(pk), int(type_id), object_id, jsonutil.loads(attributes), jsonutil.loads(timestamps))
+
+    def label(self) -> str:
+        return f"{self.type_id}:{self.object_id}"
+
+
 class LazyMap:
     """Values looked up by key, loaded in bulk (`prefetch`) or one at a time; misses are remembered."""
 
@@ -246,8 +266,8 @@ class Unit:
         self.relationships: dict[tuple[int, int], RelationshipState | None] = {}
         self._relationships_loaded_for: set[int] = set()
         self.object_types: dict[int, tuple[str, bool]] | None = None
-        self.objects_by_ref: dict[tuple[int, str], Any] = {}
-        self.objects_by_pk: dict[int, Any] = {}
+        self.objects_by_ref: dict[tuple[int, str], ObjectState] = {}
+        self.objects_by_pk: dict[int, ObjectState] = {}
         self.absent_objects: set[tuple[int, str]] = set()
 
     # -- loading people ------------------------------------------------------------------------------------
@@ -708,6 +728,32 @@ class Unit:
         if person_pk not in self._relationships_loaded_for:
             self.prefetch_relationships([person_pk])
         return self.relationships.setdefault(key, None)
+
+    def remember_object(self, obj: ObjectState) -> ObjectState:
+        self.objects_by_pk[obj.pk] = obj
+        self.objects_by_ref[(obj.type_id, obj.object_id)] = obj
+        return obj
+
+    def prefetch_objects(self, refs: list[tuple[int, str]]) -> None:
+        """Load the objects a batch names with one query per object type."""
+        by_type: dict[int, set[str]] = {}
+        for type_id, ref in refs:
+            if (type_id, ref) not in self.objects_by_ref:
+                by_type.setdefault(type_id, set()).add(ref)
+        for type_id, wanted in by_type.items():
+            names = sorted(wanted)
+            for start in range(0, len(names), CHUNK):
+                chunk = names[start : start + CHUNK]
+                rows = self.rows_in(
+                    "id, type_id, object_id, attributes, timestamps FROM ws_objects",
+                    "object_id",
+                    chunk,
+                    "AND type_id = ?",
+                    (type_id,),
+                )
+                for row in rows:
+                    self.remember_object(ObjectState.stored(*row))
+                self.absent_objects.update((type_id, ref) for ref in chunk if (type_id, ref) not in self.objects_by_ref)
 
     # -- bulk loaders --------------------------------------------------------------------------------------
 
