@@ -89,6 +89,11 @@ class Workspace:
             save_settings(conn, self.workspace_id, settings)
         return settings
 
+    def rename_object_type(self, type_id: int, name: str) -> bool:
+        """Rename an object type (ValueError for a name it cannot take); False when the type does not exist."""
+        with self.db.begin() as conn:
+            return objects.rename_type(conn, self.workspace_id, type_id, name)
+
     def apply(
         self,
         operations: list[dict[str, Any]],

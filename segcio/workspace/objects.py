@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from segcio import jsonutil, values
 from segcio.store.tables.workspace import ws_object_types, ws_objects, ws_pending_relationships, ws_relationships
@@ -45,6 +45,7 @@ ANIMALS = (
     "Ocelots",
     "Tapirs",
 )
+MAX_TYPE_NAME = 200
 OBJECT_RESERVED = frozenset({"relationship", "cio_object_id", "object_id", "objectId"})
 RELATIONSHIP_RESERVED = frozenset({"relationship"})
 
@@ -92,6 +93,20 @@ def ensure_type(unit: Unit, type_id: int) -> None:
         )
     )
     unit.object_types[type_id] = (name, True)
+
+
+def rename_type(conn: Connection, workspace_id: int, type_id: int, name: str) -> bool:
+    """Give an object type a new name (1 to MAX_TYPE_NAME characters, outer spaces dropped; ValueError otherwise);
+    False when the type does not exist."""
+    name = name.strip()
+    if not name or len(name) > MAX_TYPE_NAME:
+        raise ValueError(f"Name: give 1 to {MAX_TYPE_NAME} characters.")
+    result = conn.execute(
+        update(ws_object_types)
+        .where(ws_object_types.c.workspace_id == workspace_id, ws_object_types.c.type_id == type_id)
+        .values(name=name)
+    )
+    return bool(result.rowcount)
 
 
 # -- objects --------------------------------------------------------------------------------------------------
