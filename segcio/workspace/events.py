@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from segcio import jsonutil
+from segcio.customerio.limits import MAX_EVENT_DATA_BYTES, MAX_EVENT_NAME_BYTES
 from segcio.store.tables.workspace import ws_delivery_metrics
 from segcio.workspace.attributes import event_time
 from segcio.workspace.identity import IdentifierError, identifier_text
@@ -15,8 +16,6 @@ from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import DUPLICATE, OK, OpResult, invalid
 from segcio.workspace.unit import Unit
 
-MAX_EVENT_NAME_BYTES = 100
-MAX_EVENT_DATA_BYTES = 100_000
 # Events for an anonymous id arriving this long after its identify still join the person.
 LATE_ANONYMOUS_SECONDS = 300.0
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from segcio.customerio.limits import MAX_IDENTIFIER_BYTES
+
 # cio_ids look like Customer.io's ("03000001"): hex of the internal, never-reused person number plus an offset.
 _CIO_OFFSET = 0x3000000
 _CIO_RE = re.compile(r"^[0-9a-f]{8,16}$")
 _OBJECT_RE = re.compile(r"^ob[0-9a-f]{10,16}$")
 # The shape test Customer.io uses for a path identifier is not published; "something@something" is our guess.
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-MAX_IDENTIFIER_BYTES = 150
 
 
 class IdentifierError(ValueError):
