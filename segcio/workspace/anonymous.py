@@ -10,7 +10,8 @@ from segcio.store.tables.workspace import ws_anonymous_ids, ws_events, ws_pendin
 from segcio.workspace import activity
 from segcio.workspace.objects import object_identify
 from segcio.workspace.results import OpFailure
-from segcio.workspace.unit import PersonState, Unit
+from segcio.workspace.unit import Unit
+from segcio.workspace.unit_state import PersonState
 
 
 def consume_anonymous_id(unit: Unit, person: PersonState, anonymous_id: str) -> None:

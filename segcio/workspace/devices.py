@@ -13,7 +13,8 @@ from segcio.workspace.identity import IdentifierError, identifier_text
 from segcio.workspace.prefetch import Wanted
 from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import NOT_FOUND, OK, OpResult, invalid
-from segcio.workspace.unit import DeviceState, Unit
+from segcio.workspace.unit import Unit
+from segcio.workspace.unit_state import DeviceState
 
 PLATFORMS = ("ios", "android")
 _DEVICE_KEYS = ("token", "id", "platform", "last_used", "attributes")

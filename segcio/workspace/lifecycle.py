@@ -20,7 +20,8 @@ from segcio.workspace.identity import IdentifierError, fold_email, single_person
 from segcio.workspace.prefetch import Wanted
 from segcio.workspace.resolve import person_identifier
 from segcio.workspace.results import NOT_FOUND, OK, OpResult, invalid
-from segcio.workspace.unit import PersonState, Unit, person_rows
+from segcio.workspace.unit import Unit, person_rows
+from segcio.workspace.unit_state import PersonState
 
 _OWNED = (ws_events, ws_devices, ws_relationships, ws_activities, ws_anonymous_ids)
 _LOGS = (ws_events, ws_activities)  # indexed per person by id bucket

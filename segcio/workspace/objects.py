@@ -19,7 +19,8 @@ from segcio.workspace.identity import (
 from segcio.workspace.prefetch import Wanted
 from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import INVALID, LIMIT, NOT_FOUND, OK, SUPPRESSED, Failures, OpFailure, OpResult, invalid
-from segcio.workspace.unit import ObjectState, PersonState, RelationshipState, Unit
+from segcio.workspace.unit import Unit
+from segcio.workspace.unit_state import ObjectState, PersonState, RelationshipState
 
 # Names for auto-created object types. Customer.io names them "after a type of animal"; which animals is not
 # documented, so these are our own choice.

@@ -20,7 +20,8 @@ from segcio.workspace.objects import check_relationship_sizes, person_relationsh
 from segcio.workspace.prefetch import Wanted
 from segcio.workspace.resolve import check_not_suppressed, person_identifier
 from segcio.workspace.results import CONFLICT, NOT_FOUND, Failures, OpFailure, OpResult, invalid
-from segcio.workspace.unit import PersonState, Unit
+from segcio.workspace.unit import Unit
+from segcio.workspace.unit_state import PersonState
 
 CHANGE_NEEDS_CIO = "address the person as cio_<cio_id> to change an identifier that is already set"
 

@@ -8,7 +8,8 @@ from typing import Any
 from segcio.workspace import activity
 from segcio.workspace.identity import IdentifierError, single_person_identifier
 from segcio.workspace.results import NOT_FOUND, SUPPRESSED, OpFailure, invalid
-from segcio.workspace.unit import PersonState, Unit
+from segcio.workspace.unit import Unit
+from segcio.workspace.unit_state import PersonState
 
 
 def person_identifier(unit: Unit, op: dict[str, Any], *, allow_anonymous: bool = False) -> tuple[str, str]:
