@@ -22,12 +22,10 @@ from segcio.workspace.settings import (
     WorkspaceSettings,
     load_settings,
     save_settings,
-    workspace_for_app_key,
-    workspace_for_site,
 )
 from segcio.workspace.unit import Unit
 
-__all__ = ["OpResult", "Workspace", "WorkspaceSettings", "workspace_for_app_key", "workspace_for_site"]
+__all__ = ["OpResult", "Workspace", "WorkspaceSettings"]
 
 Handler = Callable[[Unit, dict[str, Any]], OpResult]
 

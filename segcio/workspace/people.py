@@ -133,6 +133,17 @@ def _auto_merge(unit: Unit, by_id: PersonState, by_email: PersonState) -> Person
     return older
 
 
+def _merged_or_conflict(
+    unit: Unit, by_id: PersonState, by_email: PersonState, addressed: PersonState, field_name: str, message: str
+) -> PersonState:
+    """An identify's id and email name two people: one person after an auto-merge, else a conflict shown in the
+    log of the person the identify addressed."""
+    merged = _auto_merge(unit, by_id, by_email)
+    if merged is None:
+        raise _conflict(addressed, field_name, message)
+    return merged
+
+
 def _resolve_identify(
     unit: Unit, kind: str, value: str, body_id: str | None, body_email: str | None, update_only: bool
 ) -> PersonState | None:
@@ -148,14 +159,14 @@ def _resolve_identify(
         person = unit.by_id(value)
         other = unit.by_email(body_email) if body_email else None
         if person is not None and other is not None and other is not person:
-            merged = _auto_merge(unit, person, other)
-            if merged is None:
-                raise _conflict(
-                    person,
-                    "attributes.email",
-                    f"email {body_email!r} belongs to a different person than id {value!r}; nothing was changed",
-                )
-            return merged
+            return _merged_or_conflict(
+                unit,
+                person,
+                other,
+                person,
+                "attributes.email",
+                f"email {body_email!r} belongs to a different person than id {value!r}; nothing was changed",
+            )
         if person is None and other is not None:
             if other.ext_id is not None:
                 raise _conflict(
@@ -170,14 +181,14 @@ def _resolve_identify(
         person = unit.by_email(value)
         other = unit.by_id(body_id) if body_id else None
         if person is not None and other is not None and other is not person:
-            merged = _auto_merge(unit, other, person)
-            if merged is None:
-                raise _conflict(
-                    person,
-                    "attributes.id",
-                    f"id {body_id!r} belongs to a different person than email {value!r}; nothing was changed",
-                )
-            return merged
+            return _merged_or_conflict(
+                unit,
+                other,
+                person,
+                person,
+                "attributes.id",
+                f"id {body_id!r} belongs to a different person than email {value!r}; nothing was changed",
+            )
         if person is None and other is not None:
             if other.email is not None and not unit.settings.allow_email_update_by_id:
                 raise _conflict(

@@ -18,7 +18,7 @@ from segcio.customerio.limits import MAX_BATCH_BYTES, MAX_ENTITY_BYTES
 from segcio.runtime import Runtime, get_runtime
 from segcio.workspace import v1
 from segcio.workspace.api_auth import track_workspace
-from segcio.workspace.engine import OpResult, Workspace
+from segcio.workspace.engine import Workspace
 from segcio.workspace.http_errors import (
     BASIC_CHALLENGE,
     json_response,
@@ -29,6 +29,7 @@ from segcio.workspace.http_errors import (
     v2_errors,
 )
 from segcio.workspace.http_request import REST, BodyError, parse_object, raw_segments, read_body
+from segcio.workspace.results import OpResult
 
 router = APIRouter(tags=["Track API"])
 

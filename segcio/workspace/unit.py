@@ -351,6 +351,13 @@ class Unit(UnitState):
         values = itemgetter(*columns)
         self._write(sql, [values(row) for row in rows])
 
+    def _write_back(self, table: Table, fresh: list[dict[str, Any]], update: str, known: list[tuple[Any, ...]]) -> None:
+        """Insert the new rows of `table`, update the changed ones (`update` takes each tuple of `known`)."""
+        if fresh:
+            self._insert_rows(table, fresh)
+        if known:
+            self._write(self._sql(update), known)
+
     def _flush_devices(self) -> None:
         dirty = [(token, d) for token, d in self.devices.values.items() if d.dirty]
         if not dirty:
@@ -373,43 +380,32 @@ class Unit(UnitState):
             for row, (token, d) in zip(rows, dirty, strict=True)
             if not d.new
         ]
-        if fresh:
-            self._insert_rows(ws_devices, fresh)
-        if known:
-            self._write(self._sql(_UPDATE_DEVICE), known)
+        self._write_back(ws_devices, fresh, _UPDATE_DEVICE, known)
         for _, d in dirty:
             d.dirty = d.new = False
 
     def _flush_objects(self) -> None:
-        fresh = [o for o in self.objects_by_pk.values() if o.new]
-        if fresh:
-            self._insert_rows(
-                ws_objects,
-                [
-                    {
-                        "id": o.pk,
-                        "workspace_id": self.ws,
-                        "type_id": o.type_id,
-                        "object_id": o.object_id,
-                        "attributes": jsonutil.dumps(o.attrs),
-                        "timestamps": jsonutil.dumps(o.times),
-                        "created_at": self.now,
-                        "updated_at": self.now,
-                    }
-                    for o in fresh
-                ],
-            )
-            for o in fresh:
-                o.new = o.dirty = False
-        dirty = [o for o in self.objects_by_pk.values() if o.dirty]
+        dirty = [o for o in self.objects_by_pk.values() if o.dirty or o.new]
         if not dirty:
             return
-        self._write(
-            self._sql(_UPDATE_OBJECT),
-            [(jsonutil.dumps(o.attrs), jsonutil.dumps(o.times), self.now, o.pk) for o in dirty],
-        )
+        fresh = [
+            {
+                "id": o.pk,
+                "workspace_id": self.ws,
+                "type_id": o.type_id,
+                "object_id": o.object_id,
+                "attributes": jsonutil.dumps(o.attrs),
+                "timestamps": jsonutil.dumps(o.times),
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+            for o in dirty
+            if o.new
+        ]
+        known = [(jsonutil.dumps(o.attrs), jsonutil.dumps(o.times), self.now, o.pk) for o in dirty if not o.new]
+        self._write_back(ws_objects, fresh, _UPDATE_OBJECT, known)
         for o in dirty:
-            o.dirty = False
+            o.dirty = o.new = False
 
     def forget_devices(self) -> None:
         self._flush_devices()
@@ -437,10 +433,7 @@ class Unit(UnitState):
             for key, r in dirty
             if not r.new
         ]
-        if fresh:
-            self._insert_rows(ws_relationships, fresh)
-        if known:
-            self._write(self._sql(_UPDATE_RELATIONSHIP), known)
+        self._write_back(ws_relationships, fresh, _UPDATE_RELATIONSHIP, known)
         for _, r in dirty:
             r.dirty = r.new = False
 
