@@ -18,11 +18,7 @@ from segcio.store import Database
 from segcio.workspace import activity, anonymous, devices, events, lifecycle, objects, people
 from segcio.workspace.prefetch import Needs, Wanted
 from segcio.workspace.results import INVALID, OpFailure, OpResult
-from segcio.workspace.settings import (
-    WorkspaceSettings,
-    load_settings,
-    save_settings,
-)
+from segcio.workspace.settings import WorkspaceSettings, load_settings, save_settings
 from segcio.workspace.unit import Unit
 
 __all__ = ["OpResult", "Workspace", "WorkspaceSettings"]
