@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from segcio.customerio.limits import MAX_IDENTIFIER_BYTES
 from segcio.errors import Invalid
 
 # cio_ids look like Customer.io's ("03000001"): hex of the internal, never-reused person number plus an offset.
@@ -13,8 +14,6 @@ _CIO_RE = re.compile(r"^[0-9a-f]{8,16}$")
 _OBJECT_RE = re.compile(r"^ob[0-9a-f]{10,16}$")
 # The shape test Customer.io uses for a path identifier is not published; "something@something" is our guess.
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-MAX_IDENTIFIER_BYTES = 150
 
 
 class IdentifierError(Invalid, ValueError):

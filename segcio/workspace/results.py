@@ -56,10 +56,6 @@ class Failures:
     def add(self, reason: str, field_name: str, message: str) -> None:
         self.items.append((reason, field_name, message))
 
-    def extend(self, reason: str, pairs: list[tuple[str, str]]) -> None:
-        for field_name, message in pairs:
-            self.add(reason, field_name, message)
-
     def result(self) -> OpResult:
         if not self.items:
             return OK
