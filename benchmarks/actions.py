@@ -64,7 +64,7 @@ def measure_segcio(events: list[dict[str, Any]], rounds: int = 3) -> dict[str, A
     """segcio's actions runtime over `events` (Quick Setup presets, compiled once); the best of `rounds` passes,
     so that other load on the machine disturbs the figure less."""
     from segcio.destinations.customerio.presets import quick_setup
-    from segcio.destinations.tester import DestinationRunner
+    from segcio.destinations.runner import DestinationRunner
 
     runner = DestinationRunner(SETTINGS, quick_setup())
     for event in events[:500]:  # warm-up

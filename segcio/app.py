@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from segcio import datadir, logs, observability, services, tuning
 from segcio.bootstrap import ensure_defaults
 from segcio.client_address import trusted_networks
-from segcio.config import Settings, load_settings
+from segcio.config import Settings, load_config
 from segcio.ingest import routes as ingest_routes
 from segcio.pipeline import destinations_http, trace_http
 from segcio.pipeline import http as pipeline_http
@@ -62,4 +62,4 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The app of one of several server processes (`segcio serve --processes N`), configured by SEGCIO_*."""
-    return create_app(load_settings())
+    return create_app(load_config())

@@ -11,7 +11,7 @@ import typer
 
 from segcio.cli_group import LazyGroup
 from segcio.cli_options import DatabaseUrl, DataDir, settings_database
-from segcio.config import Settings, export_environment, load_settings
+from segcio.config import Settings, export_environment, load_config
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,7 +31,7 @@ ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML settings
 
 
 def settings_from(data_dir: Path | None, database: str | None, config: Path | None, **extra: Any) -> Settings:
-    return load_settings(config, data_dir=data_dir, database=database, **extra)
+    return load_config(config, data_dir=data_dir, database=database, **extra)
 
 
 @app.command()

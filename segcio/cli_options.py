@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from segcio.config import Settings, load_settings
+from segcio.config import Settings, load_config
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -29,7 +29,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 def open_cli_database(data_dir: Path | None, database: str | None) -> Database:
     """The database of --data-dir/--database (and SEGCIO_* settings); the caller disposes of it."""
-    return _open(load_settings(None, data_dir=data_dir, database=database))
+    return _open(load_config(None, data_dir=data_dir, database=database))
 
 
 @contextmanager
@@ -54,7 +54,7 @@ def _open(settings: Settings) -> Database:
 
 def cli_database(data_dir: Path | None, database: str | None) -> AbstractContextManager[Database]:
     """The database of --data-dir/--database, disposed of when the block ends."""
-    return settings_database(load_settings(None, data_dir=data_dir, database=database))
+    return settings_database(load_config(None, data_dir=data_dir, database=database))
 
 
 def when(seconds: float | None) -> str:

@@ -90,7 +90,7 @@ def export_environment(settings: Settings) -> dict[str, str]:
     return {ENV_PREFIX + f.name.upper(): str(getattr(settings, f.name)) for f in fields(Settings) if f.name != "extra"}
 
 
-def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+def load_config(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build settings from the TOML file, then the environment, then explicit (non-None) overrides."""
     values: dict[str, Any] = {}
     names = {f.name for f in fields(Settings)}

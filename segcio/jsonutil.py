@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from segcio.errors import Invalid
 from segcio.values import MAX_DEPTH
 
 
@@ -25,7 +26,7 @@ def dumpb(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
-class TooDeep(ValueError):
+class TooDeep(Invalid, ValueError):
     """JSON nested beyond what the parser takes."""
 
 

@@ -74,3 +74,18 @@ dedupe_window = Gauge(
     "made the oldest ids be forgotten (SQLite).",
     registry=registry,
 )
+delivery_requests = Counter(
+    "segcio_delivery_requests",
+    "HTTP requests sent to remote destinations, by outcome.",
+    ["destination", "outcome"],
+    registry=registry,
+)
+delivery_items_delivered = Counter(
+    "segcio_delivery_items_delivered", "Operations/requests accepted by the remote.", ["destination"], registry=registry
+)
+delivery_retries = Counter(
+    "segcio_delivery_retries", "Operations scheduled for another attempt.", ["destination"], registry=registry
+)
+delivery_dead_lettered = Counter(
+    "segcio_delivery_dead_lettered", "Operations moved to the dead-letter queue.", ["destination"], registry=registry
+)

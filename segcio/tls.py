@@ -6,6 +6,8 @@ from __future__ import annotations
 import ssl
 from dataclasses import dataclass
 
+from segcio.errors import Invalid
+
 
 @dataclass(frozen=True)
 class TLSFiles:
@@ -13,13 +15,13 @@ class TLSFiles:
     keyfile: str
 
 
-class TLSSettingsError(ValueError):
-    """A TLS setting that cannot work; `setting` names it."""
+class TLSSettingsError(Invalid, ValueError):
+    """A TLS setting that cannot work; `setting` (the field) names it."""
 
     def __init__(self, setting: str, message: str) -> None:
-        super().__init__(f"{setting}: {message}")
+        super().__init__(message, field=setting)
         self.setting = setting
-        self.message = message
+        self.args = (f"{setting}: {message}",)
 
 
 def _no_password() -> bytes:

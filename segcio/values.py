@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 
+from segcio.errors import Invalid
+
 MAX_DEPTH = 64
 # INTEGER columns (PostgreSQL `integer`: 32 bits) hold object type ids and the ids of workspaces, sources,
 # destinations and subscriptions; BIGINT columns hold the ids of log rows (regulations, dead letters, people...).
@@ -32,13 +34,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
-class ValueRuleError(ValueError):
+class ValueRuleError(Invalid, ValueError):
     """A value no column can hold; `field` names where it is, `message` says what to send instead."""
 
+    field: str
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 def printable(text: str) -> str:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from segcio.errors import Invalid
+
 PAYLOAD_VALIDATION_FAILED = "PAYLOAD_VALIDATION_FAILED"
 
 
-class IntegrationError(Exception):
+class IntegrationError(Invalid):
     """An error reported for one event (not retried unless the status says so)."""
 
     def __init__(self, message: str, code: str = "", status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
+        super().__init__(message, code=code, status=status)
 
     def __str__(self) -> str:
         return self.message

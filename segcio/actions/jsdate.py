@@ -79,7 +79,7 @@ _ISO_GATE = re.compile(
 )
 
 
-def parse_iso(value: str) -> tuple[int, int] | None:
+def parse_iso_ms(value: str) -> tuple[int, int] | None:
     """For a string of the ISO gate's shape that `Date.parse` accepts: (epoch ms as dayjs reads it, number of
     fractional digits). None for anything else."""
     m = _ISO_GATE.match(value)

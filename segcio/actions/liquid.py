@@ -30,7 +30,8 @@ from segcio.actions.liquid_syntax import (
     snapshot,
     where,
 )
-from segcio.actions.liquid_values import Drop, FilterError, length, stringify, truthy, value_of, well_formed
+from segcio.actions.liquid_values import Drop, LiquidFilterError, length, stringify, truthy, value_of, well_formed
+from segcio.errors import Invalid
 
 MAX_TEMPLATE_LENGTH = 1000
 DISABLED_TAGS = frozenset({"case", "for", "include", "layout", "render", "tablerow"})
@@ -39,7 +40,7 @@ UNSUPPORTED_TAGS = frozenset({"block"})
 _BLANK_TEXT = "".join(BLANKS)
 
 
-class LiquidError(Exception):
+class LiquidError(Invalid):
     """A template that cannot be parsed or rendered; the message is liquidjs's where segcio can tell."""
 
 
@@ -235,7 +236,7 @@ class _Parser:
         def located(context: Context) -> Any:
             try:
                 return evaluator(context)
-            except (FilterError, EvaluationError) as problem:
+            except (LiquidFilterError, EvaluationError) as problem:
                 raise LiquidError(f"{problem}, {where(text, begin)}") from None
 
         return located
@@ -444,7 +445,7 @@ def _filter_step(name: str, previous: Callable[[Context], Any], arguments: list[
             previous(context)
             for argument in arguments:
                 argument(context)
-            raise FilterError(f'filter "{name}" is disabled')
+            raise LiquidFilterError(f'filter "{name}" is disabled')
 
         return disabled
     function = FILTERS.get(name)
@@ -519,6 +520,6 @@ class LiquidTemplate:
         out: list[str] = []
         try:
             _run(self._body, context, out)
-        except (FilterError, EvaluationError) as problem:
+        except (LiquidFilterError, EvaluationError) as problem:
             raise LiquidError(str(problem)) from None
         return well_formed("".join(out))

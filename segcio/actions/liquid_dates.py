@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from segcio.actions.jsvalues import MISSING, number_to_string, to_string
-from segcio.actions.liquid_values import MEMORY_LIMIT, FilterError, js_number, stringify, value_of
+from segcio.actions.liquid_values import MEMORY_LIMIT, LiquidFilterError, js_number, stringify, value_of
 from segcio.actions.v8date import MS_PER_DAY, date_parse
 
 DEFAULT_FORMAT = "%A, %B %-e, %Y at %-l:%M %P %z"
@@ -82,7 +82,7 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
     found = _zone_names().get(name.lower())
     if found is None:
         # V8 writes the name's UTF-8 bytes into its message as Latin-1 characters
-        raise FilterError(f"Invalid time zone specified: {name.encode('utf-8', 'replace').decode('latin-1')}")
+        raise LiquidFilterError(f"Invalid time zone specified: {name.encode('utf-8', 'replace').decode('latin-1')}")
     return zoneinfo.ZoneInfo(found)
 
 
@@ -230,7 +230,7 @@ def _convert(date: _Date, found: re.Match[str]) -> str:
     if flags.get("-"):
         pad_width = 0
     if pad_width - len(text) > MEMORY_LIMIT:
-        raise FilterError("memory alloc limit exceeded")
+        raise LiquidFilterError("memory alloc limit exceeded")
     if pad == "0" and text.startswith("-"):
         return "-" + text[1:].rjust(pad_width - 1, pad)
     return text.rjust(pad_width, pad)

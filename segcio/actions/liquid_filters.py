@@ -28,7 +28,7 @@ from segcio.actions.liquid_syntax import Context, Tokenizer, scope_variable
 from segcio.actions.liquid_values import (
     MEMORY_LIMIT,
     Drop,
-    FilterError,
+    LiquidFilterError,
     equals,
     has_surrogate,
     is_nil,
@@ -133,13 +133,13 @@ def _text_filter(function: Callable[[str], str]) -> Callable[..., str]:
 
 def _append(value: Any, *args: Any) -> str:
     if len(args) != 1:
-        raise FilterError("append expect 2 arguments")
+        raise LiquidFilterError("append expect 2 arguments")
     return stringify(value) + stringify(args[0])
 
 
 def _prepend(value: Any, *args: Any) -> str:
     if len(args) != 1:
-        raise FilterError("prepend expect 2 arguments")
+        raise LiquidFilterError("prepend expect 2 arguments")
     return stringify(args[0]) + stringify(value)
 
 
@@ -320,7 +320,7 @@ def _encode(text: str, safe: str) -> str:
     try:
         return urllib.parse.quote(rejoin(text).encode("utf-8"), safe=safe)
     except UnicodeEncodeError:
-        raise FilterError("URI malformed") from None
+        raise LiquidFilterError("URI malformed") from None
 
 
 def _url_decode(text: str) -> str:
@@ -339,13 +339,13 @@ def _url_decode(text: str) -> str:
         while index < len(text) and text[index] == "%":
             pair = text[index + 1 : index + 3]
             if len(pair) != 2 or not all(ch in "0123456789abcdefABCDEF" for ch in pair):
-                raise FilterError("URI malformed")
+                raise LiquidFilterError("URI malformed")
             raw.append(int(pair, 16))
             index += 3
         try:
             pieces.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            raise FilterError("URI malformed") from None
+            raise LiquidFilterError("URI malformed") from None
     return "".join(pieces)
 
 
@@ -479,7 +479,7 @@ def _slice(value: Any, *args: Any) -> Any:
     if js_less(begin, 0) or js_less(count, 0):
         return [] if isinstance(sequence, list) else ""
     if js_number(count) > MEMORY_LIMIT:
-        raise FilterError("memory alloc limit exceeded")
+        raise LiquidFilterError("memory alloc limit exceeded")
     if isinstance(sequence, list):
         return sequence[_bound(_integer(begin), len(sequence)) : _bound(_integer(js_add(begin, count)), len(sequence))]
     start = _code_points(js_number(begin))
@@ -604,11 +604,11 @@ def _base64_decode(text: str) -> str:
     if len(compact) % 4 == 0:
         compact = re.sub("==?$", "", compact)
     if len(compact) % 4 == 1 or not re.fullmatch("[A-Za-z0-9+/]*", compact):
-        raise FilterError("invalid base64 provided to base64_decode")
+        raise LiquidFilterError("invalid base64 provided to base64_decode")
     try:
         raw = base64.b64decode(compact + "=" * (-len(compact) % 4))
     except binascii.Error:
-        raise FilterError("invalid base64 provided to base64_decode") from None
+        raise LiquidFilterError("invalid base64 provided to base64_decode") from None
     return raw.decode("utf-8", "replace")
 
 

@@ -31,6 +31,7 @@ from segcio.actions.liquid_values import (
     units,
     value_of,
 )
+from segcio.errors import Invalid
 
 BLANKS = frozenset("\t\n\v\f\r \u00a0\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
                    "\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -63,15 +64,15 @@ class Context:
 Evaluator = Callable[[Context], Any]
 
 
-class LiquidSyntaxError(Exception):
+class LiquidSyntaxError(Invalid):
     """A template liquidjs refuses to parse; `position` is where liquidjs reports it."""
 
     def __init__(self, message: str, position: int) -> None:
         super().__init__(message)
-        self.message, self.position = message, position
+        self.position = position
 
 
-class EvaluationError(Exception):
+class EvaluationError(Invalid):
     """Raised while rendering (a filter fails); reported at the output or tag being rendered."""
 
 

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from segcio.actions.jsvalues import MISSING, to_number, to_string
+from segcio.errors import Invalid
 
 MEMORY_LIMIT = 1e8  # the mapping kit's liquidjs `memoryLimit`: characters or elements one render may allocate
 
 
-class FilterError(Exception):
+class LiquidFilterError(Invalid):
     """A filter that fails while rendering (liquidjs throws); the message is liquidjs's."""
 
 

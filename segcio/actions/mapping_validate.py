@@ -11,17 +11,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from segcio.actions.jsvalues import MISSING, json_stringify, real_type_of, utf16_length
+from segcio.errors import Invalid
 
 MAX_PATTERN_LENGTH = 10
 MAX_REPLACEMENT_LENGTH = 10
 
 
-class MappingError(ValueError):
+class MappingError(Invalid, ValueError):
     """An invalid mapping or a directive that cannot run; `errors` lists every problem found."""
 
     def __init__(self, message: str, errors: list[str] | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.errors = errors if errors is not None else [message]
 
 

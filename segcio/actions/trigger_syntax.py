@@ -15,6 +15,7 @@ from typing import Any
 
 from segcio.actions.jsvalues import MISSING, is_number, number_to_string
 from segcio.actions.paths import split_trigger_name
+from segcio.errors import Invalid
 
 MAX_TRIGGER_LENGTH = 100_000
 MAX_NESTING = 64
@@ -29,12 +30,11 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 _SPECIAL_NUMBERS = {"NaN": float("nan"), "Infinity": float("inf")}
 
 
-class TriggerError(ValueError):
+class TriggerError(Invalid, ValueError):
     """An invalid trigger; `message` says what is wrong and where, `position` is the 0-based offset."""
 
     def __init__(self, message: str, position: int) -> None:
         super().__init__(message)
-        self.message = message
         self.position = position
 
 

@@ -1,4 +1,4 @@
-"""Convert Timestamps for Customer.io, following the seed documents' table (see docs/destination-actions.md).
+"""Convert Timestamps for Customer.io, following the table in docs/destination-actions.md.
 
 * other attributes: ISO-8601 strings with at most 3 fractional digits become Unix seconds;
 * the person's and the object's `created_at`: the same, plus any other string JavaScript's `Date` accepts
@@ -13,19 +13,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from segcio.actions.jsdate import dayjs_parse, parse_iso, unix_seconds
+from segcio.actions.jsdate import dayjs_parse, parse_iso_ms, unix_seconds
 from segcio.actions.v8date import date_parse
 
 _UNIX = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
 _ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}(?:T|\Z)", re.ASCII)
 _NUMERIC = re.compile(r"^[+-]?[\d.\s]+$", re.ASCII)
-MAX_FRACTION_DIGITS = 3  # the seed: "we only convert timestamps with millisecond precision"
+MAX_FRACTION_DIGITS = 3  # only timestamps of millisecond precision are converted (docs/destination-actions.md)
 
 
 def _iso(value: str) -> tuple[int, int] | None:
     if len(value) < 10 or value[4] != "-":
         return None
-    return parse_iso(value)
+    return parse_iso_ms(value)
 
 
 def iso_seconds(value: str) -> int | None:
@@ -79,7 +79,7 @@ def convert_string(value: str) -> Any:
     """One attribute string: Unix seconds when it is an ISO-8601 timestamp by the rules above, else unchanged."""
     if len(value) < 10 or value[4] != "-":
         return value
-    parsed = parse_iso(value)
+    parsed = parse_iso_ms(value)
     if parsed is None or parsed[1] > MAX_FRACTION_DIGITS:
         return value
     return unix_seconds(parsed[0])

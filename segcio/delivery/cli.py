@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -29,6 +30,16 @@ def _selection(dead_id: int | None, all_: bool, destination: int | None, verb: s
     if dead_id is None and not all_:
         raise typer.BadParameter(f"give a dead-letter ID, or --all (e.g. `segcio dlq {verb} --all --destination 2`)")
     return None if all_ else [dead_id] if dead_id is not None else None
+
+
+def _report(count: int, key: str, done: str, as_json: bool, *, missing: bool) -> None:
+    """How many dead letters a replay or drop acted on; exit status 1 when the one named (`missing`) was not."""
+    if as_json:
+        print_json({key: count})
+    else:
+        typer.echo(f"{count} dead letter(s) {done}")
+    if missing and count == 0:
+        raise typer.Exit(1)
 
 
 @dlq_app.command("list")
@@ -84,51 +95,37 @@ def dlq_show(
     typer.echo(f"{'response_body':15} {letter['response_body']}")
 
 
-@dlq_app.command("replay")
-def dlq_replay(
-    dead_id: Annotated[int | None, typer.Argument(metavar="[ID]", help="Dead-letter id.")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Every dead letter (of --destination, if given).")] = False,
-    destination: DestinationFilter = None,
-    as_json: AsJson = False,
-    data_dir: DataDir = None,
-    database: DatabaseUrl = None,
-) -> None:
-    """Send dead letters again: back into the outbox of the destination that failed them, after anything
-    already queued for the same person; they are sent with the destination's credentials current then."""
-    from segcio.delivery import dlq
+def _dead_letters_command(verb: str, key: str, done: str, doc: str) -> Callable[..., None]:
+    """`segcio dlq replay` and `segcio dlq drop`: the same selection and report around their one call."""
 
-    ids = _selection(dead_id, all_, destination, "replay")
-    with cli_database(data_dir, database) as db:
-        moved = dlq.replay(db, ids, destination)
-    if as_json:
-        print_json({"replayed": moved})
-    else:
-        typer.echo(f"{moved} dead letter(s) moved back into the outbox")
-    if dead_id is not None and moved == 0:
-        raise typer.Exit(1)
+    def command(
+        dead_id: Annotated[int | None, typer.Argument(metavar="[ID]", help="Dead-letter id.")] = None,
+        all_: Annotated[bool, typer.Option("--all", help="Every dead letter (of --destination, if given).")] = False,
+        destination: DestinationFilter = None,
+        as_json: AsJson = False,
+        data_dir: DataDir = None,
+        database: DatabaseUrl = None,
+    ) -> None:
+        from segcio.delivery import dlq
+
+        act = {"replay": dlq.replay, "drop": dlq.drop}[verb]
+        selected = _selection(dead_id, all_, destination, verb)
+        with cli_database(data_dir, database) as db:
+            count = act(db, selected, destination)
+        _report(count, key, done, as_json, missing=dead_id is not None)
+
+    command.__doc__ = doc
+    return command
 
 
-@dlq_app.command("drop")
-def dlq_drop(
-    dead_id: Annotated[int | None, typer.Argument(metavar="[ID]", help="Dead-letter id.")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Every dead letter (of --destination, if given).")] = False,
-    destination: DestinationFilter = None,
-    as_json: AsJson = False,
-    data_dir: DataDir = None,
-    database: DatabaseUrl = None,
-) -> None:
-    """Delete dead letters for good."""
-    from segcio.delivery import dlq
-
-    ids = _selection(dead_id, all_, destination, "drop")
-    with cli_database(data_dir, database) as db:
-        dropped = dlq.drop(db, ids, destination)
-    if as_json:
-        print_json({"dropped": dropped})
-    else:
-        typer.echo(f"{dropped} dead letter(s) deleted")
-    if dead_id is not None and dropped == 0:
-        raise typer.Exit(1)
+dlq_app.command("replay")(
+    _dead_letters_command(
+        "replay", "replayed", "moved back into the outbox",
+        """Send dead letters again: back into the outbox of the destination that failed them, after anything
+    already queued for the same person; they are sent with the destination's credentials current then.""",
+    )
+)  # fmt: skip
+dlq_app.command("drop")(_dead_letters_command("drop", "dropped", "deleted", """Delete dead letters for good."""))
 
 
 @delivery_app.command("status")

@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from segcio import metrics
 from segcio.delivery import log as dlog
-from segcio.delivery import metrics
 from segcio.delivery.batching import Unit, batch_body, plan_round
 from segcio.delivery.dlq import Burial, bury, delete_outbox_rows
 from segcio.delivery.lease import hold_lease, release_lease, take_lease
@@ -370,7 +370,7 @@ class RemoteSender:
                 person_keys=person_keys,
             )
         )
-        metrics.REQUESTS.labels(self._label, outcome).inc()
+        metrics.delivery_requests.labels(self._label, outcome).inc()
 
     # ---- recording outcomes ----------------------------------------------------------------------------------
 
@@ -415,9 +415,9 @@ class RemoteSender:
         stats.delivered += len(results.delivered)
         stats.retried += len(updates)
         stats.dead_lettered += len(dead)
-        metrics.ITEMS_DELIVERED.labels(self._label).inc(len(results.delivered))
-        metrics.RETRIES.labels(self._label).inc(len(updates))
-        metrics.DEAD_LETTERED.labels(self._label).inc(len(dead))
+        metrics.delivery_items_delivered.labels(self._label).inc(len(results.delivered))
+        metrics.delivery_retries.labels(self._label).inc(len(updates))
+        metrics.delivery_dead_lettered.labels(self._label).inc(len(dead))
 
     def _prune_log(self) -> None:
         with self.db.begin() as conn:

@@ -6,13 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from segcio.errors import Invalid
+
 # Customer.io limits: /api/v2/batch <= 500 kb, each item <= 32 kb. "kb" is not defined there, so we use the
 # smaller (decimal) reading and never risk a 413.
 MAX_BATCH_BYTES = 500_000
 MAX_ITEM_BYTES = 32_000
 
 
-class DeliverySettingsError(ValueError):
+class DeliverySettingsError(Invalid, ValueError):
     """A delivery setting has a value we cannot use (the message names the key and the fix)."""
 
 

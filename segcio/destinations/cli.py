@@ -71,9 +71,9 @@ def _subscriptions_from(path: Path | None) -> list[dict[str, Any]] | None:
 
 def _has_database(data_dir: Path | None, database: str | None) -> tuple[bool, str]:
     """Whether a database is configured or exists in the data dir (without creating one), and where."""
-    from segcio.config import load_settings
+    from segcio.config import load_config
 
-    settings = load_settings(None, data_dir=data_dir, database=database)
+    settings = load_config(None, data_dir=data_dir, database=database)
     if settings.database:
         return True, "--database"
     path = settings.data_dir / "segcio.db"
@@ -135,7 +135,7 @@ class _Runners:
     """Compiled destination configurations for --jsonl, by the JSON of the line's settings and subscriptions."""
 
     def __init__(self, settings: dict[str, Any], subscriptions: list[dict[str, Any]]) -> None:
-        from segcio.destinations.tester import DestinationRunner
+        from segcio.destinations.runner import DestinationRunner
 
         self.settings, self.subscriptions = settings, subscriptions
         self.default = DestinationRunner(settings, subscriptions)
@@ -143,7 +143,7 @@ class _Runners:
 
     def for_line(self, line: dict[str, Any]) -> Any:
         from segcio import jsonutil
-        from segcio.destinations.tester import DestinationRunner
+        from segcio.destinations.runner import DestinationRunner
 
         settings, subscriptions = line.get("settings"), line.get("subscriptions")
         if settings is None and subscriptions is None:
@@ -300,7 +300,8 @@ def test_event_command(
 ) -> None:
     """The Event Tester: the requests an event would cause, per subscription, with Customer.io's limit warnings.
     Sends and stores nothing."""
-    from segcio.destinations.tester import DestinationRunner, evaluate
+    from segcio.destinations.runner import DestinationRunner
+    from segcio.destinations.tester import evaluate
 
     settings_value, subs = _tester_configuration(settings, subscriptions, destination, data_dir, database)
     if jsonl:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from segcio import jsonutil, values
+from segcio.errors import Invalid
 from segcio.store.tables.core import destinations
 from segcio.store.tables.destinations import destination_subscriptions as subs
 
@@ -21,15 +22,14 @@ MAX_MAPPING_BYTES = 64 * 1024
 MAX_SUBSCRIPTIONS = 200
 
 
-class ConfigError(ValueError):
+class ConfigError(Invalid, ValueError):
     """A configuration change that cannot be made; `field` names what to fix."""
 
+    field: str
+
     def __init__(self, message: str, field: str = "", position: int | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field=field, status=status)
         self.position = position
-        self.status = status
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"message": self.message, "field": self.field}

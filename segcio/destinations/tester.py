@@ -1,7 +1,6 @@
 """The Event Tester: run one event through a destination configuration and show what would be sent.
 
-Nothing is sent and nothing is stored. `DestinationRunner` is the same machinery, compiled once per destination
-configuration, for the pipeline's hot path.
+Nothing is sent and nothing is stored. It runs the pipeline's own `DestinationRunner` (`segcio.destinations.runner`).
 """
 
 from __future__ import annotations
@@ -17,13 +16,15 @@ import orjson
 
 from segcio.actions.definition import PlannedRequest
 from segcio.actions.jscompat import js_ordered
-from segcio.actions.runtime import BatchResult, Runner, SubscriptionResult
+from segcio.actions.runtime import SubscriptionResult
 from segcio.destinations.customerio import DEFINITION
 from segcio.destinations.customerio.limits import check_request
 from segcio.destinations.customerio.presets import quick_setup
 from segcio.destinations.customerio.settings import US
 from segcio.destinations.integrations import filtered_reason
 from segcio.destinations.kinds import ACTIONS_KIND
+from segcio.destinations.runner import DestinationRunner
+from segcio.destinations.runner import on_delete as on_delete  # offered beside test_event, test_authentication
 
 # Used when no settings are given: the requests are shown, never sent, so placeholders will do.
 DEFAULT_SETTINGS: dict[str, Any] = {"siteId": "YOUR_SITE_ID", "apiKey": "YOUR_API_KEY", "accountRegion": US}
@@ -39,19 +40,6 @@ STATUS_TEXT = {
     "invalid settings": "matched, but the destination settings are invalid; nothing would be sent",
     "error": "matched, but the action failed; nothing would be sent",
 }
-
-
-class DestinationRunner(Runner):
-    """A Customer.io (Actions) destination configuration compiled once and run per event."""
-
-    def __init__(self, settings: Mapping[str, Any] | None, subscriptions: Sequence[Mapping[str, Any]]) -> None:
-        super().__init__(DEFINITION, settings, subscriptions)
-
-    def run(self, event: Mapping[str, Any]) -> list[SubscriptionResult]:
-        return super().run(event)
-
-    def run_batch(self, events: Sequence[Mapping[str, Any]]) -> list[BatchResult]:
-        return super().run_batch(events)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -238,12 +226,6 @@ def test_event(
 
 
 test_event.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name
-
-
-def on_delete(settings: Mapping[str, Any], user_id: str) -> PlannedRequest:
-    """The GDPR deletion request: `DELETE {base}/api/v1/customers/{userId}`."""
-    assert DEFINITION.on_delete is not None
-    return DEFINITION.on_delete(DEFINITION.request_context(DEFINITION.normalize_settings(settings)), user_id)
 
 
 def test_authentication(settings: Mapping[str, Any]) -> PlannedRequest:

@@ -9,20 +9,18 @@ from typing import Any
 import orjson
 
 from segcio import jsonutil
+from segcio.errors import Invalid
 from segcio.spec.storable import MAX_DEPTH
 
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
 
 
-class BadRequest(Exception):
+class BadRequest(Invalid):
     """Answered as 400 `{"code": code, "message": message}`."""
 
     def __init__(self, message: str, code: str = "invalid_request", status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        super().__init__(message, code=code, status=status)
 
 
 async def read_capped(chunks: AsyncIterator[bytes], content_length: str | None, limit: int) -> bytes:

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from segcio import metrics
 from segcio.client_address import client_address
+from segcio.errors import Invalid
 from segcio.ingest.body import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, BadRequest, decode, parse_json, read_capped
 from segcio.ingest.service import IngestService
 from segcio.ingest.writekey import UnknownWriteKey
@@ -54,7 +55,12 @@ def _json(status: int, body: bytes, headers: dict[str, str] | None = None) -> Re
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    """The Segment Tracking API's error shape, `{"code","message"}`."""
     return _json(status, orjson.dumps({"code": code, "message": message}), headers)
+
+
+def _refusal(exc: Invalid) -> Response:
+    return _error(exc.status, exc.code, exc.message)
 
 
 def service(request: Request) -> IngestService:
@@ -99,7 +105,7 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
         )
     except BadRequest as exc:
         metrics.ingest_rejected.labels(exc.code).inc()
-        return _error(exc.status, exc.code, exc.message)
+        return _refusal(exc)
     except ClientDisconnect:  # nobody is left to read the answer, and nothing was stored
         return _error(400, "invalid_request", "The connection closed before the body ended.")
     except Exception:  # the database did not commit: nothing was acknowledged, the client retries

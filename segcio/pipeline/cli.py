@@ -26,11 +26,11 @@ def worker(
 ) -> None:
     """Run a routing/delivery worker without HTTP; several may share one PostgreSQL database."""
     from segcio import tuning
-    from segcio.config import load_settings
+    from segcio.config import load_config
     from segcio.pipeline.senders import SenderSupervisor
     from segcio.pipeline.worker import RoutingWorker
 
-    settings = load_settings(None, data_dir=data_dir, database=database)
+    settings = load_config(None, data_dir=data_dir, database=database)
     with cli_database(data_dir, database) as db:
         routing, senders = RoutingWorker(db, name, settings.event_log_keep_seconds), SenderSupervisor(db)
         tuning.tune_for_serving()

@@ -13,9 +13,10 @@ from sqlalchemy import Connection
 from segcio.actions.definition import PlannedRequest
 from segcio.delivery.log import LOCAL_WORKSPACE, LogEntry, summary
 from segcio.delivery.log import write as log_entries
+from segcio.errors import Invalid
 from segcio.jsonutil import dumps
 from segcio.pipeline.failed import storable
-from segcio.pipeline.operations import UnsupportedRequest, operations_for
+from segcio.pipeline.operations import operations_for
 from segcio.store import Database
 from segcio.store.counters import increment
 
@@ -51,7 +52,7 @@ def deliver_local(conn: Connection, db: Database, destination: Destination, batc
         for request in item.processed.requests:
             try:
                 ops.extend(operations_for(request, email_identifiers=email_identifiers))
-            except (UnsupportedRequest, ValueError) as exc:
+            except Invalid as exc:  # a request this event cannot make; anything else is parked by the caller
                 problems.append(f"{request.method} {urlsplit(request.url).path}: {exc}")
         seqs.extend([item.seq] * (len(ops) - len(seqs)))
         spans.append((start, len(ops), problems))

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from segcio import jsonutil
 from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
+from segcio.errors import Invalid
 from segcio.ingest.eventlog import lock_appends
 from segcio.ingest.writer import PARTITIONS
 from segcio.pipeline import failed
@@ -28,7 +29,7 @@ MODES = ("classic", "actions", "both")
 STARTS_AT_END = "starts at the end of the log: events logged before are not sent to it"
 
 
-class TargetError(ValueError):
+class TargetError(Invalid, ValueError):
     """A target change that cannot be made; the message names the option and the fix."""
 
 
@@ -145,10 +146,10 @@ def _find(conn: Connection, source_id: int, kind: str) -> Any:
 
 
 def switch(conn: Connection, source_id: int, mode: str) -> dict[str, Any]:
-    """Move a source between the classic Customer.io destination and Customer.io (Actions), as the seed
-    describes: `both` runs them side by side (Customer.io receives duplicates of what arrives meanwhile),
-    `actions` then turns classic off and removes it, `classic` is the starting point (or the way back). A
-    destination this turns on starts at the end of the log. Returns the resulting state."""
+    """Move a source between the classic Customer.io destination and Customer.io (Actions): `both` runs them
+    side by side (Customer.io receives duplicates of what arrives meanwhile), `actions` then turns classic off
+    and removes it, `classic` is the starting point (or the way back). A destination this turns on starts at the
+    end of the log. Returns the resulting state."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}.")
     actions, classic = _find(conn, source_id, ACTIONS_KIND), _find(conn, source_id, CLASSIC_KIND)

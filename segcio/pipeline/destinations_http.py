@@ -12,6 +12,7 @@ from sqlalchemy import Connection, select
 
 from segcio import jsonutil, values
 from segcio.auth import require_admin
+from segcio.errors import Invalid
 from segcio.runtime import Runtime, get_runtime
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -27,16 +28,18 @@ router = APIRouter(prefix="/admin/api", dependencies=[Depends(require_admin), De
 T = TypeVar("T")
 
 
-class _Problem(Exception):
+class _Problem(Invalid):
     def __init__(self, status: int, field: str, message: str) -> None:
-        self.status, self.field, self.message = status, field, message
+        super().__init__(message, field=field, status=status)
 
 
-def _error(status: int, field: str, message: str, position: int | None = None) -> JSONResponse:
-    error: dict[str, Any] = {"message": message, "field": field}
+def _refusal(exc: Invalid) -> JSONResponse:
+    """The admin API's error shape, `{"error": {"message", "field", "position"?}}`."""
+    error: dict[str, Any] = {"message": exc.message, "field": exc.field}
+    position = getattr(exc, "position", None)
     if position is not None:
         error["position"] = position
-    return JSONResponse({"error": error}, status_code=status)
+    return JSONResponse({"error": error}, status_code=exc.status)
 
 
 def _config(runtime: Runtime, work: Callable[[Connection], T], *, write: bool = False) -> T | JSONResponse:
@@ -49,10 +52,8 @@ def _config(runtime: Runtime, work: Callable[[Connection], T], *, write: bool = 
                 return work(conn)
         with runtime.db.connect() as conn:
             return work(conn)
-    except ConfigError as exc:
-        return _error(exc.status, exc.field, exc.message, exc.position)
-    except _Problem as exc:
-        return _error(exc.status, exc.field, exc.message)
+    except (ConfigError, _Problem) as exc:
+        return _refusal(exc)
 
 
 def _object_body(body: Any) -> dict[str, Any]:
@@ -125,7 +126,7 @@ def replay(destination_id: int, body: Any = Body(...), runtime: Runtime = Depend
     from segcio.pipeline.replay import Replay, ReplayError, parse_time, run
 
     if not isinstance(body, dict):
-        return _error(400, "body", "expected a JSON object")
+        return _refusal(_Problem(400, "body", "expected a JSON object"))
     asked = body
     try:
         for key in ("since", "until", "user"):
@@ -140,7 +141,7 @@ def replay(destination_id: int, body: Any = Body(...), runtime: Runtime = Depend
         return run(runtime.db, replay, dry_run=bool(asked.get("dry_run"))).as_dict()
     except ReplayError as exc:
         field, _, message = str(exc).partition(": ")
-        return _error(400, field.lstrip("-"), message)
+        return _refusal(_Problem(400, field.lstrip("-"), message))
 
 
 @router.get("/destinations/{destination_id}/subscriptions", response_model=None)

@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from segcio.errors import Invalid
 from segcio.workspace import v1
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ _CUSTOMER = re.compile(r"^/api/v1/customers/([^/]+)$")
 _CUSTOMER_EVENTS = re.compile(r"^/api/v1/customers/([^/]+)/events$")
 
 
-class UnsupportedRequest(ValueError):
+class UnsupportedRequest(Invalid, ValueError):
     """A request the local workspace has no translation for."""
 
 

@@ -31,7 +31,7 @@ class ActionsProcessor:
     """Customer.io (Actions): the stored subscriptions, compiled once."""
 
     def __init__(self, settings: Mapping[str, Any], subscriptions: list[dict[str, Any]]) -> None:
-        from segcio.destinations.tester import DestinationRunner
+        from segcio.destinations.runner import DestinationRunner
 
         self.settings = dict(settings)
         self.runner = DestinationRunner(self.settings, subscriptions)
@@ -65,7 +65,7 @@ class ClassicProcessor:
 
 def _deletion(settings: Mapping[str, Any], event: Mapping[str, Any]) -> Processed:
     """A regulation's deletion: the destination's onDelete (`DELETE /api/v1/customers/{userId}`)."""
-    from segcio.destinations.tester import on_delete
+    from segcio.destinations.runner import on_delete
 
     user_id = event.get("userId")
     if not user_id:

@@ -1,6 +1,6 @@
 """Regulations (privacy), modelled on Segment's: suppress user ids at ingestion, fan deletions out to destinations.
 
-Suppressions are enforced by segcio's own ingestion and are not sent to Customer.io (as the seed document says);
+Suppressions are enforced by segcio's own ingestion and are not sent to Customer.io;
 deletions reach every destination of the source(s) as `delete` messages in the event log, in order after the
 user's earlier events, and each destination runs its onDelete (`DELETE /api/v1/customers/{userId}`).
 """
@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from segcio import jsonutil, values
+from segcio.errors import Invalid
 from segcio.ingest.eventlog import lock_appends
 from segcio.ingest.writer import partition_of
 from segcio.pipeline import failed
@@ -32,7 +33,7 @@ REGULATION_TYPES = sorted(SUPPRESS_TYPES | FORWARDED_DELETE_TYPES | INTERNAL_DEL
 MAX_SUBJECTS = 5000
 
 
-class RegulationError(ValueError):
+class RegulationError(Invalid, ValueError):
     """A request that cannot be a regulation; the message names the field and the fix."""
 
 

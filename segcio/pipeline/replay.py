@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from segcio.errors import Invalid
 from segcio.pipeline import isolation
 from segcio.pipeline.destinations import Destination, DestinationCache
 from segcio.pipeline.logged import LoggedEvent
@@ -33,7 +34,7 @@ RELATIVE = re.compile(r"^(\d+)\s*([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class ReplayError(ValueError):
+class ReplayError(Invalid, ValueError):
     """A replay that cannot run; the message names the option and the fix."""
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from segcio.errors import Invalid
 from segcio.spec.timestamps import format_iso, format_utc, parse_iso
 
 TYPES = ("identify", "track", "page", "screen", "group", "alias")
@@ -15,12 +16,11 @@ ID_FIELDS = ("userId", "anonymousId", "groupId", "previousId")
 OBJECT_FIELDS = ("context", "integrations", "properties", "traits")
 
 
-class Rejection(Exception):
-    """A message that cannot be accepted; `code` is stable, `reason` tells the sender what to fix."""
+class Rejection(Invalid):
+    """A message that cannot be accepted; `code` is stable, `reason` (the message) tells the sender what to fix."""
 
     def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
+        super().__init__(reason, code=code)
         self.reason = reason
 
 

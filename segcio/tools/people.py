@@ -1,4 +1,4 @@
-"""Resolving duplicate people (the seed's recipe): export people to CSV, find duplicates, delete all but the oldest.
+"""Resolving duplicate people: export people to CSV, find duplicates, delete all but the oldest.
 
 Deletion goes through the workspace engine with Track API semantics (`person` / `delete` by `cio_id`).
 """

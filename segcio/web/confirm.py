@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from fastapi import Request
+from sqlalchemy import Connection
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from segcio.web.render import render
+from segcio.store import Database
+from segcio.web.render import redirect, render
 
 
 def confirmation_needed(request: Request, form: FormData, question: str) -> Response | None:
@@ -26,3 +29,24 @@ def confirmation_needed(request: Request, form: FormData, question: str) -> Resp
         fields=fields,
         back=back if back.startswith("/ui/") else "/ui/",
     )
+
+
+def change_and_redirect(
+    request: Request,
+    form: FormData,
+    db: Database,
+    change: Callable[[Connection], object],
+    *,
+    then: str,
+    notice: str,
+    question: str | None = None,
+) -> Response:
+    """The shape of a UI action: ask first when there is a `question` (a destructive change), make the change in
+    one transaction, then go to `then` with a one-time `notice`."""
+    if question is not None:
+        asked = confirmation_needed(request, form, question)
+        if asked is not None:
+            return asked
+    with db.begin() as conn:
+        change(conn)
+    return redirect(request, then, notice=notice)

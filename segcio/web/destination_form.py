@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
+from segcio.errors import Invalid
 from segcio.pipeline.destination_config import TargetError, check_remote
 from segcio.web.data import core
 
@@ -15,7 +16,7 @@ TARGETS = {"local": "Local workspace (this server)", "remote": "Customer.io (Tra
 MAX_CREDENTIAL = 200
 
 
-class SettingsInputError(ValueError):
+class SettingsInputError(Invalid, ValueError):
     """A settings field is wrong; the message names it and the fix."""
 
 

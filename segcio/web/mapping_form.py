@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from segcio import jsonutil
 from segcio.actions.definition import ActionDefinition
 from segcio.actions.fields import Field
+from segcio.errors import Invalid
 
 # How a field gets its value: the action's default, an event path, a template, a fixed value, raw JSON, or nothing.
 KINDS = {
@@ -24,7 +25,7 @@ KINDS = {
 MAX_VALUE = 10_000
 
 
-class MappingInputError(ValueError):
+class MappingInputError(Invalid, ValueError):
     """A field's input cannot become a mapping value; the message names the field and the fix."""
 
 

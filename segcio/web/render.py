@@ -13,12 +13,10 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from segcio import jsonutil
+from segcio.web.nav import NAV
 from segcio.web.session import Session, load_session, save_session
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-# (path, label) of the pages in the navigation, filled in by segcio.web.routes.
-NAV: list[tuple[str, str]] = []
 
 
 def format_time(value: Any) -> str:

@@ -19,30 +19,28 @@ from segcio.web.pages import (
     tester,
     workspace_settings,
 )
-from segcio.web.render import NAV
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
-# (module, navigation entry): a page joins the navigation once the backend it needs is in place.
+# (module, the path of its page in the navigation of `segcio.web.nav`, or None for pages reached from others),
+# mounted in this order.
 PAGES = [
     (static, None),
     (auth, None),
-    (overview, ("/ui/", "Overview")),
-    (sources, ("/ui/sources", "Sources")),
-    (destinations, ("/ui/destinations", "Destinations")),
+    (overview, "/ui/"),
+    (sources, "/ui/sources"),
+    (destinations, "/ui/destinations"),
     (subscriptions, None),
     (tester, None),
     (api, None),
-    (people, ("/ui/people", "People")),
-    (objects, ("/ui/objects", "Objects")),
-    (duplicates, ("/ui/duplicates", "Duplicates")),
-    (events, ("/ui/events", "Events")),
-    (deliveries, ("/ui/deliveries", "Deliveries")),
-    (debugger, ("/ui/debugger", "Debugger")),
-    (workspace_settings, ("/ui/settings", "Settings")),
+    (people, "/ui/people"),
+    (objects, "/ui/objects"),
+    (duplicates, "/ui/duplicates"),
+    (events, "/ui/events"),
+    (deliveries, "/ui/deliveries"),
+    (debugger, "/ui/debugger"),
+    (workspace_settings, "/ui/settings"),
 ]
 
-for module, entry in PAGES:
+for module, _nav in PAGES:
     router.include_router(module.router)
-    if entry is not None:
-        NAV.append(entry)

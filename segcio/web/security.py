@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from segcio.config import Settings
+from segcio.errors import Invalid
 from segcio.store import Database
 from segcio.store.tables.core import install_settings
 from segcio.web import session_store
@@ -98,7 +99,7 @@ def end_sessions_if_configured_password_changed(db: Database, settings: Settings
     return True
 
 
-class PasswordNotChanged(ValueError):
+class PasswordNotChanged(Invalid, ValueError):
     """The reason, for the form."""
 
 

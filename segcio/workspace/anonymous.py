@@ -8,7 +8,10 @@ from sqlalchemy import delete, select, update
 from segcio import jsonutil
 from segcio.store.tables.workspace import ws_anonymous_ids, ws_events, ws_pending_relationships
 from segcio.workspace import activity
-from segcio.workspace.unit import PersonState, Unit
+from segcio.workspace.objects import object_identify
+from segcio.workspace.results import OpFailure
+from segcio.workspace.unit import Unit
+from segcio.workspace.unit_state import PersonState
 
 
 def consume_anonymous_id(unit: Unit, person: PersonState, anonymous_id: str) -> None:
@@ -60,9 +63,6 @@ def consume_anonymous_id(unit: Unit, person: PersonState, anonymous_id: str) -> 
 
 def apply_held(unit: Unit, person: PersonState, anonymous_id: str) -> None:
     """Apply the group calls held for this anonymous id, once, relating their objects to the person."""
-    from segcio.workspace.objects import object_identify
-    from segcio.workspace.results import OpFailure
-
     where = (
         ws_pending_relationships.c.workspace_id == unit.ws,
         ws_pending_relationships.c.anonymous_id == anonymous_id,

@@ -6,6 +6,7 @@ objects, and a CSV export. Authentication is `Authorization: Bearer <App API key
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
@@ -13,13 +14,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from segcio import values
+from segcio.errors import Invalid
 from segcio.runtime import Runtime, get_runtime
 from segcio.store import Database
 from segcio.workspace import queries
 from segcio.workspace.api_auth import app_workspace
 from segcio.workspace.app_filters import FilterError, Predicate, compile_filter
 from segcio.workspace.app_rate import AppRateLimit
-from segcio.workspace.http_errors import BEARER_CHALLENGE, app_error, json_response
+from segcio.workspace.http_errors import BEARER_CHALLENGE, app_error, app_refusal, json_response
 from segcio.workspace.http_request import REST, BodyError, parse_object, raw_segments, read_body
 from segcio.workspace.people_csv import people_csv
 from segcio.workspace.queries import ActivityView, ObjectView, PersonView, RelationshipView
@@ -37,12 +39,11 @@ OBJECT_ID_TYPES = ("object_id", "cio_object_id")
 T = TypeVar("T")
 
 
-class AppError(Exception):
+class AppError(Invalid):
     """An App API error answer: `{"errors":[{"detail": message, "status": status}]}`."""
 
     def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
+        super().__init__(detail, status=status)
         self.detail = detail
 
 
@@ -53,7 +54,7 @@ def _run(handler: Callable[[], Any]) -> Callable[[], Response]:
         try:
             result = handler()
         except AppError as exc:
-            return app_error(exc.detail, exc.status)
+            return app_refusal(exc)
         return result if isinstance(result, Response) else json_response(result)
 
     return call
@@ -160,23 +161,45 @@ async def customers_by_email(request: Request, runtime: Runtime = Depends(get_ru
 @router.post("/v1/customers")
 async def customers_filter(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """People matching a filter, a page at a time: `{"identifiers":[...],"ids":[...],"next":"..."}`."""
-    try:
-        body = await _body(request)
-        predicate = _filter_from(body)
-        limit = _limit(request, CUSTOMERS_LIMIT)
-        start = _cursor_check(request.query_params.get("start"))
-    except AppError as exc:
-        return await _serve(request, runtime, _failing(exc))
 
-    def handler(db: Database, workspace_id: int) -> Any:
-        people, cursor = queries.list_people(db, workspace_id, where=predicate, start=start, limit=limit)
+    def page(db: Database, workspace_id: int, query: _FilterQuery) -> Any:
+        people, cursor = queries.list_people(
+            db, workspace_id, where=query.predicate, start=query.start, limit=query.limit
+        )
         return {
             "identifiers": [_short_identifiers(p) for p in people],
             "ids": [p.id or "" for p in people],
             "next": cursor or "",
         }
 
-    return await _serve(request, runtime, handler)
+    return await _filtered(request, runtime, page)
+
+
+@dataclass(frozen=True)
+class _FilterQuery:
+    body: dict[str, Any]
+    predicate: Predicate
+    limit: int
+    start: str | None
+
+
+async def _filtered(
+    request: Request,
+    runtime: Runtime,
+    page: Callable[[Database, int, _FilterQuery], Any],
+    check: Callable[[dict[str, Any]], object] = lambda body: None,
+) -> Response:
+    """A filter endpoint: the body (first `check`ed), its `filter`, `limit` and `start` are read before the
+    credentials are checked, and their errors answered after them (401 comes before 400)."""
+    try:
+        body = await _body(request)
+        check(body)
+        predicate = _filter_from(body)
+        limit = _limit(request, CUSTOMERS_LIMIT)
+        query = _FilterQuery(body, predicate, limit, _cursor_check(request.query_params.get("start")))
+    except AppError as exc:
+        return await _serve(request, runtime, _failing(exc))
+    return await _serve(request, runtime, lambda db, workspace_id: page(db, workspace_id, query))
 
 
 def _failing(exc: AppError) -> Callable[[Database, int], Any]:
@@ -340,24 +363,19 @@ async def object_types(request: Request, runtime: Runtime = Depends(get_runtime)
 @router.post("/v1/objects")
 async def objects_filter(request: Request, runtime: Runtime = Depends(get_runtime)) -> Response:
     """Objects of one type matching a filter: `{"identifiers":[{"object_id","cio_object_id"}],"ids":[...],"next"}`."""
-    try:
-        body = await _body(request)
-        type_id = _type_id(body.get("object_type_id"))
-        predicate = _filter_from(body)
-        limit = _limit(request, CUSTOMERS_LIMIT)
-        start = _cursor_check(request.query_params.get("start"))
-    except AppError as exc:
-        return await _serve(request, runtime, _failing(exc))
 
-    def handler(db: Database, workspace_id: int) -> Any:
-        found, cursor = queries.list_objects(db, workspace_id, type_id, where=predicate, start=start, limit=limit)
+    def page(db: Database, workspace_id: int, query: _FilterQuery) -> Any:
+        type_id = _type_id(query.body.get("object_type_id"))
+        found, cursor = queries.list_objects(
+            db, workspace_id, type_id, where=query.predicate, start=query.start, limit=query.limit
+        )
         return {
             "identifiers": [{"object_id": o.object_id, "cio_object_id": o.cio_object_id} for o in found],
             "ids": [o.object_id for o in found],
             "next": cursor or "",
         }
 
-    return await _serve(request, runtime, handler)
+    return await _filtered(request, runtime, page, check=lambda body: _type_id(body.get("object_type_id")))
 
 
 def _type_id(value: Any) -> int:

@@ -9,15 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from segcio.errors import Invalid
+
 Predicate = Callable[[Mapping[str, str]], bool]
 
 
-class FilterError(ValueError):
+class FilterError(Invalid, ValueError):
     """A filter segcio cannot evaluate; `message` names the offending part and the fix."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def as_attribute_string(value: Any) -> str:

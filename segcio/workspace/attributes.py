@@ -10,16 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from segcio import jsonutil
+from segcio.customerio.limits import (
+    MAX_ATTRIBUTE_NAME_BYTES,
+    MAX_ATTRIBUTE_VALUE_BYTES,
+    MAX_ATTRIBUTES,
+    MAX_OBJECT_ATTRIBUTES_KB,
+)
 from segcio.customerio.timestamps import convert_valid_timestamp, created_at_seconds
 from segcio.workspace.results import INVALID, LIMIT, invalid
 
-MAX_NAME_BYTES = 150
-MAX_VALUE_BYTES = 1000
-MAX_ATTRIBUTES = 300
-# All attributes of one object or relationship together ("100 KB"; binary units, as for the request limits).
-MAX_TOTAL_BYTES = 100 * 1024
+# All attributes of one object or relationship together (binary kilobytes, as for the request limits).
+MAX_TOTAL_BYTES = MAX_OBJECT_ATTRIBUTES_KB * 1024
 # Below this many attributes the total cannot reach the limit (each name <= 150 bytes, each value <= 1000).
-_TOTAL_CHECK_FROM = MAX_TOTAL_BYTES // (MAX_NAME_BYTES + MAX_VALUE_BYTES)
+_TOTAL_CHECK_FROM = MAX_TOTAL_BYTES // (MAX_ATTRIBUTE_NAME_BYTES + MAX_ATTRIBUTE_VALUE_BYTES)
 _DIGITS = re.compile(r"^-?\d+(?:\.\d+)?$", re.ASCII)
 
 # Keys of an identify's attributes that steer the operation instead of being stored.
@@ -108,8 +111,9 @@ def value_size(value: Any) -> int:
 def name_problem(name: str, reserved: frozenset[str] = frozenset()) -> str | None:
     if not name:
         return "attribute names cannot be empty"
-    if len(name) * 4 > MAX_NAME_BYTES and len(name.encode()) > MAX_NAME_BYTES:  # UTF-8: at most 4 bytes a character
-        return f"attribute name is longer than {MAX_NAME_BYTES} bytes; shorten it"
+    # UTF-8 takes at most 4 bytes a character: short names need no encoding.
+    if len(name) * 4 > MAX_ATTRIBUTE_NAME_BYTES and len(name.encode()) > MAX_ATTRIBUTE_NAME_BYTES:
+        return f"attribute name is longer than {MAX_ATTRIBUTE_NAME_BYTES} bytes; shorten it"
     if name in reserved:
         return f"{name!r} is reserved and cannot be used as an attribute name; rename it"
     return None
@@ -151,7 +155,7 @@ def apply_attributes(
             continue
         # The checks are spelled out for the common case (a short name, a short string): this runs for every
         # attribute of every operation.
-        if not name or len(name) * 4 > MAX_NAME_BYTES or name in reserved:
+        if not name or len(name) * 4 > MAX_ATTRIBUTE_NAME_BYTES or name in reserved:
             problem = name_problem(name, reserved)
             if problem is not None:
                 reason = INVALID if name in reserved else LIMIT
@@ -178,7 +182,10 @@ def apply_attributes(
             value = is_unsubscribed(raw)
         elif name == "created_at":
             value = to_unix_seconds(raw)
-        if not (type(value) is str and len(value) * 4 <= MAX_VALUE_BYTES) and value_size(value) > MAX_VALUE_BYTES:
+        if (
+            not (type(value) is str and len(value) * 4 <= MAX_ATTRIBUTE_VALUE_BYTES)
+            and value_size(value) > MAX_ATTRIBUTE_VALUE_BYTES
+        ):
             outcome.failures.append((LIMIT, f"{prefix}.{name}", _TOO_LARGE))
             continue
         if name not in current:
@@ -198,7 +205,7 @@ def apply_attributes(
     return outcome
 
 
-_TOO_LARGE = f"value is larger than {MAX_VALUE_BYTES} bytes; shorten it"
+_TOO_LARGE = f"value is larger than {MAX_ATTRIBUTE_VALUE_BYTES} bytes; shorten it"
 _TOO_MANY = f"more than {MAX_ATTRIBUTES} attributes; remove unused attributes first"
 
 
@@ -233,7 +240,7 @@ def _apply_path(
         if set_at > at:  # set after this update: keeps its value (or its removal)
             _put(work, key.split("."), _get(before, key.split(".")))
     new, old = work.get(PREFERENCES, _MISSING), before.get(PREFERENCES, _MISSING)
-    if new is not _MISSING and value_size(new) > MAX_VALUE_BYTES:
+    if new is not _MISSING and value_size(new) > MAX_ATTRIBUTE_VALUE_BYTES:
         outcome.failures.append((LIMIT, f"{prefix}.{name}", _TOO_LARGE))
         return
     if old is _MISSING and new is not _MISSING and len(current) >= MAX_ATTRIBUTES:

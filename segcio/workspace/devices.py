@@ -10,9 +10,11 @@ from segcio.store.tables.workspace import ws_devices
 from segcio.workspace import activity
 from segcio.workspace.attributes import as_device_attribute, event_time, is_removal
 from segcio.workspace.identity import IdentifierError, identifier_text
-from segcio.workspace.people import person_identifier, resolve_or_create
+from segcio.workspace.prefetch import Wanted
+from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import NOT_FOUND, OK, OpResult, invalid
-from segcio.workspace.unit import DeviceState, Unit
+from segcio.workspace.unit import Unit
+from segcio.workspace.unit_state import DeviceState
 
 PLATFORMS = ("ios", "android")
 _DEVICE_KEYS = ("token", "id", "platform", "last_used", "attributes")
@@ -24,6 +26,11 @@ def _token(device: dict[str, Any]) -> str:
         return identifier_text(raw, "device.token")
     except IdentifierError:
         raise invalid("device.token", "device.token is required: the device's push token") from None
+
+
+def device_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.person_of(op)
+    wanted.device(op.get("device"))
 
 
 def add_device(unit: Unit, op: dict[str, Any]) -> OpResult:

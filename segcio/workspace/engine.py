@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -16,42 +16,44 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from segcio import values
 from segcio.store import Database
 from segcio.workspace import activity, anonymous, devices, events, lifecycle, objects, people
-from segcio.workspace.identity import fold_email, person_pk_for
+from segcio.workspace.prefetch import Needs, Wanted
 from segcio.workspace.results import INVALID, OpFailure, OpResult
-from segcio.workspace.settings import (
-    WorkspaceSettings,
-    load_settings,
-    save_settings,
-    workspace_for_app_key,
-    workspace_for_site,
-)
+from segcio.workspace.settings import WorkspaceSettings, load_settings, save_settings
 from segcio.workspace.unit import Unit
 
-__all__ = ["OpResult", "Workspace", "WorkspaceSettings", "workspace_for_app_key", "workspace_for_site"]
+__all__ = ["OpResult", "Workspace", "WorkspaceSettings"]
 
 Handler = Callable[[Unit, dict[str, Any]], OpResult]
 
-HANDLERS: dict[tuple[str, str], Handler] = {
-    ("person", "identify"): people.identify,
-    ("person", "event"): events.track,
-    ("person", "page"): events.track,
-    ("person", "screen"): events.track,
-    ("person", "viewed_content"): events.track,
-    ("person", "clicked_content"): events.track,
-    ("person", "delete"): lifecycle.delete,
-    ("person", "suppress"): lifecycle.suppress,
-    ("person", "unsuppress"): lifecycle.unsuppress,
-    ("person", "merge"): lifecycle.merge,
-    ("person", "add_device"): devices.add_device,
-    ("person", "delete_device"): devices.delete_device,
-    ("person", "add_relationships"): objects.person_relationship_op,
-    ("person", "delete_relationships"): objects.person_relationship_op,
-    ("object", "identify"): objects.object_identify,
-    ("object", "identify_anonymous"): objects.object_identify,
-    ("object", "add_relationships"): objects.object_identify,
-    ("object", "delete_relationships"): objects.object_identify,
-    ("object", "delete"): objects.object_delete,
-    ("delivery", "event"): events.delivery_event,
+
+class Operation(NamedTuple):
+    """How to apply one kind of operation, and what it looks up (loaded for the whole batch before it runs)."""
+
+    apply: Handler
+    needs: Needs
+
+
+HANDLERS: dict[tuple[str, str], Operation] = {
+    ("person", "identify"): Operation(people.identify, people.identify_needs),
+    ("person", "event"): Operation(events.track, events.track_needs),
+    ("person", "page"): Operation(events.track, events.track_needs),
+    ("person", "screen"): Operation(events.track, events.track_needs),
+    ("person", "viewed_content"): Operation(events.track, events.track_needs),
+    ("person", "clicked_content"): Operation(events.track, events.track_needs),
+    ("person", "delete"): Operation(lifecycle.delete, Wanted.person_of),
+    ("person", "suppress"): Operation(lifecycle.suppress, Wanted.person_of),
+    ("person", "unsuppress"): Operation(lifecycle.unsuppress, Wanted.person_of),
+    ("person", "merge"): Operation(lifecycle.merge, lifecycle.merge_needs),
+    ("person", "add_device"): Operation(devices.add_device, devices.device_needs),
+    ("person", "delete_device"): Operation(devices.delete_device, devices.device_needs),
+    ("person", "add_relationships"): Operation(objects.person_relationship_op, objects.person_relationship_needs),
+    ("person", "delete_relationships"): Operation(objects.person_relationship_op, objects.person_relationship_needs),
+    ("object", "identify"): Operation(objects.object_identify, objects.object_needs),
+    ("object", "identify_anonymous"): Operation(objects.object_identify, objects.object_needs),
+    ("object", "add_relationships"): Operation(objects.object_identify, objects.object_needs),
+    ("object", "delete_relationships"): Operation(objects.object_identify, objects.object_needs),
+    ("object", "delete"): Operation(objects.object_delete, objects.object_needs),
+    ("delivery", "event"): Operation(events.delivery_event, Wanted.nothing),
 }
 FAILED_ACTIVITY = {"event": activity.FAILED_EVENT, "page": activity.FAILED_EVENT, "screen": activity.FAILED_EVENT}
 ATTEMPTS = 3
@@ -80,6 +82,11 @@ class Workspace:
             settings = load_settings(conn, self.workspace_id).with_changes(**changes)
             save_settings(conn, self.workspace_id, settings)
         return settings
+
+    def rename_object_type(self, type_id: int, name: str) -> bool:
+        """Rename an object type (ValueError for a name it cannot take); False when the type does not exist."""
+        with self.db.begin() as conn:
+            return objects.rename_type(conn, self.workspace_id, type_id, name)
 
     def apply(
         self,
@@ -165,13 +172,13 @@ def _apply_one(unit: Unit, op: Any) -> OpResult:
     if not isinstance(op, dict):
         return OpResult(False, INVALID, None, "each operation must be an object with type, action and identifiers")
     kind, action = op.get("type"), op.get("action")
-    handler = HANDLERS.get((str(kind), str(action)))
-    if handler is None:
+    operation = HANDLERS.get((str(kind), str(action)))
+    if operation is None:
         if kind not in ("person", "object", "delivery"):
             return OpResult(False, INVALID, "type", f"type must be person, object or delivery, not {kind!r}")
         return OpResult(False, INVALID, "action", f"action {action!r} is not supported for type {kind!r}")
     try:
-        return handler(unit, op)
+        return operation.apply(unit, op)
     except OpFailure as failure:
         _record_failure(unit, op, failure)
         return failure.result
@@ -208,91 +215,10 @@ def _record_failure(unit: Unit, op: dict[str, Any], failure: OpFailure) -> None:
 
 def _prefetch(unit: Unit, operations: list[dict[str, Any]]) -> None:
     """Load everything the batch will look up with a few bulk queries (one pass over the operations)."""
-    ids: list[str] = []
-    emails: list[str] = []
-    pks: list[int] = []
-    event_ids: list[str] = []
-    anonymous_ids: list[str] = []
-    tokens: list[str] = []
-    related_refs: list[Any] = []  # person identifiers whose relationships the batch may change
-    object_refs: list[tuple[int, str]] = []
-    sinks = {"id": ids.append, "email": emails.append, "anonymous_id": anonymous_ids.append}
-
-    def note(identifiers: Any) -> None:
-        if not isinstance(identifiers, dict):
-            return
-        for key, value in identifiers.items():
-            if type(value) is not str:
-                if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
-                    continue
-                value = str(value)
-            elif not value:
-                continue
-            sink = sinks.get(key)
-            if sink is not None:
-                sink(value)
-            elif key == "cio_id":
-                pk = person_pk_for(value[4:] if value.startswith("cio_") else value)
-                if pk is not None:
-                    pks.append(pk)
-
-    def note_object(ref: Any) -> None:
-        if isinstance(ref, dict) and isinstance(ref.get("object_id"), str):
-            type_id = values.optional_object_type_id(ref.get("object_type_id", "1"))
-            if type_id is not None:
-                object_refs.append((type_id, ref["object_id"]))
-
+    wanted = Wanted()
     for op in operations:
-        if not isinstance(op, dict):
-            continue
-        kind, action, identifiers = op.get("type"), op.get("action"), op.get("identifiers")
-        note(identifiers)
-        if action == "merge":
-            note(op.get("primary"))
-            note(op.get("secondary"))
-        elif action in ("event", "page", "screen"):
-            if isinstance(op.get("id"), str):
-                event_ids.append(op["id"])
-        elif action in ("add_device", "delete_device"):
-            device = op.get("device")
-            if isinstance(device, dict):
-                tokens.append(str(device.get("token", device.get("id"))))
-        if kind == "person" and action == "identify":
-            attrs = op.get("attributes")
-            if isinstance(attrs, dict) and ("id" in attrs or "email" in attrs or "anonymous_id" in attrs):
-                note({k: attrs.get(k) for k in ("id", "email", "anonymous_id") if k in attrs})
-        elif kind == "object":
-            note_object(identifiers)
-        relationships = op.get("cio_relationships")
-        if isinstance(relationships, list):
-            entries = [e.get("identifiers") for e in relationships if isinstance(e, dict)]
-            for entry in entries:
-                note(entry)
-            if relationships:
-                related_refs.extend([identifiers] if kind == "person" else entries)
-            if kind == "person":
-                for entry in entries:
-                    note_object(entry)
-    unit.prefetch_people(ids, emails, pks)
-    if tokens:
-        unit.devices.prefetch(tokens)
-    related: list[int] = []
-    for ref in related_refs:
-        if isinstance(ref, dict) and len(ref) == 1:
-            ((key, value),) = ref.items()
-            if isinstance(value, str) and key in ("id", "email", "cio_id"):
-                found = unit.find(key, value)
-                if found is not None:
-                    related.append(found.pk)
-    if related:
-        unit.prefetch_relationships(related)
-    if object_refs:
-        objects.prefetch_objects(unit, object_refs)
-    unit.prefetch_suppressed(ids, [fold_email(e) for e in emails] if unit.settings.email_is_identifier else [])
-    if event_ids:
-        unit.seen_event_ids.prefetch(event_ids)
-    if anonymous_ids:
-        unit.anonymous_owner.prefetch(anonymous_ids)
-        unit.prefetch_people([], [], [owner[0] for owner in unit.anonymous_owner.values.values()])
-        unit.unmerged_anonymous.prefetch(anonymous_ids)
-        unit.pending_anonymous.prefetch(anonymous_ids)
+        if isinstance(op, dict):
+            operation = HANDLERS.get((str(op.get("type")), str(op.get("action"))))
+            if operation is not None:
+                operation.needs(wanted, op)
+    wanted.load(unit)

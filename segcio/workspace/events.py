@@ -7,15 +7,15 @@ from typing import Any
 from sqlalchemy import insert
 
 from segcio import jsonutil
+from segcio.customerio.limits import MAX_EVENT_DATA_BYTES, MAX_EVENT_NAME_BYTES
 from segcio.store.tables.workspace import ws_delivery_metrics
 from segcio.workspace.attributes import event_time
 from segcio.workspace.identity import IdentifierError, identifier_text
-from segcio.workspace.people import person_identifier, resolve_or_create
+from segcio.workspace.prefetch import Wanted
+from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import DUPLICATE, OK, OpResult, invalid
 from segcio.workspace.unit import Unit
 
-MAX_EVENT_NAME_BYTES = 100
-MAX_EVENT_DATA_BYTES = 100_000
 # Events for an anonymous id arriving this long after its identify still join the person.
 LATE_ANONYMOUS_SECONDS = 300.0
 
@@ -47,6 +47,11 @@ def _event_parts(op: dict[str, Any], now: float) -> tuple[str, dict[str, Any], s
     else:
         event_id = None
     return name, data, encoded, timestamp, event_id
+
+
+def track_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.person_of(op)
+    wanted.event_id(op.get("id"))
 
 
 def track(unit: Unit, op: dict[str, Any]) -> OpResult:

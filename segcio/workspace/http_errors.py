@@ -13,6 +13,7 @@ from typing import Any
 from starlette.responses import Response
 
 from segcio import jsonutil
+from segcio.errors import Invalid
 
 JSON = "application/json"
 # Track API v1 and v2 answer every success with exactly `200 {}`; some clients accept nothing else.
@@ -49,6 +50,20 @@ def v2_errors(items: list[dict[str, Any]], status: int = 400) -> Response:
 
 def app_error(detail: str, status: int) -> Response:
     return json_response({"errors": [{"detail": detail, "status": str(status)}]}, status)
+
+
+def v1_refusal(exc: Invalid, *, singular: bool = False) -> Response:
+    """A refusal in the v1 shape (`singular`: merge_customers' `{"meta":{"error":...}}`)."""
+    return v1_error(exc.message, exc.status) if singular else v1_errors([exc.message], exc.status)
+
+
+def v2_refusal(exc: Invalid, field: str) -> Response:
+    """A refusal of the whole request in the v2 shape; `field` is where the route read what was refused."""
+    return v2_errors([v2_error_item(exc.code, field, exc.message)], exc.status)
+
+
+def app_refusal(exc: Invalid) -> Response:
+    return app_error(exc.message, exc.status)
 
 
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="segcio Track API"'}

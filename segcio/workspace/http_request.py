@@ -9,14 +9,14 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
 from segcio import jsonutil
+from segcio.errors import Invalid
 
 
-class BodyError(ValueError):
+class BodyError(Invalid, ValueError):
     """The body cannot be used at all (too large, not JSON, not an object); `message` says how to fix it."""
 
     def __init__(self, message: str, *, too_large: bool = False) -> None:
         super().__init__(message)
-        self.message = message
         self.too_large = too_large
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from segcio.customerio.limits import MAX_IDENTIFIER_BYTES
+from segcio.errors import Invalid
+
 # cio_ids look like Customer.io's ("03000001"): hex of the internal, never-reused person number plus an offset.
 _CIO_OFFSET = 0x3000000
 _CIO_RE = re.compile(r"^[0-9a-f]{8,16}$")
@@ -12,14 +15,14 @@ _OBJECT_RE = re.compile(r"^ob[0-9a-f]{10,16}$")
 # The shape test Customer.io uses for a path identifier is not published; "something@something" is our guess.
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+$")
 
-MAX_IDENTIFIER_BYTES = 150
 
+class IdentifierError(Invalid, ValueError):
+    """An identifier value that cannot identify anyone; `field` names it."""
 
-class IdentifierError(ValueError):
+    field: str
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 def cio_id_for(person_pk: int) -> str:

@@ -17,9 +17,11 @@ from segcio.store.tables.workspace import (
 )
 from segcio.workspace import activity
 from segcio.workspace.identity import IdentifierError, fold_email, single_person_identifier
-from segcio.workspace.people import person_identifier
+from segcio.workspace.prefetch import Wanted
+from segcio.workspace.resolve import person_identifier
 from segcio.workspace.results import NOT_FOUND, OK, OpResult, invalid
-from segcio.workspace.unit import PersonState, Unit, person_rows
+from segcio.workspace.unit import Unit, person_rows
+from segcio.workspace.unit_state import PersonState
 
 _OWNED = (ws_events, ws_devices, ws_relationships, ws_activities, ws_anonymous_ids)
 _LOGS = (ws_events, ws_activities)  # indexed per person by id bucket
@@ -121,6 +123,12 @@ def _merge_party(unit: Unit, op: dict[str, Any], key: str) -> PersonState | None
     if kind == "email" and not unit.settings.email_is_identifier:
         raise invalid(f"{key}.email", "this workspace identifies people by id only; use id or cio_id")
     return unit.find(kind, value)
+
+
+def merge_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.person_of(op)
+    wanted.person(op.get("primary"))
+    wanted.person(op.get("secondary"))
 
 
 def merge(unit: Unit, op: dict[str, Any]) -> OpResult:

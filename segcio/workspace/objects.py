@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from segcio import jsonutil, values
 from segcio.store.tables.workspace import ws_object_types, ws_objects, ws_pending_relationships, ws_relationships
@@ -17,8 +16,11 @@ from segcio.workspace.identity import (
     object_pk_for,
     single_person_identifier,
 )
+from segcio.workspace.prefetch import Wanted
+from segcio.workspace.resolve import person_identifier, resolve_or_create
 from segcio.workspace.results import INVALID, LIMIT, NOT_FOUND, OK, SUPPRESSED, Failures, OpFailure, OpResult, invalid
-from segcio.workspace.unit import PersonState, RelationshipState, Unit
+from segcio.workspace.unit import Unit
+from segcio.workspace.unit_state import ObjectState, PersonState, RelationshipState
 
 # Names for auto-created object types. Customer.io names them "after a type of animal"; which animals is not
 # documented, so these are our own choice.
@@ -44,6 +46,7 @@ ANIMALS = (
     "Ocelots",
     "Tapirs",
 )
+MAX_TYPE_NAME = 200
 OBJECT_RESERVED = frozenset({"relationship", "cio_object_id", "object_id", "objectId"})
 RELATIONSHIP_RESERVED = frozenset({"relationship"})
 
@@ -56,20 +59,6 @@ _SELECT_OBJECT = select(ws_objects).where(
 _SELECT_OBJECT_BY_PK = select(ws_objects).where(
     ws_objects.c.workspace_id == bindparam("ws"), ws_objects.c.id == bindparam("pk")
 )
-
-
-@dataclass
-class ObjectState:
-    pk: int
-    type_id: int
-    object_id: str
-    attrs: dict[str, Any]
-    times: dict[str, float]
-    dirty: bool = False
-    new: bool = False  # not written yet (the unit's flush inserts it)
-
-    def label(self) -> str:
-        return f"{self.type_id}:{self.object_id}"
 
 
 # -- object types ---------------------------------------------------------------------------------------------
@@ -107,12 +96,21 @@ def ensure_type(unit: Unit, type_id: int) -> None:
     unit.object_types[type_id] = (name, True)
 
 
+def rename_type(conn: Connection, workspace_id: int, type_id: int, name: str) -> bool:
+    """Give an object type a new name (1 to MAX_TYPE_NAME characters, outer spaces dropped; ValueError otherwise);
+    False when the type does not exist."""
+    name = name.strip()
+    if not name or len(name) > MAX_TYPE_NAME:
+        raise ValueError(f"Name: give 1 to {MAX_TYPE_NAME} characters.")
+    result = conn.execute(
+        update(ws_object_types)
+        .where(ws_object_types.c.workspace_id == workspace_id, ws_object_types.c.type_id == type_id)
+        .values(name=name)
+    )
+    return bool(result.rowcount)
+
+
 # -- objects --------------------------------------------------------------------------------------------------
-
-
-def _object_state(pk: int, type_id: int, object_id: str, attributes: str, timestamps: str) -> ObjectState:
-    """An object as stored: its JSON columns decoded."""
-    return ObjectState(int(pk), int(type_id), object_id, jsonutil.loads(attributes), jsonutil.loads(timestamps))
 
 
 def object_reference(identifiers: Any, field: str = "identifiers") -> tuple[int | None, str]:
@@ -135,46 +133,18 @@ def find_object(unit: Unit, type_id: int | None, ref: str) -> ObjectState | None
             return None
         cached = unit.objects_by_pk.get(pk)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         row = unit.conn.execute(_SELECT_OBJECT_BY_PK, {"ws": unit.ws, "pk": pk}).first()
     else:
         cached = unit.objects_by_ref.get((type_id, ref))
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         if (type_id, ref) in unit.absent_objects:
             return None
         row = unit.conn.execute(_SELECT_OBJECT, {"ws": unit.ws, "type_id": type_id, "object_id": ref}).first()
     if row is None:
         return None
-    return _remember(unit, _object_state(row.id, row.type_id, row.object_id, row.attributes, row.timestamps))
-
-
-def prefetch_objects(unit: Unit, refs: list[tuple[int, str]]) -> None:
-    """Load the objects a batch names with one query per object type."""
-    by_type: dict[int, set[str]] = {}
-    for type_id, ref in refs:
-        if (type_id, ref) not in unit.objects_by_ref:
-            by_type.setdefault(type_id, set()).add(ref)
-    for type_id, wanted in by_type.items():
-        names = sorted(wanted)
-        for start in range(0, len(names), 500):
-            chunk = names[start : start + 500]
-            rows = unit.rows_in(
-                "id, type_id, object_id, attributes, timestamps FROM ws_objects",
-                "object_id",
-                chunk,
-                "AND type_id = ?",
-                (type_id,),
-            )
-            for row in rows:
-                _remember(unit, _object_state(*row))
-            unit.absent_objects.update((type_id, ref) for ref in chunk if (type_id, ref) not in unit.objects_by_ref)
-
-
-def _remember(unit: Unit, obj: ObjectState) -> ObjectState:
-    unit.objects_by_pk[obj.pk] = obj
-    unit.objects_by_ref[(obj.type_id, obj.object_id)] = obj
-    return obj
+    return unit.remember_object(ObjectState.stored(row.id, row.type_id, row.object_id, row.attributes, row.timestamps))
 
 
 def find_or_create_object(unit: Unit, type_id: int | None, ref: str, field: str = "identifiers") -> ObjectState:
@@ -185,7 +155,7 @@ def find_or_create_object(unit: Unit, type_id: int | None, ref: str, field: str 
         raise OpFailure(NOT_FOUND, f"{field}.cio_object_id", f"no object has cio_object_id {ref!r}")
     ensure_type(unit, type_id)
     pk = unit.allocate_pk(ws_objects)
-    obj = _remember(unit, ObjectState(pk, type_id, ref, {}, {}, new=True))
+    obj = unit.remember_object(ObjectState(pk, type_id, ref, {}, {}, new=True))
     unit.add_activity(activity.object_activity(type_id, "create"), object_pk=obj.pk, name=ref)
     return obj
 
@@ -337,9 +307,12 @@ def _check_relationship_size(
     check_total_size(current, times, attrs, at, field=field, what="relationship", reserved=RELATIONSHIP_RESERVED)
 
 
-def person_relationship_op(unit: Unit, op: dict[str, Any]) -> OpResult:
-    from segcio.workspace.people import person_identifier, resolve_or_create
+def person_relationship_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.person_of(op)
+    wanted.relationships(op)
 
+
+def person_relationship_op(unit: Unit, op: dict[str, Any]) -> OpResult:
     kind, value = person_identifier(unit, op)
     action = str(op.get("action"))
     relationships = op.get("cio_relationships")
@@ -366,6 +339,11 @@ def _anonymous_of(entry: dict[str, Any]) -> str | None:
     return None
 
 
+def object_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.object(op.get("identifiers"))
+    wanted.relationships(op)
+
+
 def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | None = None) -> OpResult:
     """identify / identify_anonymous / add_relationships / delete_relationships on an object.
 
@@ -385,8 +363,6 @@ def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | N
         _check_object_sizes(unit, op, type_id, ref, entries, at, held_for)
     people: list[tuple[PersonState, Any]] = []
     failures = Failures()
-    from segcio.workspace.people import person_identifier
-
     for index, entry in enumerate(entries):
         anonymous_id = _anonymous_of(entry)
         if held_for is not None:
@@ -410,8 +386,6 @@ def object_identify(unit: Unit, op: dict[str, Any], *, held_for: PersonState | N
             continue
         found = unit.find(kind, value)
         if found is None and action != "delete_relationships":
-            from segcio.workspace.people import resolve_or_create
-
             found = resolve_or_create(unit, kind, value, why="object relationship")
         if found is not None:
             people.append((found, entry.get("relationship_attributes")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from segcio.workspace import activity
+from segcio.workspace.anonymous import consume_anonymous_id
 from segcio.workspace.attributes import (
     PERSON_CONTROL_KEYS,
     PERSON_RESERVED,
@@ -13,58 +14,24 @@ from segcio.workspace.attributes import (
     is_unsubscribed,
     update_time,
 )
-from segcio.workspace.identity import (
-    IdentifierError,
-    email_text,
-    fold_email,
-    identifier_text,
-    single_person_identifier,
-)
-from segcio.workspace.results import (
-    CONFLICT,
-    NOT_FOUND,
-    SUPPRESSED,
-    Failures,
-    OpFailure,
-    OpResult,
-    invalid,
-)
-from segcio.workspace.unit import PersonState, Unit
+from segcio.workspace.identity import IdentifierError, email_text, fold_email, identifier_text
+from segcio.workspace.lifecycle import merge_people
+from segcio.workspace.objects import check_relationship_sizes, person_relationships
+from segcio.workspace.prefetch import Wanted
+from segcio.workspace.resolve import check_not_suppressed, person_identifier
+from segcio.workspace.results import CONFLICT, NOT_FOUND, Failures, OpFailure, OpResult, invalid
+from segcio.workspace.unit import Unit
+from segcio.workspace.unit_state import PersonState
 
 CHANGE_NEEDS_CIO = "address the person as cio_<cio_id> to change an identifier that is already set"
 
 
-def person_identifier(unit: Unit, op: dict[str, Any], *, allow_anonymous: bool = False) -> tuple[str, str]:
-    """The operation's single person identifier, checked against the workspace's identifier mode."""
-    try:
-        kind, value = single_person_identifier(op.get("identifiers"))
-    except IdentifierError as exc:
-        raise invalid(exc.field, exc.message) from None
-    if kind == "anonymous_id" and not allow_anonymous:
-        raise invalid("identifiers.anonymous_id", f"{op.get('action')} needs identifiers.id, email or cio_id")
-    if kind == "email" and not unit.settings.email_is_identifier:
-        raise invalid("identifiers.email", "this workspace identifies people by id only; send identifiers.id")
-    return kind, value
-
-
-def check_not_suppressed(unit: Unit, pairs: list[tuple[str, str]]) -> None:
-    for kind, value in pairs:
-        if unit.is_suppressed(kind, value):
-            raise OpFailure(SUPPRESSED, f"identifiers.{kind}", f"{kind} {value!r} is suppressed; unsuppress it first")
-
-
-def resolve_or_create(unit: Unit, kind: str, value: str, *, why: str) -> PersonState:
-    """The person an event-like operation addresses; unknown id/email create one (inferred behaviour),
-    an unknown cio_id drops the operation."""
-    check_not_suppressed(unit, [(kind, value)])
-    person = unit.find(kind, value)
-    if person is not None:
-        return person
-    if kind == "cio_id":
-        raise OpFailure(NOT_FOUND, "identifiers.cio_id", f"no person has cio_id {value!r}; the operation was dropped")
-    person = unit.create_person(value if kind == "id" else None, value if kind == "email" else None)
-    unit.add_activity(activity.PROFILE_CREATE, person_pk=person.pk, data={"created_by": why})
-    return person
+def identify_needs(wanted: Wanted, op: dict[str, Any]) -> None:
+    wanted.person_of(op)
+    attrs = op.get("attributes")
+    if isinstance(attrs, dict) and ("id" in attrs or "email" in attrs or "anonymous_id" in attrs):
+        wanted.person({k: attrs.get(k) for k in ("id", "email", "anonymous_id") if k in attrs})
+    wanted.relationships(op)
 
 
 def _body_identifier(attrs: dict[str, Any], key: str) -> tuple[str | None, bool]:
@@ -98,11 +65,9 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
     failures = Failures()
     candidates = [unit.find(kind, value)] + [unit.find(k, v) for k, v in blocked[1:]]
     relationships = op.get("cio_relationships", attrs.get("cio_relationships"))
-    if relationships:
-        from segcio.workspace.objects import check_relationship_sizes
-
-        if not (isinstance(relationships, dict) and relationships.get("action") == "delete_relationships"):
-            check_relationship_sizes(unit, candidates[0], relationships, at)
+    deleting = isinstance(relationships, dict) and relationships.get("action") == "delete_relationships"
+    if relationships and not deleting:
+        check_relationship_sizes(unit, candidates[0], relationships, at)
     before = {c.pk: (c.ext_id, c.email) for c in candidates if c is not None}
     person = _resolve_identify(unit, kind, value, body_id, body_email, update_only)
     created = person is None
@@ -144,15 +109,10 @@ def identify(unit: Unit, op: dict[str, Any]) -> OpResult:
             data={"reason": reason, "message": message},
         )
 
-    # Imported here (and only when needed): anonymous and objects build on this module.
     anonymous_id = attrs.get("anonymous_id") or op.get("anonymous_id")
     if isinstance(anonymous_id, str | int) and not isinstance(anonymous_id, bool) and str(anonymous_id):
-        from segcio.workspace.anonymous import consume_anonymous_id
-
         consume_anonymous_id(unit, person, str(anonymous_id))
     if relationships:
-        from segcio.workspace.objects import person_relationships
-
         result = person_relationships(unit, person, relationships, default_action="add_relationships", at=at)
         if not result.ok:
             failures.add(result.reason or "invalid", result.field or "cio_relationships", result.message or "")
@@ -168,11 +128,20 @@ def _auto_merge(unit: Unit, by_id: PersonState, by_email: PersonState) -> Person
     the older profile survives."""
     if not (unit.settings.auto_merge and by_id.email is None and by_email.ext_id is None):
         return None
-    from segcio.workspace.lifecycle import merge_people
-
     older, younger = sorted((by_id, by_email), key=lambda p: (p.created_at, p.pk))
     merge_people(unit, older, younger, reason="auto_merge")
     return older
+
+
+def _merged_or_conflict(
+    unit: Unit, by_id: PersonState, by_email: PersonState, addressed: PersonState, field_name: str, message: str
+) -> PersonState:
+    """An identify's id and email name two people: one person after an auto-merge, else a conflict shown in the
+    log of the person the identify addressed."""
+    merged = _auto_merge(unit, by_id, by_email)
+    if merged is None:
+        raise _conflict(addressed, field_name, message)
+    return merged
 
 
 def _resolve_identify(
@@ -190,14 +159,14 @@ def _resolve_identify(
         person = unit.by_id(value)
         other = unit.by_email(body_email) if body_email else None
         if person is not None and other is not None and other is not person:
-            merged = _auto_merge(unit, person, other)
-            if merged is None:
-                raise _conflict(
-                    person,
-                    "attributes.email",
-                    f"email {body_email!r} belongs to a different person than id {value!r}; nothing was changed",
-                )
-            return merged
+            return _merged_or_conflict(
+                unit,
+                person,
+                other,
+                person,
+                "attributes.email",
+                f"email {body_email!r} belongs to a different person than id {value!r}; nothing was changed",
+            )
         if person is None and other is not None:
             if other.ext_id is not None:
                 raise _conflict(
@@ -212,14 +181,14 @@ def _resolve_identify(
         person = unit.by_email(value)
         other = unit.by_id(body_id) if body_id else None
         if person is not None and other is not None and other is not person:
-            merged = _auto_merge(unit, other, person)
-            if merged is None:
-                raise _conflict(
-                    person,
-                    "attributes.id",
-                    f"id {body_id!r} belongs to a different person than email {value!r}; nothing was changed",
-                )
-            return merged
+            return _merged_or_conflict(
+                unit,
+                other,
+                person,
+                person,
+                "attributes.id",
+                f"id {body_id!r} belongs to a different person than email {value!r}; nothing was changed",
+            )
         if person is None and other is not None:
             if other.email is not None and not unit.settings.allow_email_update_by_id:
                 raise _conflict(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from segcio.errors import Invalid
+
 # Reasons (Track v2 `reason`): "invalid" is a malformed operation (an API answers it with an error);
 # the others are outcomes Customer.io accepts with 200 and records as failures in the activity log.
 INVALID = "invalid"
@@ -31,11 +33,11 @@ class OpResult:
 OK = OpResult(True)
 
 
-class OpFailure(Exception):
-    """Raised inside an operation before it changed anything: the whole operation fails."""
+class OpFailure(Invalid):
+    """Raised inside an operation before it changed anything: the whole operation fails (`reason` is the code)."""
 
     def __init__(self, reason: str, field: str | None, message: str, *, person_pk: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, field=field, code=reason)
         self.result = OpResult(False, reason, field, message)
         # The person whose activity log shows the failure (None: the workspace-wide log only).
         self.person_pk = person_pk
@@ -53,10 +55,6 @@ class Failures:
 
     def add(self, reason: str, field_name: str, message: str) -> None:
         self.items.append((reason, field_name, message))
-
-    def extend(self, reason: str, pairs: list[tuple[str, str]]) -> None:
-        for field_name, message in pairs:
-            self.add(reason, field_name, message)
 
     def result(self) -> OpResult:
         if not self.items:

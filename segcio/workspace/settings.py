@@ -8,13 +8,14 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from segcio import jsonutil
+from segcio.errors import Invalid
 from segcio.store import Database
 from segcio.store.tables.core import workspaces
 
 IDENTIFIER_MODES = ("email_or_id", "id_only")
 
 
-class SettingsError(ValueError):
+class SettingsError(Invalid, ValueError):
     """A setting named or valued wrongly; the message names the setting and the allowed values."""
 
 

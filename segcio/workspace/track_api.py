@@ -14,29 +14,28 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from segcio import jsonutil, values
+from segcio.customerio.limits import MAX_BATCH_BYTES, MAX_ENTITY_BYTES
 from segcio.runtime import Runtime, get_runtime
 from segcio.workspace import v1
 from segcio.workspace.api_auth import track_workspace
-from segcio.workspace.engine import OpResult, Workspace
+from segcio.workspace.engine import Workspace
 from segcio.workspace.http_errors import (
     BASIC_CHALLENGE,
     json_response,
     ok,
-    v1_error,
     v1_errors,
+    v1_refusal,
     v2_error_item,
     v2_errors,
+    v2_refusal,
 )
 from segcio.workspace.http_request import REST, BodyError, parse_object, raw_segments, read_body
+from segcio.workspace.results import OpResult
 
 router = APIRouter(tags=["Track API"])
 
-# Customer.io writes "32 kb" and "500 kb" without defining the unit; binary units are a documented guess
-# (clients use 32<<10 and a 475 000-byte soft limit, both inside these bounds).
-ENTITY_LIMIT = 32 * 1024
-BATCH_LIMIT = 500 * 1024
 # v1 has no documented request limit; a person's 300 attributes of 1000 bytes fit well inside this bound.
-V1_LIMIT = BATCH_LIMIT
+V1_LIMIT = MAX_BATCH_BYTES
 SOURCE = "track_api"
 
 V1Builder = Callable[[bool], list[v1.Op]]
@@ -85,9 +84,9 @@ async def _run_v1(
         body = parse_object(await read_body(request, V1_LIMIT))
         results = await run_in_threadpool(_apply_v1, runtime, workspace_id, lambda email_ids: build(body, email_ids))
     except BodyError as exc:
-        return v1_errors([exc.message])
+        return v1_refusal(exc)
     except v1.V1Error as exc:
-        return v1_error(exc.message) if exc.singular else v1_errors([exc.message])
+        return v1_refusal(exc, singular=exc.singular)
     rejected = _rejected(results)
     if rejected:
         return v1_errors([r.message or f"{r.field or 'request'} is invalid" for r in rejected])
@@ -238,9 +237,9 @@ async def entity(request: Request, runtime: Runtime = Depends(get_runtime)) -> R
     if workspace_id is None:
         return _unauthorized_v2()
     try:
-        op = parse_object(await read_body(request, ENTITY_LIMIT), empty_ok=False)
+        op = parse_object(await read_body(request, MAX_ENTITY_BYTES), empty_ok=False)
     except BodyError as exc:
-        return v2_errors([v2_error_item("invalid", "body", exc.message)])
+        return v2_refusal(exc, "body")
     results = await run_in_threadpool(_apply_v2, runtime, workspace_id, [op])
     rejected = _rejected(results)
     if rejected:
@@ -256,7 +255,7 @@ def _batch_items(body: dict[str, Any], raw_size: int) -> tuple[list[tuple[int, d
     accepted: list[tuple[int, dict[str, Any]]] = []
     errors: list[dict[str, Any]] = []
     # A body under the item limit cannot hold an item over it; only larger bodies are measured item by item.
-    measure = raw_size > ENTITY_LIMIT
+    measure = raw_size > MAX_ENTITY_BYTES
     for index, item in enumerate(batch):
         if not isinstance(item, dict):
             errors.append(
@@ -265,9 +264,9 @@ def _batch_items(body: dict[str, Any], raw_size: int) -> tuple[list[tuple[int, d
         elif measure and (problem := values.value_problem(item)) is not None:
             # Refused here because it cannot be measured as JSON; the engine refuses it likewise in smaller bodies.
             errors.append(v2_error_item("invalid", problem.field, problem.message, index))
-        elif measure and len(size := jsonutil.dumpb(item)) > ENTITY_LIMIT:
+        elif measure and len(size := jsonutil.dumpb(item)) > MAX_ENTITY_BYTES:
             message = (
-                f"Item {index} is {len(size)} bytes; each operation in a batch is limited to {ENTITY_LIMIT} bytes."
+                f"Item {index} is {len(size)} bytes; each operation in a batch is limited to {MAX_ENTITY_BYTES} bytes."
             )
             errors.append(v2_error_item("invalid", "batch", message, index))
         else:
@@ -282,10 +281,10 @@ async def batch(request: Request, runtime: Runtime = Depends(get_runtime)) -> Re
     if workspace_id is None:
         return _unauthorized_v2()
     try:
-        raw = await read_body(request, BATCH_LIMIT)
+        raw = await read_body(request, MAX_BATCH_BYTES)
         accepted, errors = _batch_items(parse_object(raw, empty_ok=False), len(raw))
     except BodyError as exc:
-        return v2_errors([v2_error_item("invalid", "batch" if not exc.too_large else "body", exc.message)])
+        return v2_refusal(exc, "body" if exc.too_large else "batch")
     if accepted:
         results = await run_in_threadpool(_apply_v2, runtime, workspace_id, [op for _i, op in accepted])
         errors += [

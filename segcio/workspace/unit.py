@@ -1,4 +1,4 @@
-"""The unit of work of one `Workspace.apply()` call.
+"""The unit of work of one `Workspace.apply()` call: its SQL (the state it loads and changes is `UnitState`).
 
 People touched by a batch are loaded with a few bulk queries up front, changed in memory, and written back with
 batched statements (`flush`). Events and activities are buffered the same way. Operations that need SQL over
@@ -9,7 +9,7 @@ they run. On PostgreSQL the loaded people rows are locked (`FOR UPDATE`) for the
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -38,10 +38,8 @@ from segcio.store.tables.workspace import (
     ws_people,
     ws_relationships,
 )
-from segcio.workspace.identity import cio_id_for, fold_email, person_pk_for
 from segcio.workspace.settings import WorkspaceSettings
-
-CHUNK = 500
+from segcio.workspace.unit_state import CHUNK, DeviceState, UnitState
 
 # Statements every batch runs, as driver-level SQL (`?` marks; `%s` on PostgreSQL, see Unit._sql).
 # Device updates set only the changing columns: SQLite rewrites the primary-key entry of every row whose key
@@ -78,128 +76,11 @@ def person_rows(conn: Connection, table: Table, person_pk: int) -> ColumnElement
     return and_(table.c.bucket.in_(buckets), table.c.person_id == person_pk)
 
 
-class PersonState:
-    """A person as held in memory during one apply."""
-
-    __slots__ = (
-        "attrs",
-        "created_at",
-        "db_email_key",
-        "db_ext_id",
-        "deleted",
-        "dirty",
-        "email",
-        "email_key",
-        "ext_id",
-        "new",
-        "pk",
-        "times",
-        "updated_at",
-    )
-
-    def __init__(
-        self,
-        pk: int,
-        ext_id: str | None,
-        email: str | None,
-        email_key: str | None,
-        attrs: dict[str, Any],
-        times: dict[str, float],
-        created_at: float,
-        updated_at: float,
-        *,
-        new: bool,
-    ) -> None:
-        self.pk = pk
-        self.ext_id = ext_id
-        self.email = email
-        self.email_key = email_key
-        self.attrs = attrs
-        self.times = times
-        self.created_at = created_at
-        self.updated_at = updated_at
-        self.new = new
-        self.dirty = new
-        self.deleted = False
-        self.db_ext_id = None if new else ext_id
-        self.db_email_key = None if new else email_key
-
-    @property
-    def cio_id(self) -> str:
-        return cio_id_for(self.pk)
-
-    def identifiers(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"cio_id": self.cio_id}
-        if self.ext_id is not None:
-            found["id"] = self.ext_id
-        if self.email is not None:
-            found["email"] = self.email
-        return found
-
-
-class DeviceState:
-    __slots__ = ("attrs", "dirty", "last_used", "new", "person_pk", "platform")
-
-    def __init__(self, person_pk: int, platform: str, last_used: float, attrs: dict[str, str], *, new: bool) -> None:
-        self.person_pk = person_pk
-        self.platform = platform
-        self.last_used = last_used
-        self.attrs = attrs
-        self.new = new
-        self.dirty = new
-
-
-class RelationshipState:
-    __slots__ = ("attrs", "dirty", "new", "times")
-
-    def __init__(self, attrs: dict[str, Any], times: dict[str, float], *, new: bool) -> None:
-        self.attrs = attrs
-        self.times = times
-        self.new = new
-        self.dirty = new
-
-
-class LazyMap:
-    """Values looked up by key, loaded in bulk (`prefetch`) or one at a time; misses are remembered."""
-
-    def __init__(self, load: Callable[[list[str]], dict[str, Any]]) -> None:
-        self._load = load
-        self.values: dict[str, Any] = {}
-        self._looked: set[str] = set()
-
-    def prefetch(self, keys: Iterable[str]) -> None:
-        wanted = [k for k in set(keys) if k not in self._looked]
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            self.values.update(self._load(chunk))
-            self._looked.update(chunk)
-
-    def absent(self, keys: Iterable[str]) -> None:
-        """Known not to be stored (values set meanwhile stay)."""
-        self._looked.update(keys)
-
-    def get(self, key: str) -> Any:
-        if key not in self._looked:
-            self.prefetch([key])
-        return self.values.get(key)
-
-    def set(self, key: str, value: Any) -> None:
-        self._looked.add(key)
-        if value is None:
-            self.values.pop(key, None)
-        else:
-            self.values[key] = value
-
-    def forget(self) -> None:
-        """Drop everything (after SQL changed the rows behind the cache)."""
-        self.values.clear()
-        self._looked.clear()
-
-
-class Unit:
+class Unit(UnitState):
     def __init__(
         self, conn: Connection, workspace_id: int, settings: WorkspaceSettings, now: float, source: str
     ) -> None:
+        super().__init__(workspace_id, settings, now, source)
         self.conn = conn
         # SQLite: the statements every batch runs go to the driver's connection directly (inside the transaction
         # `conn` began); SQLAlchemy's execution layer cost more than many of them. PostgreSQL keeps it: its
@@ -207,50 +88,11 @@ class Unit:
         self._sqlite: sqlite3.Connection | None = None
         if conn.dialect.name != "postgresql":
             self._sqlite = conn.connection.driver_connection
-        self.ws = workspace_id
-        self.settings = settings
-        self.now = now
-        self.source = source
-        # The log event whose operation is being applied (the pipeline sets it per operation): stored with the
-        # rows that operation writes, so the event's trace finds them.
-        self.event_seq: int | None = None
         self.is_postgres = conn.dialect.name == "postgresql"
-        self.people: dict[int, PersonState] = {}
-        self._by_id: dict[str, int] = {}
-        self._by_email: dict[str, int] = {}
-        self._looked_ids: set[str] = set()
-        self._looked_emails: set[str] = set()
-        self._looked_pks: set[int] = set()
         self._free_pks: dict[str, list[int]] = {}  # PostgreSQL: numbers taken from the sequence, not used yet
         self._next_pks: dict[str, int] = {}  # SQLite: the next number to give
-        self.events: list[dict[str, Any]] = []
-        self.buffered_anonymous: set[str] = set()
-        # (workspace_id, person_id, object_pk, type, name, timestamp, source, data, event_seq), as _INSERT_ACTIVITY
-        # takes them
-        self.activities: list[tuple[Any, ...]] = []
-        # Anonymous ids taken by a person in this batch, and anonymous events to move to them (written by flush).
-        self.new_anonymous_owners: list[dict[str, Any]] = []
-        self.anonymous_merges: list[dict[str, Any]] = []
-        self.seen_event_ids: LazyMap = LazyMap(self._load_event_ids)
-        self.suppressed_ids: LazyMap = LazyMap(lambda keys: self._load_suppressed("id", keys))
-        self.suppressed_emails: LazyMap = LazyMap(lambda keys: self._load_suppressed("email", keys))
-        # anonymous_id -> (person pk, consumed_at)
-        self.anonymous_owner: LazyMap = LazyMap(self._load_anonymous_owner)
-        # anonymous ids with events still waiting for their person / with held group calls
-        self.unmerged_anonymous: LazyMap = LazyMap(self._load_unmerged_anonymous)
-        self.pending_anonymous: LazyMap = LazyMap(self._load_pending_anonymous)
-        # Object types of the workspace (type id -> (name, auto-created)), loaded on first object operation, and
-        # objects looked up during this batch by (type id, object id) and by internal number.
-        # Devices by token, and person<->object relationships by (person, object), written back by flush().
-        self.devices: LazyMap = LazyMap(self._load_devices)
-        self.relationships: dict[tuple[int, int], RelationshipState | None] = {}
-        self._relationships_loaded_for: set[int] = set()
-        self.object_types: dict[int, tuple[str, bool]] | None = None
-        self.objects_by_ref: dict[tuple[int, str], Any] = {}
-        self.objects_by_pk: dict[int, Any] = {}
-        self.absent_objects: set[tuple[int, str]] = set()
 
-    # -- loading people ------------------------------------------------------------------------------------
+    # -- loading -------------------------------------------------------------------------------------------
 
     def _select_people(self, column: str, values: list[Any]) -> None:
         """Load people whose `column` is one of `values` (driver-level SQL: this runs for every batch)."""
@@ -266,80 +108,79 @@ class Unit:
         if self.is_postgres:
             # Lock in a stable order so concurrent batches sharing people wait instead of deadlocking.
             sql += " ORDER BY id FOR UPDATE"
-        loads = jsonutil.loads
-        for pk, ext_id, email, email_key, attributes, timestamps, created_at, updated_at in self._rows(
-            sql, (self.ws, *params)
-        ):
-            if pk in self.people:
-                continue  # memory is authoritative for people already loaded
-            self.people[pk] = PersonState(
-                pk, ext_id, email, email_key, loads(attributes), loads(timestamps), created_at, updated_at, new=False
-            )
-            self._looked_pks.add(pk)
-            if ext_id is not None:
-                self._by_id.setdefault(ext_id, pk)
-            if email_key is not None:
-                self._by_email.setdefault(email_key, pk)
+        self._take_people(self._rows(sql, (self.ws, *params)))
 
-    def prefetch_people(self, ids: Iterable[str], emails: Iterable[str], pks: Iterable[int]) -> None:
-        want_ids = [v for v in set(ids) if v not in self._looked_ids]
-        want_emails = [v for v in {fold_email(e) for e in emails} if v not in self._looked_emails]
-        want_pks = [v for v in set(pks) if v not in self._looked_pks]
-        for start in range(0, len(want_ids), CHUNK):
-            self._select_people("ext_id", want_ids[start : start + CHUNK])
-        if self.settings.email_is_identifier:
-            for start in range(0, len(want_emails), CHUNK):
-                self._select_people("email_key", want_emails[start : start + CHUNK])
-        for start in range(0, len(want_pks), CHUNK):
-            self._select_people("id", want_pks[start : start + CHUNK])
-        self._looked_ids.update(want_ids)
-        self._looked_emails.update(want_emails)
-        self._looked_pks.update(want_pks)
+    def _relationship_rows(self, person_pks: list[int]) -> list[Any]:
+        among, params = self._among("person_id", person_pks)
+        return self._rows(
+            f"SELECT person_id, object_pk, attributes, timestamps FROM ws_relationships WHERE {among}", params
+        )
 
-    def _live(self, pk: int | None) -> PersonState | None:
-        if pk is None:
-            return None
-        person = self.people.get(pk)
-        return None if person is None or person.deleted else person
+    def _object_rows(self, type_id: int, object_ids: list[str]) -> list[Any]:
+        return self._rows_in(
+            "id, type_id, object_id, attributes, timestamps FROM ws_objects",
+            "object_id",
+            object_ids,
+            "AND type_id = ?",
+            (type_id,),
+        )
 
-    def by_id(self, value: str) -> PersonState | None:
-        if value not in self._looked_ids:
-            self.prefetch_people([value], [], [])
-        person = self._live(self._by_id.get(value))
-        return person if person is not None and person.ext_id == value else None
+    def _any_suppressed(self) -> bool:
+        mark = "%s" if self.is_postgres else "?"
+        return bool(self._rows(f"SELECT 1 FROM ws_suppressions WHERE workspace_id = {mark} LIMIT 1", (self.ws,)))
 
-    def by_email(self, email: str) -> PersonState | None:
-        if not self.settings.email_is_identifier:
-            return None
-        key = fold_email(email)
-        if key not in self._looked_emails:
-            self.prefetch_people([], [key], [])
-        person = self._live(self._by_email.get(key))
-        return person if person is not None and person.email_key == key else None
+    # -- bulk loaders --------------------------------------------------------------------------------------
 
-    def by_cio(self, cio_id: str) -> PersonState | None:
-        pk = person_pk_for(cio_id)
-        if pk is None:
-            return None
-        if pk not in self._looked_pks:
-            self.prefetch_people([], [], [pk])
-        return self._live(pk)
+    def _among(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+        """`<column> IN (values)` as SQL and its parameters.
 
-    def by_pk(self, pk: int) -> PersonState | None:
-        if pk not in self._looked_pks:
-            self.prefetch_people([], [], [pk])
-        return self._live(pk)
+        SQLite gets the values as one JSON array (`IN (SELECT value FROM json_each(?))`): the statement's text
+        then does not change with the number of values, so the driver's statement cache answers it instead of
+        SQLite compiling a new statement of up to 500 parameters for every batch. (json_each would cut a text at an
+        escaped NUL character; the engine refuses NUL in every value before it looks anything up.)"""
+        if not self.is_postgres:
+            return f"{column} IN (SELECT value FROM json_each(?))", [jsonutil.dumps(values)]
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
-    def find(self, kind: str, value: str) -> PersonState | None:
-        if kind == "id":
-            return self.by_id(value)
-        if kind == "email":
-            return self.by_email(value)
-        if kind == "cio_id":
-            return self.by_cio(value)
-        return None
+    def _rows_in(
+        self, select_from: str, column: str, keys: list[Any], extra: str = "", extra_params: tuple[Any, ...] = ()
+    ) -> list[Any]:
+        """`SELECT <select_from> WHERE workspace_id = ? AND <column> IN (keys) <extra>` at the driver level (these
+        lookups run for every batch; skipping SQL compilation of a changing IN list pays). `extra` is written
+        with `?` marks for `extra_params`."""
+        mark = "%s" if self.is_postgres else "?"
+        among, params = self._among(column, keys)
+        sql = f"SELECT {select_from} WHERE workspace_id = {mark} AND {among} {self._sql(extra)}"
+        return self._rows(sql, (self.ws, *params, *extra_params))
 
-    # -- changing people -----------------------------------------------------------------------------------
+    def _load_devices(self, keys: list[str]) -> dict[str, Any]:
+        rows = self._rows_in("token, person_id, platform, last_used, attributes FROM ws_devices", "token", keys)
+        return {
+            token: DeviceState(int(person), platform, last_used, jsonutil.loads(attributes), new=False)
+            for token, person, platform, last_used, attributes in rows
+        }
+
+    def _load_event_ids(self, keys: list[str]) -> dict[str, Any]:
+        return {r[0]: True for r in self._rows_in("event_id FROM ws_events", "event_id", keys)}
+
+    def _load_suppressed(self, kind: str, keys: list[str]) -> dict[str, Any]:
+        # `kind` is "id" or "email" (never user input).
+        rows = self._rows_in("value, group_key FROM ws_suppressions", "value", keys, f"AND kind = '{kind}'")
+        return {r[0]: r[1] for r in rows}
+
+    def _load_anonymous_owner(self, keys: list[str]) -> dict[str, Any]:
+        rows = self._rows_in("anonymous_id, person_id, consumed_at FROM ws_anonymous_ids", "anonymous_id", keys)
+        return {r[0]: (int(r[1]), float(r[2])) for r in rows}
+
+    def _load_unmerged_anonymous(self, keys: list[str]) -> dict[str, Any]:
+        rows = self._rows_in("DISTINCT anonymous_id FROM ws_events", "anonymous_id", keys, "AND person_id IS NULL")
+        return {r[0]: True for r in rows}
+
+    def _load_pending_anonymous(self, keys: list[str]) -> dict[str, Any]:
+        rows = self._rows_in("DISTINCT anonymous_id FROM ws_pending_relationships", "anonymous_id", keys)
+        return {r[0]: True for r in rows}
+
+    # -- numbers -------------------------------------------------------------------------------------------
 
     def allocate_pk(self, table: Table) -> int:
         """A new, never reused number for a row of `table` (ws_people or ws_objects), known before the row is
@@ -361,82 +202,6 @@ class Unit:
             following = max(int(seq or 0), int(high or 0)) + 1
         self._next_pks[table.name] = following + 1
         return following
-
-    def create_person(self, ext_id: str | None, email: str | None) -> PersonState:
-        pk = self.allocate_pk(ws_people)
-        email_key = fold_email(email) if email is not None and self.settings.email_is_identifier else None
-        times: dict[str, float] = {}
-        if ext_id is not None:
-            times["id"] = self.now
-        if email is not None:
-            times["email"] = self.now
-        person = PersonState(pk, ext_id, email, email_key, {}, times, self.now, self.now, new=True)
-        self.people[pk] = person
-        self._looked_pks.add(pk)
-        self._relationships_loaded_for.add(pk)  # a new number: nothing in the database relates to it yet
-        if ext_id is not None:
-            self._by_id[ext_id] = pk
-        if email_key is not None:
-            self._by_email[email_key] = pk
-        return person
-
-    def set_ext_id(self, person: PersonState, value: str | None) -> None:
-        person.ext_id = value
-        person.dirty = True
-        if value is None:
-            person.times.pop("id", None)
-        else:
-            person.times["id"] = self.now
-            self._by_id[value] = person.pk
-
-    def set_email(self, person: PersonState, value: str | None) -> None:
-        person.email = value
-        person.dirty = True
-        if value is None:
-            person.email_key = None
-            person.times.pop("email", None)
-            return
-        person.times["email"] = self.now
-        if self.settings.email_is_identifier:
-            person.email_key = fold_email(value)
-            self._by_email[person.email_key] = person.pk
-
-    def mark_deleted(self, person: PersonState) -> None:
-        person.deleted = True
-        person.dirty = True
-
-    # -- buffers -------------------------------------------------------------------------------------------
-
-    def add_activity(
-        self,
-        kind: str,
-        *,
-        person_pk: int | None = None,
-        object_pk: int | None = None,
-        name: str | None = None,
-        data: dict[str, Any] | None = None,
-        timestamp: float | None = None,
-    ) -> None:
-        self.activities.append(
-            (
-                self.ws,
-                person_pk,
-                object_pk,
-                kind,
-                name,
-                self.now if timestamp is None else timestamp,
-                self.source,
-                jsonutil.dumps(data or {}),
-                self.event_seq,
-            )
-        )
-
-    def add_event(self, row: dict[str, Any]) -> None:
-        row["event_seq"] = self.event_seq
-        self.events.append(row)
-        if row["person_id"] is None and row["anonymous_id"] is not None:
-            self.buffered_anonymous.add(row["anonymous_id"])
-            self.unmerged_anonymous.set(row["anonymous_id"], True)
 
     # -- writing -------------------------------------------------------------------------------------------
 
@@ -586,6 +351,13 @@ class Unit:
         values = itemgetter(*columns)
         self._write(sql, [values(row) for row in rows])
 
+    def _write_back(self, table: Table, fresh: list[dict[str, Any]], update: str, known: list[tuple[Any, ...]]) -> None:
+        """Insert the new rows of `table`, update the changed ones (`update` takes each tuple of `known`)."""
+        if fresh:
+            self._insert_rows(table, fresh)
+        if known:
+            self._write(self._sql(update), known)
+
     def _flush_devices(self) -> None:
         dirty = [(token, d) for token, d in self.devices.values.items() if d.dirty]
         if not dirty:
@@ -608,43 +380,32 @@ class Unit:
             for row, (token, d) in zip(rows, dirty, strict=True)
             if not d.new
         ]
-        if fresh:
-            self._insert_rows(ws_devices, fresh)
-        if known:
-            self._write(self._sql(_UPDATE_DEVICE), known)
+        self._write_back(ws_devices, fresh, _UPDATE_DEVICE, known)
         for _, d in dirty:
             d.dirty = d.new = False
 
     def _flush_objects(self) -> None:
-        fresh = [o for o in self.objects_by_pk.values() if o.new]
-        if fresh:
-            self._insert_rows(
-                ws_objects,
-                [
-                    {
-                        "id": o.pk,
-                        "workspace_id": self.ws,
-                        "type_id": o.type_id,
-                        "object_id": o.object_id,
-                        "attributes": jsonutil.dumps(o.attrs),
-                        "timestamps": jsonutil.dumps(o.times),
-                        "created_at": self.now,
-                        "updated_at": self.now,
-                    }
-                    for o in fresh
-                ],
-            )
-            for o in fresh:
-                o.new = o.dirty = False
-        dirty = [o for o in self.objects_by_pk.values() if o.dirty]
+        dirty = [o for o in self.objects_by_pk.values() if o.dirty or o.new]
         if not dirty:
             return
-        self._write(
-            self._sql(_UPDATE_OBJECT),
-            [(jsonutil.dumps(o.attrs), jsonutil.dumps(o.times), self.now, o.pk) for o in dirty],
-        )
+        fresh = [
+            {
+                "id": o.pk,
+                "workspace_id": self.ws,
+                "type_id": o.type_id,
+                "object_id": o.object_id,
+                "attributes": jsonutil.dumps(o.attrs),
+                "timestamps": jsonutil.dumps(o.times),
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+            for o in dirty
+            if o.new
+        ]
+        known = [(jsonutil.dumps(o.attrs), jsonutil.dumps(o.times), self.now, o.pk) for o in dirty if not o.new]
+        self._write_back(ws_objects, fresh, _UPDATE_OBJECT, known)
         for o in dirty:
-            o.dirty = False
+            o.dirty = o.new = False
 
     def forget_devices(self) -> None:
         self._flush_devices()
@@ -672,10 +433,7 @@ class Unit:
             for key, r in dirty
             if not r.new
         ]
-        if fresh:
-            self._insert_rows(ws_relationships, fresh)
-        if known:
-            self._write(self._sql(_UPDATE_RELATIONSHIP), known)
+        self._write_back(ws_relationships, fresh, _UPDATE_RELATIONSHIP, known)
         for _, r in dirty:
             r.dirty = r.new = False
 
@@ -683,98 +441,3 @@ class Unit:
         self._flush_relationships()
         self.relationships.clear()
         self._relationships_loaded_for.clear()
-
-    def prefetch_relationships(self, person_pks: Iterable[int]) -> None:
-        """Load every relationship of these people (people have few), so lookups need no query."""
-        wanted = [pk for pk in set(person_pks) if pk not in self._relationships_loaded_for]
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            among, params = self._among("person_id", chunk)
-            rows = self._rows(
-                f"SELECT person_id, object_pk, attributes, timestamps FROM ws_relationships WHERE {among}", params
-            )
-            for person_id, object_pk, attributes, timestamps in rows:
-                key = (int(person_id), int(object_pk))
-                if key not in self.relationships:
-                    self.relationships[key] = RelationshipState(
-                        jsonutil.loads(attributes), jsonutil.loads(timestamps), new=False
-                    )
-            self._relationships_loaded_for.update(chunk)
-
-    def relationship(self, person_pk: int, object_pk: int) -> RelationshipState | None:
-        key = (person_pk, object_pk)
-        if key in self.relationships:
-            return self.relationships[key]
-        if person_pk not in self._relationships_loaded_for:
-            self.prefetch_relationships([person_pk])
-        return self.relationships.setdefault(key, None)
-
-    # -- bulk loaders --------------------------------------------------------------------------------------
-
-    def _among(self, column: str, values: list[Any]) -> tuple[str, list[Any]]:
-        """`<column> IN (values)` as SQL and its parameters.
-
-        SQLite gets the values as one JSON array (`IN (SELECT value FROM json_each(?))`): the statement's text
-        then does not change with the number of values, so the driver's statement cache answers it instead of
-        SQLite compiling a new statement of up to 500 parameters for every batch. (json_each would cut a text at an
-        escaped NUL character; the engine refuses NUL in every value before it looks anything up.)"""
-        if not self.is_postgres:
-            return f"{column} IN (SELECT value FROM json_each(?))", [jsonutil.dumps(values)]
-        return f"{column} IN ({', '.join(['%s'] * len(values))})", values
-
-    def rows_in(
-        self, select_from: str, column: str, keys: list[Any], extra: str = "", extra_params: tuple[Any, ...] = ()
-    ) -> Any:
-        """`SELECT <select_from> WHERE workspace_id = ? AND <column> IN (keys) <extra>` at the driver level (these
-        lookups run for every batch; skipping SQL compilation of a changing IN list pays). `extra` is written
-        with `?` marks for `extra_params`."""
-        mark = "%s" if self.is_postgres else "?"
-        among, params = self._among(column, keys)
-        sql = f"SELECT {select_from} WHERE workspace_id = {mark} AND {among} {self._sql(extra)}"
-        return self._rows(sql, (self.ws, *params, *extra_params))
-
-    def _load_devices(self, keys: list[str]) -> dict[str, Any]:
-        rows = self.rows_in("token, person_id, platform, last_used, attributes FROM ws_devices", "token", keys)
-        return {
-            token: DeviceState(int(person), platform, last_used, jsonutil.loads(attributes), new=False)
-            for token, person, platform, last_used, attributes in rows
-        }
-
-    def _load_event_ids(self, keys: list[str]) -> dict[str, Any]:
-        return {r[0]: True for r in self.rows_in("event_id FROM ws_events", "event_id", keys)}
-
-    def _load_suppressed(self, kind: str, keys: list[str]) -> dict[str, Any]:
-        # `kind` is "id" or "email" (never user input).
-        rows = self.rows_in("value, group_key FROM ws_suppressions", "value", keys, f"AND kind = '{kind}'")
-        return {r[0]: r[1] for r in rows}
-
-    def _load_anonymous_owner(self, keys: list[str]) -> dict[str, Any]:
-        rows = self.rows_in("anonymous_id, person_id, consumed_at FROM ws_anonymous_ids", "anonymous_id", keys)
-        return {r[0]: (int(r[1]), float(r[2])) for r in rows}
-
-    def _load_unmerged_anonymous(self, keys: list[str]) -> dict[str, Any]:
-        rows = self.rows_in("DISTINCT anonymous_id FROM ws_events", "anonymous_id", keys, "AND person_id IS NULL")
-        return {r[0]: True for r in rows}
-
-    def _load_pending_anonymous(self, keys: list[str]) -> dict[str, Any]:
-        rows = self.rows_in("DISTINCT anonymous_id FROM ws_pending_relationships", "anonymous_id", keys)
-        return {r[0]: True for r in rows}
-
-    def prefetch_suppressed(self, ids: list[str], email_keys: list[str]) -> None:
-        """Load which of these ids and (folded) emails are suppressed. Most workspaces suppress nobody: one
-        indexed probe then answers for all of them instead of two lookups of every identifier of the batch."""
-        mark = "%s" if self.is_postgres else "?"
-        probe = f"SELECT 1 FROM ws_suppressions WHERE workspace_id = {mark} LIMIT 1"
-        if not self._rows(probe, (self.ws,)):
-            self.suppressed_ids.absent(ids)
-            self.suppressed_emails.absent(email_keys)
-            return
-        self.suppressed_ids.prefetch(ids)
-        self.suppressed_emails.prefetch(email_keys)
-
-    def is_suppressed(self, kind: str, value: str) -> bool:
-        if kind == "id":
-            return self.suppressed_ids.get(value) is not None
-        if kind == "email" and self.settings.email_is_identifier:
-            return self.suppressed_emails.get(fold_email(value)) is not None
-        return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from segcio.errors import Invalid
 from segcio.workspace.attributes import event_time
 from segcio.workspace.identity import looks_like_email
 
@@ -26,12 +27,11 @@ PUSH_EVENTS = ("opened", "converted", "delivered")
 FORM_RESERVED = frozenset({"form_id", "form_name", "form_type", "form_url", "form_url_param"})
 
 
-class V1Error(ValueError):
+class V1Error(Invalid, ValueError):
     """A 400 answer. `singular` selects the `{"meta":{"error":...}}` shape used by merge_customers."""
 
     def __init__(self, message: str, *, singular: bool = False) -> None:
         super().__init__(message)
-        self.message = message
         self.singular = singular
 
 

@@ -128,9 +128,9 @@ PARTS = st.tuples(
 
 @given(PARTS)
 def test_fast_iso_path_agrees_with_the_exact_rules(parts: tuple[str, str, str, str]) -> None:
-    from segcio.actions.jsdate import _ISO_GATE, _parse_iso_match, parse_iso
+    from segcio.actions.jsdate import _ISO_GATE, _parse_iso_match, parse_iso_ms
 
     text = f"{parts[0]}-{parts[1]}-{parts[2]}{parts[3]}"
     match = _ISO_GATE.match(text)
     assert match is not None
-    assert parse_iso(text) == _parse_iso_match(match)
+    assert parse_iso_ms(text) == _parse_iso_match(match)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from segcio import jsonutil
 from segcio.bootstrap import ensure_defaults
 from segcio.pipeline import isolation
 from segcio.pipeline.router import Router
@@ -64,3 +65,30 @@ def test_a_step_that_keeps_failing_logs_one_traceback_not_one_per_retry(
     assert len(attempts) == 5
     logged = [r.getMessage() for r in caplog.records]
     assert logged.count("routing step failed; retrying every 0 s until it passes") == 1, logged
+
+
+def test_an_unexpected_error_translating_one_event_parks_it_with_its_type(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only our "this operation is invalid" errors become a failed delivery; any other exception (here a bare
+    ValueError, as a bug in a translation would raise) parks its event with the type in the reason, and the
+    others are applied."""
+    from segcio.pipeline import deliver
+
+    real = deliver.operations_for
+
+    def buggy(request: Any, *, email_identifiers: bool) -> list[dict[str, Any]]:
+        if '"b"' in jsonutil.dumps(request.json):
+            raise ValueError("invalid literal for int() with base 10: 'x'")
+        return real(request, email_identifiers=email_identifiers)
+
+    ensure_defaults(db)
+    _ingest(db, 1, ["a", "b", "c"])
+    monkeypatch.setattr(deliver, "operations_for", buggy)
+    _route_until_idle(Router(db))
+    with db.connect() as conn:
+        assert {row.ext_id for row in conn.execute(select(ws_people.c.ext_id))} == {"a", "c"}
+        parked = conn.execute(select(failed_events.c.person_key, failed_events.c.reason)).all()
+    assert [(key, reason) for key, reason in parked] == [
+        ("b", "ValueError: invalid literal for int() with base 10: 'x'")
+    ]

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, text, update
 
 from segcio.app import create_app
 from segcio.bootstrap import ensure_defaults
-from segcio.config import Settings, load_settings
+from segcio.config import Settings, load_config
 from segcio.pipeline import retention
 from segcio.pipeline.leases import advance, ensure_cursors
 from segcio.pipeline.retention import Pruner, prune
@@ -181,6 +181,6 @@ def test_serve_prunes_with_the_configured_retention(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hours: str, kept: float | None
 ) -> None:
     monkeypatch.setenv("SEGCIO_EVENT_LOG_RETENTION_HOURS", hours)
-    app = create_app(load_settings(None, data_dir=tmp_path))
+    app = create_app(load_config(None, data_dir=tmp_path))
     with TestClient(app):
         assert app.state.runtime.services["router"].pruner.keep_seconds == kept

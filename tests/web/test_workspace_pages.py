@@ -6,6 +6,8 @@ import csv
 import io
 from typing import Any
 
+import pytest
+
 from segcio.workspace import queries
 from segcio.workspace.engine import Workspace
 from tests.web.conftest import UI
@@ -173,6 +175,27 @@ def test_object_types_objects_and_related_people(admin: UI) -> None:
     assert obj is not None
     detail = admin.client.get(f"/ui/objects/7/{obj.cio_object_id}").text
     assert "u1@example.com" in detail and "12A" in detail
+
+
+def test_renaming_an_object_type_goes_through_the_workspace(admin_both: UI) -> None:
+    """The Objects page renames with the workspace's own function: the same name rules, the same result."""
+    ws = Workspace(admin_both.runtime.db, admin_both.runtime.defaults.workspace_id)
+    group = {"type": "object", "action": "identify", "identifiers": {"object_type_id": "3", "object_id": "a"}}
+    apply(admin_both, group)
+
+    def name() -> str:
+        return str(next(t for t in queries.object_types(ws.db, ws.workspace_id) if t["id"] == 3)["name"])
+
+    animal = name()
+    refused = admin_both.post("/ui/objects/3/rename", {"name": "x" * 201}, follow_redirects=True)
+    assert "Name: give 1 to 200 characters." in refused.text and name() == animal
+    admin_both.post("/ui/objects/3/rename", {"name": "  Trips  "})
+    assert name() == "Trips"
+    assert admin_both.post("/ui/objects/4/rename", {"name": "Nope"}).status_code == 404
+    with pytest.raises(ValueError, match="Name: give 1 to 200 characters"):
+        ws.rename_object_type(3, "   ")
+    assert ws.rename_object_type(3, "  Journeys ") and name() == "Journeys"
+    assert not ws.rename_object_type(4, "Nope")
 
 
 def test_workspace_settings_are_saved(admin_both: UI) -> None:

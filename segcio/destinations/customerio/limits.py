@@ -16,17 +16,20 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from segcio import jsonutil
+from segcio.customerio.limits import (
+    MAX_ATTRIBUTE_NAME_BYTES,
+    MAX_ATTRIBUTE_VALUE_BYTES,
+    MAX_ATTRIBUTES,
+    MAX_BATCH_BYTES,
+    MAX_ENTITY_BYTES,
+    MAX_EVENT_DATA_BYTES,
+    MAX_EVENT_NAME_BYTES,
+    MAX_OBJECT_ATTRIBUTES_KB,
+)
+from segcio.customerio.limits import MAX_IDENTIFIER_BYTES as MAX_ID_BYTES
 
-MAX_ID_BYTES = 150
-MAX_ATTRIBUTE_NAME_BYTES = 150
-MAX_ATTRIBUTE_VALUE_BYTES = 1000
-MAX_ATTRIBUTES = 300
-MAX_OBJECT_ATTRIBUTES_BYTES = 100_000  # "100 Kilobytes" for an object's or a relationship's attributes together
-MAX_EVENT_NAME_BYTES = 100
-MAX_EVENT_DATA_BYTES = 100_000
-# "32kb" and "500kb" are not defined further; binary units are our reading (as segcio's workspace reads them).
-MAX_ENTITY_BYTES = 32 * 1024
-MAX_BATCH_BYTES = 500 * 1024
+# Decimal kilobytes: see segcio.customerio.limits.
+MAX_OBJECT_ATTRIBUTES_BYTES = MAX_OBJECT_ATTRIBUTES_KB * 1000
 CAMPAIGN_WINDOW_SECONDS = 72 * 3600
 # A Unix time in seconds at or above this is after the year 5000: a milliseconds value.
 MILLISECONDS_FROM = 100_000_000_000

@@ -11,9 +11,10 @@ from segcio.destinations.customerio.actions import ACTIONS
 IDENTIFY_DEVICE_PRESET_NAME = "Create or Update Device from Identify"
 
 
-# Documented divergence 4 (the seed wins): "any other keys you pass in the [group traits] are attributes assigned
-# to the object itself", so Quick Setup maps the group's traits when the call has no `traits.objectAttributes`
-# (the reference maps `traits.objectAttributes` only; calls that use it behave exactly as in the reference).
+# Divergence 4 of docs/conformance.md (Customer.io's documentation wins): "any other keys you pass in the
+# [group traits] are attributes assigned to the object itself", so Quick Setup maps the group's traits when the
+# call has no `traits.objectAttributes` (the reference maps `traits.objectAttributes` only; calls that use it
+# behave exactly as in the reference).
 # The action still drops object_type_id, objectTypeId and relationshipAttributes from them.
 OBJECT_ATTRIBUTES_OR_TRAITS: dict[str, Any] = {"@if": {
     "exists": {"@path": "$.traits.objectAttributes"},
@@ -34,7 +35,8 @@ def _automatic() -> list[Preset]:
 
 
 def _identify_device() -> Preset:
-    """The seed documents: an identify carrying `context.device.token` adds or updates the device too."""
+    """segcio's own preset (docs/destination-actions.md): an identify carrying `context.device.token` adds or
+    updates the device too."""
     device = ACTIONS["createUpdateDevice"]
     return Preset(
         name=IDENTIFY_DEVICE_PRESET_NAME,

@@ -9,13 +9,13 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from segcio.runtime import Runtime, get_runtime
-from segcio.web.data import objects as objects_data
 from segcio.web.data.people import attribute_predicate
 from segcio.web.params import ConfigId
 from segcio.web.render import redirect, render
 from segcio.web.session import posted_form, require_login
 from segcio.web.workspace_choice import choose_workspace, form_workspace
 from segcio.workspace import queries
+from segcio.workspace.engine import Workspace
 
 router = APIRouter(dependencies=[Depends(require_login)])
 
@@ -46,7 +46,7 @@ def rename(
 ) -> Response:
     workspace_id = form_workspace(runtime, form)
     try:
-        renamed = objects_data.rename_type(runtime.db, workspace_id, type_id, str(form.get("name") or ""))
+        renamed = Workspace(runtime.db, workspace_id).rename_object_type(type_id, str(form.get("name") or ""))
     except ValueError as exc:
         return redirect(request, f"/ui/objects?workspace={workspace_id}", notice=str(exc))
     if not renamed:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy import Connection
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from segcio.ingest import rejections
 from segcio.runtime import Runtime, get_runtime
-from segcio.web.confirm import confirmation_needed
+from segcio.web.confirm import change_and_redirect
 from segcio.web.data import core
 from segcio.web.params import ConfigId
 from segcio.web.render import redirect, render
@@ -70,48 +72,40 @@ def _source_or_404(runtime: Runtime, source_id: int) -> str:
     return str(row.name)
 
 
-@router.post("/sources/{source_id}/rotate")
-def rotate(
+# What each button of a source does: the change, the question asked first (None: none), the notice after.
+SOURCE_ACTIONS: dict[str, tuple[Callable[[Connection, int], object], str | None, str]] = {
+    "rotate": (
+        core.rotate_write_key,
+        "Rotate the write key of '{name}'? Clients using the old key will be rejected.",
+        "New write key for '{name}'.",
+    ),
+    "revoke": (
+        lambda conn, source_id: core.set_source_enabled(conn, source_id, False),
+        "Revoke the write key of '{name}'? Its events will be rejected.",
+        "Write key of '{name}' revoked.",
+    ),
+    "enable": (
+        lambda conn, source_id: core.set_source_enabled(conn, source_id, True),
+        None,
+        "Write key of '{name}' accepted again.",
+    ),
+}
+
+
+@router.post("/sources/{source_id}/{action}")
+def source_action(
     request: Request,
     source_id: ConfigId,
+    action: str,
     form: FormData = Depends(posted_form),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
+    if action not in SOURCE_ACTIONS:
+        raise HTTPException(404, "Not Found")
+    change, question, notice = SOURCE_ACTIONS[action]
     name = _source_or_404(runtime, source_id)
-    asked = confirmation_needed(
-        request, form, f"Rotate the write key of '{name}'? Clients using the old key will be rejected."
-    )
-    if asked is not None:
-        return asked
-    with runtime.db.begin() as conn:
-        core.rotate_write_key(conn, source_id)
-    return redirect(request, f"/ui/sources#source-{source_id}", notice=f"New write key for '{name}'.")
-
-
-@router.post("/sources/{source_id}/revoke")
-def revoke(
-    request: Request,
-    source_id: ConfigId,
-    form: FormData = Depends(posted_form),
-    runtime: Runtime = Depends(get_runtime),
-) -> Response:
-    name = _source_or_404(runtime, source_id)
-    asked = confirmation_needed(request, form, f"Revoke the write key of '{name}'? Its events will be rejected.")
-    if asked is not None:
-        return asked
-    with runtime.db.begin() as conn:
-        core.set_source_enabled(conn, source_id, False)
-    return redirect(request, f"/ui/sources#source-{source_id}", notice=f"Write key of '{name}' revoked.")
-
-
-@router.post("/sources/{source_id}/enable")
-def enable(
-    request: Request,
-    source_id: ConfigId,
-    form: FormData = Depends(posted_form),
-    runtime: Runtime = Depends(get_runtime),
-) -> Response:
-    name = _source_or_404(runtime, source_id)
-    with runtime.db.begin() as conn:
-        core.set_source_enabled(conn, source_id, True)
-    return redirect(request, f"/ui/sources#source-{source_id}", notice=f"Write key of '{name}' accepted again.")
+    return change_and_redirect(
+        request, form, runtime.db, lambda conn: change(conn, source_id),
+        question=None if question is None else question.format(name=name),
+        then=f"/ui/sources#source-{source_id}", notice=notice.format(name=name),
+    )  # fmt: skip

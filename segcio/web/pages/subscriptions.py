@@ -12,7 +12,7 @@ from segcio.actions.definition import ActionDefinition
 from segcio.destinations.customerio import DEFINITION
 from segcio.runtime import Runtime, get_runtime
 from segcio.web.condition_builder import conditions_of
-from segcio.web.confirm import confirmation_needed
+from segcio.web.confirm import change_and_redirect
 from segcio.web.data import destinations as dest_data
 from segcio.web.mapping_form import KINDS, MappingInputError, field_rows, mapping_from_form
 from segcio.web.params import ConfigId
@@ -207,15 +207,13 @@ def toggle_subscription(
     form: FormData = Depends(posted_form),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
-    stored = _stored(runtime, destination_id, subscription_id)
-    enable = form.get("enabled") == "on"
-    with runtime.db.begin() as conn:
-        dest_data.set_subscription_enabled(conn, destination_id, subscription_id, enable)
-    return redirect(
-        request,
-        f"/ui/destinations/{destination_id}/subscriptions#sub-{subscription_id}",
-        notice=f"'{stored['name']}' {'enabled' if enable else 'disabled'}.",
-    )
+    name, enable = _stored(runtime, destination_id, subscription_id)["name"], form.get("enabled") == "on"
+    return change_and_redirect(
+        request, form, runtime.db,
+        lambda conn: dest_data.set_subscription_enabled(conn, destination_id, subscription_id, enable),
+        then=f"/ui/destinations/{destination_id}/subscriptions#sub-{subscription_id}",
+        notice=f"'{name}' {'enabled' if enable else 'disabled'}.",
+    )  # fmt: skip
 
 
 @router.post("/destinations/{destination_id}/subscriptions/{subscription_id}/delete")
@@ -226,10 +224,9 @@ def delete_subscription(
     form: FormData = Depends(posted_form),
     runtime: Runtime = Depends(get_runtime),
 ) -> Response:
-    stored = _stored(runtime, destination_id, subscription_id)
-    asked = confirmation_needed(request, form, f"Delete the subscription '{stored['name']}'?")
-    if asked is not None:
-        return asked
-    with runtime.db.begin() as conn:
-        dest_data.delete_subscription(conn, destination_id, subscription_id)
-    return redirect(request, f"/ui/destinations/{destination_id}/subscriptions", notice=f"'{stored['name']}' deleted.")
+    name = _stored(runtime, destination_id, subscription_id)["name"]
+    return change_and_redirect(
+        request, form, runtime.db, lambda conn: dest_data.delete_subscription(conn, destination_id, subscription_id),
+        question=f"Delete the subscription '{name}'?",
+        then=f"/ui/destinations/{destination_id}/subscriptions", notice=f"'{name}' deleted.",
+    )  # fmt: skip

@@ -9,7 +9,8 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from segcio import jsonutil
-from segcio.destinations.tester import DestinationRunner, filtered, report
+from segcio.destinations.runner import DestinationRunner
+from segcio.destinations.tester import filtered, report
 from segcio.runtime import Runtime, get_runtime
 from segcio.web import local_apply
 from segcio.web.data import destinations as dest_data
