@@ -5,24 +5,27 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
+from segcio.cli_group import LazyGroup
 from segcio.cli_options import DatabaseUrl, DataDir, settings_database
 from segcio.config import Settings, export_environment, load_config
-from segcio.delivery import cli as delivery_cli
-from segcio.destinations import cli as destinations_cli
-from segcio.ingest import cli as ingest_cli
-from segcio.pipeline import cli as pipeline_cli
-from segcio.tools import cli as tools_cli
-from segcio.workspace import cli as workspace_cli
 
-app = typer.Typer(help="segcio: Segment Tracking API -> Customer.io, self-hosted.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+app = typer.Typer(help="segcio: Segment Tracking API -> Customer.io, self-hosted.", no_args_is_help=True,
+                  cls=LazyGroup)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-console = Console(stderr=True)
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML settings file.")]
 
@@ -87,6 +90,7 @@ def serve(
         server_options.update(ssl_certfile=tls.certfile, ssl_keyfile=tls.keyfile)
     runtime = build_runtime(settings)
     d = runtime.defaults
+    console = _console()
     console.print(f"[bold]segcio[/bold] listening on {settings.url}")
     console.print(f"  database          {_redact(settings.database_url)}")
     # Each credential is printed once, by the start that created it (logs are often kept and shared).
@@ -160,11 +164,7 @@ def db_upgrade(data_dir: DataDir = None, database: DatabaseUrl = None, config: C
     """Apply the schema migrations."""
     with settings_database(settings_from(data_dir, database, config)):
         pass
-    console.print("schema is up to date")
-
-
-for area in (ingest_cli, destinations_cli, workspace_cli, delivery_cli, pipeline_cli, tools_cli):
-    area.register(app)
+    _console().print("schema is up to date")
 
 
 def main() -> None:

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from segcio.config import Settings, load_config
-from segcio.datadir import make_private
-from segcio.store import Database, open_database
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from segcio.store import Database
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./segcio-data).")]
 DatabaseUrl = Annotated[
@@ -44,6 +44,10 @@ def settings_database(settings: Settings) -> Iterator[Database]:
 
 def _open(settings: Settings) -> Database:
     """The data dir created private if needed; the database migrated to the newest schema."""
+    # Imported here: commands that open no database (the Event Tester without one) start without SQLAlchemy.
+    from segcio.datadir import make_private
+    from segcio.store import open_database
+
     make_private(settings.data_dir)
     return open_database(settings.database_url)
 

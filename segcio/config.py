@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -97,6 +96,8 @@ def load_config(config_file: Path | None = None, **overrides: Any) -> Settings:
     names = {f.name for f in fields(Settings)}
     path = config_file or (Path(os.environ[ENV_PREFIX + "CONFIG"]) if ENV_PREFIX + "CONFIG" in os.environ else None)
     if path is not None:
+        import tomllib  # only with a settings file: its import is a noticeable part of a short command's start-up
+
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
         for key, value in data.get("segcio", data).items():

@@ -175,31 +175,100 @@ class _LineError(Exception):
         self.field, self.message = field, message
 
 
-def _jsonl_result(runners: _Runners, number: int, text: str) -> dict[str, Any]:
+def _jsonl_result(runners: _Runners, number: int, text: str) -> bytes:
+    """One output line (without its newline) for input line `number`."""
     from segcio import jsonutil
-    from segcio.destinations.tester import evaluate
+    from segcio.destinations.tester import evaluate_line, json_line
 
     try:
         value = jsonutil.loads(text)
     except ValueError as exc:
-        return {"error": f"line {number} is not valid JSON: {exc}", "line": number}
+        return json_line({"error": f"line {number} is not valid JSON: {exc}", "line": number})
     if not _is_configuration_line(value):
-        return evaluate(runners.default, value)
+        return evaluate_line(runners.default, value)
     try:
         runner = runners.for_line(value)
     except _LineError as exc:
-        return {"error": f"line {number}: {exc.message}", "field": exc.field, "line": number}
-    return evaluate(runner, value["event"])
+        return json_line({"error": f"line {number}: {exc.message}", "field": exc.field, "line": number})
+    return evaluate_line(runner, value["event"])
 
 
-def _run_jsonl(runners: _Runners, source: str) -> None:
-    from segcio.destinations.tester import to_json
+JSONL_CHUNK_LINES = 400
+
+
+def _chunks(source: str) -> Iterator[tuple[int, list[str]]]:
+    """The input's lines in chunks of JSONL_CHUNK_LINES, each with the number of its first line."""
+    chunk: list[str] = []
+    first = 1
+    for number, line in enumerate(_input_lines(source), start=1):
+        if not chunk:
+            first = number
+        chunk.append(line)
+        if len(chunk) == JSONL_CHUNK_LINES:
+            yield first, chunk
+            chunk = []
+    if chunk:
+        yield first, chunk
+
+
+def _chunk_output(runners: _Runners, chunk: tuple[int, list[str]]) -> bytes:
+    """The output lines of one chunk of input lines (blank lines have none)."""
+    first, lines = chunk
+    return b"".join(_jsonl_result(runners, number, line) + b"\n"
+                    for number, line in enumerate(lines, start=first) if line.strip())
+
+
+class _Turns:
+    """What --jsonl worker processes share (inherited when they fork): the compiled configurations, and whose turn
+    it is to write. Each writes its chunk's lines to stdout itself, in input order (passing them back through the
+    parent would copy all the output once more)."""
+
+    def __init__(self, runners: _Runners, context: Any) -> None:
+        self.runners = runners
+        self.next = context.Value("q", 0, lock=False)
+        self.turn = context.Condition()
+
+    def check(self, job: tuple[int, tuple[int, list[str]]]) -> None:
+        index, chunk = job
+        text = _chunk_output(self.runners, chunk)
+        with self.turn:
+            self.turn.wait_for(lambda: self.next.value == index)
+            out = sys.stdout.buffer
+            out.write(text)
+            out.flush()
+            self.next.value = index + 1
+            self.turn.notify_all()
+
+
+_turns: _Turns | None = None
+
+
+def _check_chunk(job: tuple[int, tuple[int, list[str]]]) -> None:
+    assert _turns is not None
+    _turns.check(job)
+
+
+def _run_jsonl(runners: _Runners, source: str, jobs: int) -> None:
+    """One result line per input line, in input order. With several jobs and more than one chunk of input,
+    chunks are checked by that many forked processes, each writing its results when the chunk before is written."""
+    global _turns
+    import itertools
+    import multiprocessing
 
     out = sys.stdout.buffer
-    for number, line in enumerate(_input_lines(source), start=1):
-        if line.strip():
-            out.write(to_json(_jsonl_result(runners, number, line)).encode() + b"\n")
+    chunks = _chunks(source)
+    head = list(itertools.islice(chunks, 2))
+    if jobs <= 1 or len(head) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in itertools.chain(head, chunks):
+            out.write(_chunk_output(runners, chunk))
+        out.flush()
+        return
     out.flush()
+    context = multiprocessing.get_context("fork")
+    _turns = _Turns(runners, context)
+    with context.Pool(jobs) as pool:
+        for _ in pool.imap_unordered(_check_chunk, enumerate(itertools.chain(head, chunks))):
+            pass
 
 
 def test_event_command(
@@ -224,6 +293,10 @@ def test_event_command(
                                            "input line; one JSON result per output line.")
     ] = False,
     pretty: Annotated[bool, typer.Option("--pretty", help="Indented JSON (implies --json).")] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", help="Processes checking --jsonl lines, in chunks; the output keeps the input's "
+                                         "order.")
+    ] = 1,
 ) -> None:
     """The Event Tester: the requests an event would cause, per subscription, with Customer.io's limit warnings.
     Sends and stores nothing."""
@@ -232,7 +305,7 @@ def test_event_command(
 
     settings_value, subs = _tester_configuration(settings, subscriptions, destination, data_dir, database)
     if jsonl:
-        _run_jsonl(_Runners(settings_value, subs), event_file)
+        _run_jsonl(_Runners(settings_value, subs), event_file, jobs)
         return
     text = _read_input(event_file)
     try:

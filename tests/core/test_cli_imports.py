@@ -27,7 +27,9 @@ else:
     code = 0
 web = sorted(m for m in sys.modules if m.split(".")[0] in {sorted(WEB_PACKAGES)!r}
              or m == "segcio.app" or m.startswith({WEB_MODULES!r}))
-print(json.dumps({{"code": code, "web": web, "alembic": "alembic" in sys.modules}}), file=sys.stderr)
+print(json.dumps({{"code": code, "web": web, "alembic": "alembic" in sys.modules,
+                  "modules": sorted(m for m in sys.modules if m.startswith("segcio.") or m.split(".")[0] in
+                                    ("pydantic", "rich", "sqlalchemy"))}}), file=sys.stderr)
 """
 
 EVENT = {"type": "track", "event": "Signed Up", "userId": "u1", "messageId": "m1",
@@ -90,3 +92,61 @@ def test_help_does_not_import_the_web_stack() -> None:
     report = json.loads(done.stderr.strip().splitlines()[-1])
     assert "serve" in done.stdout
     assert report["web"] == []
+
+
+AREA_CLIS = ("segcio.delivery.cli", "segcio.destinations.cli", "segcio.ingest.cli", "segcio.pipeline.cli",
+             "segcio.tools.cli", "segcio.workspace.cli")
+
+
+def _imported(args: list[str], data_dir: Path | None = None) -> list[str]:
+    extra = [] if data_dir is None else ["--data-dir", str(data_dir)]
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *args, *extra], input=json.dumps(EVENT),
+                          capture_output=True, text=True, env=_env(), timeout=60)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report["code"] in (0, None), done.stderr
+    modules: list[str] = report["modules"]
+    return modules
+
+
+def test_info_imports_no_area_cli_nor_the_cli_extras(data_dir: Path) -> None:
+    """`segcio info` loads neither the other commands' modules nor what only they, help or errors need: Pydantic
+    (Typer's coercion of option values) and rich."""
+    modules = _imported(["info"], data_dir)
+    assert [m for m in modules if m in AREA_CLIS] == []
+    assert [m for m in modules if m.split(".")[0] in ("pydantic", "rich")] == []
+
+
+def test_a_command_imports_only_its_own_area(data_dir: Path) -> None:
+    modules = _imported(["destinations", "list"], data_dir)
+    assert [m for m in modules if m in AREA_CLIS] == ["segcio.destinations.cli"]
+
+
+def test_the_event_tester_without_a_database_does_not_load_the_store(tmp_path: Path) -> None:
+    """Quick Setup and placeholder credentials: no database is opened, so SQLAlchemy is not loaded either."""
+    modules = _imported(["test-event", "--json"], tmp_path / "none")
+    assert [m for m in modules if m.split(".")[0] in ("sqlalchemy", "pydantic", "rich")] == []
+    assert "segcio.store" not in modules
+
+
+def test_the_lazy_table_names_what_each_area_registers() -> None:
+    """segcio.cli_group knows each area's commands without importing it: its table must match `register`."""
+    from segcio.cli_group import AREA_COMMANDS, AREA_GROUPS, registered
+
+    for table, kind in ((AREA_COMMANDS, "commands"), (AREA_GROUPS, "groups")):
+        for module in {modules[0] for modules in table.values()}:
+            area = registered(module)
+            names = ([c.name for c in area.registered_commands] if kind == "commands"
+                     else [g.name for g in area.registered_groups])
+            assert sorted(names) == sorted(n for n, m in table.items() if m[0] == module), module
+
+
+def test_help_lists_every_command() -> None:
+    from typer.testing import CliRunner
+
+    from segcio.cli import app
+    from segcio.cli_group import AREA_COMMANDS, AREA_GROUPS
+
+    done = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert done.exit_code == 0
+    for name in ["serve", "info", "db", *AREA_COMMANDS, *AREA_GROUPS]:
+        assert f" {name} " in done.output, name

@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "segcio.__main__": ENTRY,
     "segcio.cli": ENTRY,
     "segcio.cli_options": ENTRY,
+    "segcio.cli_group": ENTRY,
     "segcio.app": ENTRY,
     "segcio.bootstrap": ENTRY,
     "segcio.services": ENTRY,
