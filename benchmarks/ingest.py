@@ -450,6 +450,7 @@ def load_server(server: Server, load: Load, seconds: float, writer: bool = False
     events = figures["requests"] * EVENTS_PER_REQUEST
     return {
         "load": "wrk" if isinstance(load, WrkLoadAdapter) else "python",
+        "started_at": round(start_at, 3),
         "seconds": seconds,
         "connections": load_connections(load),
         **figures,
