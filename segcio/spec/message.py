@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from segcio.spec.timestamps import format_iso, format_utc, parse_iso
@@ -36,6 +37,13 @@ class BatchContext:
     integrations: dict[str, Any] | None = None
     peer_ip: str | None = None
     route_type: str | None = None
+
+    @cached_property
+    def received_utc(self) -> datetime:
+        """`received_at` as a naive UTC datetime: a naive result formats in half the time of an aware one (no
+        offset to write), and every message of a batch is corrected from it."""
+        moment = self.received_at
+        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
 
 
 def _present(value: Any) -> bool:
@@ -155,7 +163,7 @@ def _timestamps(message: dict[str, Any], batch: BatchContext) -> None:
     timestamp = None
     if original is not None:
         try:
-            timestamp = format_iso(batch.received_at - (sent - original) if sent is not None else original)
+            timestamp = format_iso(batch.received_utc - (sent - original) if sent is not None else original)
         except OverflowError:
             timestamp = format_utc(original)
     if timestamp is None:
