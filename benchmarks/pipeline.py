@@ -11,7 +11,7 @@ whatever the arguments ask for (--ingest-args, --serve-args):
   memory     `segcio serve` under load paced at --soak-rate events/s (default: half the end-to-end rate of the
              run, else 2,000) for --soak-seconds: the tree's RSS every 5 s; first and last window (a minute, or a
              third of a shorter soak) and the maximum; flat = last-window mean within 10% of the first
-Usage: python benchmarks/pipeline.py [--seconds 10] [--load python|wrk] [--postgres URL] [--events 50000]
+Usage: python benchmarks/pipeline.py [--seconds 10] [--load python|wrk] [--postgres URL] [--events 20000]
                                      [--soak-seconds 120] [--soak-rate N] [--only ingest,routing,...]
                                      [--ingest-args "--no-workers"] [--serve-args ""]
 The load: --clients processes (or wrk threads) of --concurrency keep-alive connections each, POST /v1/batch with
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16, help="connections per client")
     parser.add_argument("--postgres", default=os.environ.get("SEGCIO_TEST_POSTGRES_URL", ""))
-    parser.add_argument("--events", type=int, default=50_000, help="backlog routed by the PostgreSQL workers")
+    parser.add_argument("--events", type=int, default=20_000, help="backlog routed by the PostgreSQL workers")
     parser.add_argument("--soak-seconds", type=float, default=120)
     parser.add_argument("--soak-rate", type=float, default=0, help="events/s during the soak (0: half end to end)")
     parser.add_argument("--drain-timeout", type=float, default=600, help="longest wait for a backlog of 0")
