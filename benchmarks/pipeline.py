@@ -93,16 +93,20 @@ def run(args: argparse.Namespace, parts: list[str]) -> dict[str, Any]:
         "load_average_before": round(os.getloadavg()[0], 2),
     }
     figures: dict[str, Any] = {}
-    if "ingest" in parts:
-        figures["ingest"] = ingest_alone(args)
-    if "routing" in parts:
-        figures["routing"] = ingest_while_routing(args)
-    if "ceiling" in parts:
-        figures["ceiling"] = http_ceiling(args)
-    if "postgres" in parts:
-        figures["postgres"] = postgres(args) if args.postgres else {"skipped": "no --postgres URL"}
-    if "memory" in parts:
-        figures["memory"] = memory(args, figures.get("routing", {}).get("end_to_end_events_per_s"))
+    measures: dict[str, Callable[[], dict[str, Any]]] = {
+        "ingest": lambda: ingest_alone(args),
+        "routing": lambda: ingest_while_routing(args),
+        "ceiling": lambda: http_ceiling(args),
+        "postgres": lambda: postgres(args) if args.postgres else {"skipped": "no --postgres URL"},
+        "memory": lambda: memory(args, figures.get("routing", {}).get("end_to_end_events_per_s")),
+    }
+    for part in PARTS:
+        if part in parts:
+            try:
+                figures[part] = measures[part]()
+            except Exception as exc:  # the other parts' figures are still worth printing
+                figures[part] = {"failed": f"{type(exc).__name__}: {exc}"}
+            print(f"pipeline: {part} done", file=sys.stderr, flush=True)
     result["ratios"] = ratios(figures)
     result["targets"] = targets(result["ratios"], figures.get("memory"))
     result["load_average_after"] = round(os.getloadavg()[0], 2)
