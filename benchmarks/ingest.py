@@ -2,7 +2,14 @@
 
 Every request is acknowledged only after its events are durably committed. Prints JSON.
 Usage: python benchmarks/ingest.py [--seconds 20] [--clients 2] [--concurrency 16] [--database URL] [--processes N]
-                                  [--debugger-viewers K [--rounds R]]
+                                  [--load python|wrk] [--serve-args "--no-workers"]
+                                  [--ceiling | --debugger-viewers K] [--rounds R]
+--load: the load generator, Python clients (one process and thread per client, a selector over its connections)
+or wrk (one thread per client; the same bodies, fresh messageIds per request).
+--serve-args: the `segcio serve` arguments measured (default `--no-workers`: ingestion alone).
+With --ceiling, runs alternate between segcio and a bare uvicorn app that only reads each body and answers 200
+(benchmarks/bare_app.py), R times each, under the same load generator and bodies: the ratio is segcio's share
+of the HTTP ceiling.
 With --debugger-viewers, runs alternate without and with K live debugger streams open (/ui/debugger/stream, each
 logged in and reading), R times each, and the JSON gives both and their ratio.
 """
@@ -18,12 +25,10 @@ import os
 import random
 import re
 import selectors
-import shutil
+import shlex
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -34,7 +39,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import wrk
 from benchmarks.pgschema import private_schema
+from benchmarks.servers import Server, bare_uvicorn, data_directory, segcio_serve, tree_cpu_seconds, tree_rss_mb
 
 # The server's UI password when debugger viewers log in.
 ADMIN_PASSWORD = "benchmark password 1234"
@@ -110,27 +117,63 @@ class PipelinedClient:
     shares the machine with the server, so it should spend as little CPU per request as it can (http.client with
     a thread per connection spent about 0.8 ms per request here)."""
 
+    CLOSED = -1  # what _read answers when the server closed the connection
+
     def __init__(self, port: int, concurrency: int, authorization: str) -> None:
         self.selector = selectors.DefaultSelector()
+        self.port = port
         self.head = f"POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {authorization}\r\n"
         for _ in range(concurrency):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=60)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.selector.register(sock, selectors.EVENT_READ, {"buffer": b"", "sent_at": 0.0})
+            self._connect()
 
-    def run(self, next_body: Callable[[], bytes], until: float) -> tuple[list[float], int]:
-        """Keep every connection busy until `until`; returns the latencies of the 200 answers received by then
-        and the error count."""
+    def _connect(self) -> selectors.SelectorKey:
+        sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return self.selector.register(sock, selectors.EVENT_READ, {"buffer": b"", "sent_at": 0.0})
+
+    def _reconnect(self, key: selectors.SelectorKey) -> selectors.SelectorKey:
+        """A new connection in place of one the server closed (uvicorn closes one idle for 5 s: paced loads)."""
+        self.selector.unregister(key.fileobj)
+        key.fileobj.close()  # type: ignore[union-attr]
+        return self._connect()
+
+    def run(self, next_body: Callable[[], bytes], until: float, rate: float = 0) -> tuple[list[float], int]:
+        """Keep every connection busy until `until` (with `rate`, start at most that many requests a second);
+        returns the latencies of the 200 answers received by then and the error count."""
         latencies: list[float] = []
         errors = 0
         in_flight = 0
-        for key in list(self.selector.get_map().values()):
-            self._send(key, next_body())
-            in_flight += 1
-        while in_flight:
-            for key, _ in self.selector.select(timeout=60):
+        idle = list(self.selector.get_map().values())
+        started = time.perf_counter()
+        sent = 0
+        while True:
+            now = time.perf_counter()
+            due = started + sent / rate if rate else now
+            while idle and due <= now and time.time() < until:
+                key = idle.pop()
+                try:
+                    self._send(key, next_body())
+                except OSError:  # closed by the server since it was last read
+                    errors += 1
+                    idle.append(self._reconnect(key))
+                    continue
+                in_flight += 1
+                sent += 1
+                due = started + sent / rate if rate else now
+            if not in_flight and (time.time() >= until or not idle):
+                break
+            wait = max(0.0, due - now) if idle and time.time() < until else 60
+            for key, _ in self.selector.select(timeout=min(wait, max(0.0, until - time.time()) + 60)):
                 status = self._read(key)
                 if status is None:
+                    continue
+                if status == self.CLOSED:
+                    if key in idle:
+                        idle.remove(key)
+                    else:  # closed while a request was in flight: that request failed
+                        in_flight -= 1
+                        errors += 1
+                    idle.append(self._reconnect(key))
                     continue
                 in_flight -= 1
                 in_time = time.time() < until  # answers after the end are not counted
@@ -138,9 +181,7 @@ class PipelinedClient:
                     errors += 1
                 elif in_time:
                     latencies.append(time.perf_counter() - key.data["sent_at"])
-                if in_time:
-                    self._send(key, next_body())
-                    in_flight += 1
+                idle.append(key)
         return latencies, errors
 
     def _send(self, key: selectors.SelectorKey, body: bytes) -> None:
@@ -153,7 +194,13 @@ class PipelinedClient:
     def _read(key: selectors.SelectorKey) -> int | None:
         """The status once a whole response has arrived, else None."""
         sock: socket.socket = key.fileobj  # type: ignore[assignment]
-        data = key.data["buffer"] + sock.recv(65536)
+        try:
+            received = sock.recv(65536)
+        except ConnectionError:
+            received = b""
+        if not received:
+            return PipelinedClient.CLOSED
+        data = key.data["buffer"] + received
         header, found, rest = data.partition(b"\r\n\r\n")
         if found:
             match = re.search(rb"(?i)content-length:\s*(\d+)", header)
@@ -172,6 +219,7 @@ def client_process(
     seconds: float,
     concurrency: int,
     start_at: float,
+    rate: float,
     queue: multiprocessing.Queue,
 ) -> None:  # type: ignore[type-arg]
     prepared = bodies(client, 100, write_key)
@@ -188,69 +236,77 @@ def client_process(
     while time.time() < start_at:
         time.sleep(0.001)
     cpu_before = time.process_time()
-    latencies, errors = connections.run(next_body, start_at + seconds)
+    latencies, errors = connections.run(next_body, start_at + seconds, rate)
     cpu = time.process_time() - cpu_before
     queue.put({"requests": len(latencies), "errors": errors, "latencies": latencies, "cpu": cpu})
 
 
-def wait_healthy(port: int, timeout: float = 60) -> None:
-    """Wait until the server on `port` answers /healthz with 200 (raises when it never does)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+class PythonLoad:
+    """`clients` processes of `concurrency` connections each (PipelinedClient); with `rate` (events/s over all
+    clients) requests are paced instead of sent back to back."""
+
+    PREPARE_SECONDS = 8.0  # time for the clients to build their bodies before the common start
+
+    def __init__(self, write_key: str, clients: int, concurrency: int, rate: float = 0) -> None:
+        self.write_key, self.clients, self.concurrency = write_key, clients, concurrency
+        self.rate = rate
+        self.queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+        self.procs: list[multiprocessing.Process] = []
+
+    def start(self, port: int, seconds: float) -> float:
+        """Start the clients; returns when (time.time()) they begin sending."""
+        start_at = time.time() + self.PREPARE_SECONDS
+        per_client = self.rate / EVENTS_PER_REQUEST / self.clients
+        self.procs = [
+            multiprocessing.Process(
+                target=client_process,
+                args=(port, self.write_key, c, seconds, self.concurrency, start_at, per_client, self.queue),
+            )
+            for c in range(self.clients)
+        ]
+        for p in self.procs:
+            p.start()
+        return start_at
+
+    def finish(self) -> dict[str, Any]:
+        results = [self.queue.get() for _ in self.procs]
+        for p in self.procs:
+            p.join()
+        latencies = sorted(x for r in results for x in r["latencies"])
+        return {
+            "requests": sum(r["requests"] for r in results),
+            "errors": sum(r["errors"] for r in results),
+            "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+            "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
+            "client_cpu_seconds": round(sum(r["cpu"] for r in results), 2),
+        }
 
 
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+class WrkLoadAdapter:
+    """wrk with the Python clients' bodies (benchmarks/wrk.py)."""
+
+    def __init__(self, write_key: str, clients: int, concurrency: int) -> None:
+        prepared = [body for c in range(clients) for body in bodies(c, 50, write_key)]
+        self.load = wrk.WrkLoad(prepared, MESSAGE_ID_SLOT.encode(), write_key, clients, clients * concurrency)
+
+    def start(self, port: int, seconds: float) -> float:
+        self.load.start(port, seconds)
+        return time.time()
+
+    def finish(self) -> dict[str, Any]:
+        return self.load.finish()
 
 
-def descendants(pid: int) -> list[int]:
-    """A process and every process below it (server processes, the ingest workers' fork server, its workers)."""
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        children = subprocess.run(["pgrep", "-P", str(current)], capture_output=True, text=True).stdout.split()
-        todo.extend(map(int, children))
-    return found
+Load = PythonLoad | WrkLoadAdapter
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """User+system CPU time of the server and the processes below it."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for p in descendants(pid):
-        try:
-            with open(f"/proc/{p}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
-def tree_rss_mb(pid: int) -> float:
-    """RSS of the server and the processes below it, summed: pages they share count once per process, so this
-    is an upper bound of the memory they use together."""
-    total = 0.0
-    for p in descendants(pid):
-        try:
-            total += rss_mb(p)
-        except FileNotFoundError:
-            continue
-    return total
+def make_load(generator: str, write_key: str, clients: int, concurrency: int, rate: float = 0) -> Load:
+    """The load generator by name: "python" (PythonLoad) or "wrk"; a paced load is always Python's."""
+    if generator == "wrk" and not rate:
+        if not wrk.available():
+            raise SystemExit("--load wrk: wrk is not installed (Debian: apt-get install wrk)")
+        return WrkLoadAdapter(write_key, clients, concurrency)
+    return PythonLoad(write_key, clients, concurrency, rate)
 
 
 def writer_totals(port: int, admin_token: str) -> dict[str, float]:
@@ -290,7 +346,12 @@ def main() -> None:
     parser.add_argument("--database", default="")
     parser.add_argument("--processes", type=int, default=1, help="segcio serve --processes")
     parser.add_argument("--debugger-viewers", type=int, default=0, help="compare with this many debugger streams open")
-    parser.add_argument("--rounds", type=int, default=1, help="with --debugger-viewers: runs of each, alternated")
+    parser.add_argument("--rounds", type=int, default=1, help="with --debugger-viewers or --ceiling: runs of each")
+    parser.add_argument("--ceiling", action="store_true", help="also measure a bare uvicorn app: the HTTP ceiling")
+    parser.add_argument("--load", choices=("python", "wrk"), default="python", help="the load generator")
+    parser.add_argument(
+        "--serve-args", default="--no-workers", help="arguments of `segcio serve` (the process layout measured)"
+    )
     args = parser.parse_args()
     if args.database.startswith("postgresql"):
         with private_schema(args.database) as url:
@@ -301,6 +362,8 @@ def main() -> None:
 
 
 def compare(args: argparse.Namespace, database: str) -> dict[str, Any]:
+    if args.ceiling:
+        return ceiling(args, database)
     if not args.debugger_viewers:
         return measure(args, database)
     runs: dict[str, list[dict[str, Any]]] = {"closed": [], "open": []}
@@ -374,95 +437,88 @@ def ui_login(port: int) -> str:
 
 
 def measure(args: argparse.Namespace, database: str, viewers: int = 0) -> dict[str, Any]:
-    data_dir = Path(tempfile.mkdtemp(prefix="segcio-bench-"))
-    db_args = ["--database", database] if database else []
-    info = json.loads(
-        subprocess.run(
-            [sys.executable, "-m", "segcio", "info", "--json", "--data-dir", str(data_dir), *db_args],
-            check=True,
-            capture_output=True,
-        ).stdout
-    )
-    port = 18000 + os.getpid() % 1000
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "segcio",
-            "serve",
-            "--no-workers",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-            "--processes",
-            str(args.processes),
-            *db_args,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "SEGCIO_ADMIN_PASSWORD": ADMIN_PASSWORD},
-    )
-    watching: list[DebuggerViewer] = []
-    try:
-        wait_healthy(port)
-        load_before = os.getloadavg()[0]
+    """One `segcio serve` (ingest only unless --serve-args says otherwise) under the load for --seconds."""
+    serve_args = [*shlex.split(args.serve_args), "--processes", str(args.processes)]
+    with data_directory() as data_dir, segcio_serve(
+        data_dir, database, serve_args, env={"SEGCIO_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    ) as server:
+        watching: list[DebuggerViewer] = []
         if viewers:
-            cookie = ui_login(port)
-            watching = [DebuggerViewer(port, cookie) for _ in range(viewers)]
+            cookie = ui_login(server.port)
+            watching = [DebuggerViewer(server.port, cookie) for _ in range(viewers)]
             for viewer in watching:
                 viewer.start()
-        queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-        start_at = time.time() + 8  # time for the clients to prepare their bodies
-        procs = [
-            multiprocessing.Process(
-                target=client_process,
-                args=(port, info["write_key"], c, args.seconds, args.concurrency, start_at, queue),
-            )
-            for c in range(args.clients)
-        ]
-        for p in procs:
-            p.start()
-        rss_samples = []
-        while time.time() < start_at:
-            time.sleep(0.01)
-        cpu_before = tree_cpu_seconds(server.pid)
-        writer_before = writer_totals(port, info["admin_token"])
-        while time.time() < start_at + args.seconds:
-            time.sleep(1)
-            if time.time() > start_at:
-                rss_samples.append(tree_rss_mb(server.pid))
-        cpu_used = tree_cpu_seconds(server.pid) - cpu_before
-        writer_after = writer_totals(port, info["admin_token"])
-        writer = writer_summary(writer_before, writer_after, args.seconds) if args.processes == 1 else {}
-        results = [queue.get() for _ in procs]
-        for p in procs:
-            p.join()
-    finally:
-        viewed = [viewer.stop() for viewer in watching]
-        server.terminate()
-        server.wait()
-        shutil.rmtree(data_dir, ignore_errors=True)  # a run stores gigabytes of events
-    latencies = sorted(x for r in results for x in r["latencies"])
-    requests = sum(r["requests"] for r in results)
+        try:
+            load = make_load(args.load, server.write_key, args.clients, args.concurrency)
+            result = load_server(server, load, args.seconds, writer=args.processes == 1)
+        finally:
+            viewed = [viewer.stop() for viewer in watching]
     return {
         "benchmark": "ingest",
         "database": args.database.split("@")[-1] if args.database else "sqlite",
-        "seconds": args.seconds,
-        "clients": args.clients * args.concurrency,
-        "requests": requests,
-        "errors": sum(r["errors"] for r in results),
-        "events_per_s": round(requests * EVENTS_PER_REQUEST / args.seconds),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
-        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
+        "serve_args": serve_args,
+        **result,
         "server_processes": args.processes,
-        "server_cpu_seconds": round(cpu_used, 2),
-        "events_per_server_cpu_second": round(requests * EVENTS_PER_REQUEST / cpu_used) if cpu_used else None,
-        "client_cpu_seconds": round(sum(r["cpu"] for r in results), 2),
-        "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
-        "writer": writer,
-        "load_average_before": round(load_before, 2),
         "debugger_viewers": viewed,
+    }
+
+
+def load_server(server: Server, load: Load, seconds: float, writer: bool = False) -> dict[str, Any]:
+    """Run `load` against a started server for `seconds`: throughput, latency, and the CPU time and RSS (sampled
+    every second) of the server's whole process tree; with `writer`, the group-commit writer's figures."""
+    load_before = os.getloadavg()[0]
+    start_at = load.start(server.port, seconds)
+    while time.time() < start_at:
+        time.sleep(0.01)
+    cpu_before = tree_cpu_seconds(server.pid)
+    writer_before = writer_totals(server.port, server.info["admin_token"]) if writer else {}
+    rss_samples = []
+    while time.time() < start_at + seconds:
+        time.sleep(min(1.0, max(0.0, start_at + seconds - time.time())))
+        rss_samples.append(tree_rss_mb(server.pid))
+    cpu_used = tree_cpu_seconds(server.pid) - cpu_before
+    writer_after = writer_totals(server.port, server.info["admin_token"]) if writer else {}
+    figures = load.finish()
+    events = figures["requests"] * EVENTS_PER_REQUEST
+    return {
+        "load": "wrk" if isinstance(load, WrkLoadAdapter) else "python",
+        "started_at": round(start_at, 3),
+        "seconds": seconds,
+        "connections": load_connections(load),
+        **figures,
+        "events_per_s": round(events / seconds),
+        "server_cpu_seconds": round(cpu_used, 2),
+        "events_per_server_cpu_second": round(events / cpu_used) if cpu_used else None,
+        "server_rss_mb_max": round(max(rss_samples), 1) if rss_samples else None,
+        "writer": writer_summary(writer_before, writer_after, seconds) if writer else {},
+        "load_average_before": round(load_before, 2),
+    }
+
+
+def load_connections(load: Load) -> int:
+    if isinstance(load, WrkLoadAdapter):
+        return load.load.connections
+    return load.clients * load.concurrency
+
+
+def ceiling(args: argparse.Namespace, database: str) -> dict[str, Any]:
+    """segcio's ingest and the bare uvicorn app under the same load generator and bodies, alternated
+    (--rounds times each); the ratio of the means is segcio's share of the HTTP ceiling."""
+    runs: dict[str, list[dict[str, Any]]] = {"segcio": [], "ceiling": []}
+    for _ in range(args.rounds):
+        runs["segcio"].append(measure(args, database))
+        with bare_uvicorn() as bare:
+            load = make_load(args.load, "bare", args.clients, args.concurrency)
+            runs["ceiling"].append({"benchmark": "ceiling", **load_server(bare, load, args.seconds)})
+    segcio = statistics.mean(run["events_per_s"] for run in runs["segcio"])
+    bare_rate = statistics.mean(run["events_per_s"] for run in runs["ceiling"])
+    return {
+        "benchmark": "ingest-ceiling",
+        "load": args.load,
+        "segcio_events_per_s": round(segcio),
+        "ceiling_events_per_s": round(bare_rate),
+        "share_of_ceiling": round(segcio / bare_rate, 4) if bare_rate else None,
+        "runs": runs,
     }
 
 

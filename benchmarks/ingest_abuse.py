@@ -34,7 +34,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.ingest import realistic_event, rss_mb, tree_cpu_seconds, wait_healthy
+from benchmarks.ingest import realistic_event
+from benchmarks.servers import rss_mb, tree_cpu_seconds, wait_healthy
 
 HUNDRED_MB = 100 * 1024 * 1024
 PIECE = b"x" * 65536

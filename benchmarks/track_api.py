@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.ingest import wait_healthy
+from benchmarks.servers import wait_healthy
 
 OPS_PER_BATCH = 100
 

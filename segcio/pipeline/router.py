@@ -23,9 +23,33 @@ from segcio.store import Database
 from segcio.store.tables.core import events
 from segcio.store.tables.routing import cursors, routing_workers
 
-READ_LIMIT = 250  # events per routing transaction: bounds how long ingestion waits for the write lock
+# Events per routing transaction, adapted to how long the transaction takes (BatchSize). Measured with
+# benchmarks/routing_batch.py (docs/benchmarks.md, "Routing batch size"): a transaction has a fixed cost (leases,
+# cursors, the commit) that 250 events did not cover, and beyond about 2,000 events SQLite routes no faster; the
+# time budget bounds how long ingestion waits for the write lock while routing holds it.
+READ_LIMIT = 250
+MIN_READ_LIMIT = 250
+MAX_READ_LIMIT = 2000
+TRANSACTION_BUDGET_SECONDS = 0.25
 DELIVERY_LOG_KEEP = 10_000  # newest delivery-log rows kept per destination
 PRUNE_EVERY = 50
+
+
+class BatchSize:
+    """The next batch's size: doubled after a full batch that took under half the budget, halved after one
+    over the budget, within [MIN_READ_LIMIT, MAX_READ_LIMIT]. Only full batches count: a shorter one says
+    nothing about what a full one would cost."""
+
+    def __init__(self) -> None:
+        self.limit = READ_LIMIT
+
+    def observe(self, read: int, seconds: float) -> None:
+        if read < self.limit:
+            return
+        if seconds < TRANSACTION_BUDGET_SECONDS / 2:
+            self.limit = min(MAX_READ_LIMIT, self.limit * 2)
+        elif seconds > TRANSACTION_BUDGET_SECONDS:
+            self.limit = max(MIN_READ_LIMIT, self.limit // 2)
 
 
 class Router:
@@ -41,6 +65,7 @@ class Router:
         self.held: set[tuple[int, int]] = set()
         self._rebalanced_at = 0.0
         self._steps = 0
+        self.batch = BatchSize()
 
     def step(self) -> int:
         """Process what is ready; returns how many events were routed (0 when idle)."""
@@ -69,12 +94,14 @@ class Router:
         self.held = set()
 
     def _route(self, destination: Destination) -> int:
+        started = time.monotonic()
+        limit = self.batch.limit
         with self.db.begin() as conn:
             positions = leases.fence(conn, self.owner, destination.id)
             if not positions:
                 self.held = {h for h in self.held if h[0] != destination.id}
                 return 0
-            batch, read_up_to = self._read(conn, destination, positions)
+            batch, read, read_up_to = self._read(conn, destination, positions, limit)
             if not read_up_to:
                 return 0
             for item in batch:
@@ -85,29 +112,30 @@ class Router:
             self._steps += 1
             if self._steps % PRUNE_EVERY == 0:
                 prune_log(conn, destination.id, DELIVERY_LOG_KEEP)
+        self.batch.observe(read, time.monotonic() - started)
         for item in failures:
             isolation.log_failure(destination.id, item, item.failure or "failed")
         return len(batch) or 1  # passing over other sources' events is progress too: not idle
 
     def _read(
-        self, conn: Connection, destination: Destination, positions: dict[int, int]
-    ) -> tuple[list[LoggedEvent], dict[int, int]]:
-        """The next events of the destination's source, and the position each partition was read up to (events of
-        other sources in between are passed over)."""
+        self, conn: Connection, destination: Destination, positions: dict[int, int], limit: int
+    ) -> tuple[list[LoggedEvent], int, dict[int, int]]:
+        """The next (at most `limit`) events of the destination's source, how many rows were read, and the position
+        each partition was read up to (events of other sources in between are passed over)."""
         # Per partition "after its own position", so a lagging partition never hides behind the others. The
-        # READ_LIMIT lowest seqs are picked from each partition's first READ_LIMIT entries of the (partition, seq)
+        # `limit` lowest seqs are picked from each partition's first `limit` entries of the (partition, seq)
         # index: one "partition = p AND seq > x OR ..." condition made SQLite collect and sort every row id of the
         # backlog for each read, and catching up on 200,000 events went at 900 events/s.
         firsts = [
             select(events.c.seq)
             .where(events.c.partition == p, events.c.seq > pos)
             .order_by(events.c.seq)
-            .limit(READ_LIMIT)
+            .limit(limit)
             .subquery()
             for p, pos in positions.items()
         ]
         candidates = union_all(*(select(first.c.seq) for first in firsts)).subquery()
-        lowest = select(candidates.c.seq).order_by(candidates.c.seq).limit(READ_LIMIT)
+        lowest = select(candidates.c.seq).order_by(candidates.c.seq).limit(limit)
         rows = conn.execute(
             select(events.c.seq, events.c.partition, events.c.source_id, events.c.message_id, events.c.body)
             .where(events.c.seq.in_(lowest))
@@ -119,4 +147,4 @@ class Router:
             for row in rows
             if row.source_id == destination.source_id
         ]
-        return batch, read_up_to
+        return batch, len(rows), read_up_to

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from segcio.errors import Invalid
@@ -37,6 +38,13 @@ class BatchContext:
     peer_ip: str | None = None
     route_type: str | None = None
 
+    @cached_property
+    def received_utc(self) -> datetime:
+        """`received_at` as a naive UTC datetime: a naive result formats in half the time of an aware one (no
+        offset to write), and every message of a batch is corrected from it."""
+        moment = self.received_at
+        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
 
 def _present(value: Any) -> bool:
     return value is not None and value != ""
@@ -67,7 +75,9 @@ def normalise(raw: Any, batch: BatchContext) -> dict[str, Any]:
     """The message as segcio stores it; raises Rejection naming the field and the fix."""
     if not isinstance(raw, dict):
         raise Rejection("invalid_message", f"Each message must be a JSON object, got {type(raw).__name__}.")
-    message = {k: v for k, v in raw.items() if v is not None}
+    message = raw.copy()  # copied in C; the loop dropping nulls runs only for the few messages holding one
+    if None in message.values():
+        message = {k: v for k, v in raw.items() if v is not None}
     message.pop("writeKey", None)
 
     msg_type = batch.route_type or message.get("type")
@@ -155,7 +165,7 @@ def _timestamps(message: dict[str, Any], batch: BatchContext) -> None:
     timestamp = None
     if original is not None:
         try:
-            timestamp = format_iso(batch.received_at - (sent - original) if sent is not None else original)
+            timestamp = format_iso(batch.received_utc - (sent - original) if sent is not None else original)
         except OverflowError:
             timestamp = format_utc(original)
     if timestamp is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from segcio.pipeline.router import Router
 from segcio.store import Database, open_database
 from segcio.store.tables.core import events, sources
 from segcio.store.tables.routing import cursors
-from segcio.store.tables.workspace import ws_people
+from segcio.store.tables.workspace import ws_events, ws_people
 
 
 def _ingest(db: Database, source_id: int, user_ids: list[str]) -> None:
@@ -34,6 +35,12 @@ def _ingest(db: Database, source_id: int, user_ids: list[str]) -> None:
         service.stop()
 
 
+def _fixed_batch(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    """Every routing transaction reads `size` events (the adaptive size neither grows nor shrinks)."""
+    for name in ("READ_LIMIT", "MIN_READ_LIMIT", "MAX_READ_LIMIT"):
+        monkeypatch.setattr(router_module, name, size)
+
+
 def _route_until_idle(router: Router) -> None:
     for _ in range(1000):
         if not router.step():
@@ -44,7 +51,7 @@ def _route_until_idle(router: Router) -> None:
 def test_events_of_other_sources_are_passed_over_and_the_cursors_move_past_them(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(router_module, "READ_LIMIT", 5)
+    _fixed_batch(monkeypatch, 5)
     ensure_defaults(db)  # source 1 and its local destination
     with db.begin() as conn:
         other = conn.execute(
@@ -77,7 +84,7 @@ def test_a_partition_with_a_long_backlog_does_not_delay_the_others_reads(
 ) -> None:
     """Each read takes the lowest seqs past each partition's own position: a partition far behind is read from
     its position while the others continue from theirs."""
-    monkeypatch.setattr(router_module, "READ_LIMIT", 4)
+    _fixed_batch(monkeypatch, 4)
     ensure_defaults(db)
     _ingest(db, 1, [f"user-{i}" for i in range(40)])
     router = Router(db)
@@ -99,7 +106,7 @@ def test_a_partition_with_a_long_backlog_does_not_delay_the_others_reads(
             )
         }
         destination = router.destinations[0]
-        batch, read_up_to = router._read(conn, destination, positions)
+        batch, _, read_up_to = router._read(conn, destination, positions, 4)
         expected = [
             int(s)
             for (s,) in conn.execute(
@@ -125,7 +132,7 @@ def test_sqlite_reads_from_the_partition_index_without_gathering_the_backlog(tmp
             statements: list[str] = []
             raw.set_trace_callback(statements.append)
             positions = {p: 0 for p in range(64)}
-            batch, _ = router._read(conn, router.destinations[0], positions)
+            batch, _, _ = router._read(conn, router.destinations[0], positions, router_module.READ_LIMIT)
             raw.set_trace_callback(None)
             read = next(s for s in statements if "UNION ALL" in s)
             plan = [str(row[-1]) for row in raw.execute(f"EXPLAIN QUERY PLAN {read}")]
@@ -135,3 +142,71 @@ def test_sqlite_reads_from_the_partition_index_without_gathering_the_backlog(tmp
         assert sum("USING COVERING INDEX ix_events_partition_seq" in step for step in plan) == 64, plan
     finally:
         db.dispose()
+
+
+def test_the_batch_grows_while_transactions_stay_under_the_budget_and_shrinks_past_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(router_module, "READ_LIMIT", 250)
+    budget = router_module.TRANSACTION_BUDGET_SECONDS
+    size = router_module.BatchSize()
+    size.observe(250, budget / 4)
+    assert size.limit == 500
+    size.observe(100, budget / 4)  # a partial batch says nothing about a full one
+    assert size.limit == 500
+    for _ in range(10):
+        size.observe(size.limit, budget / 4)
+    assert size.limit == router_module.MAX_READ_LIMIT
+    size.observe(size.limit, budget * 2)
+    assert size.limit == router_module.MAX_READ_LIMIT // 2
+    size.observe(size.limit, budget * 0.75)  # between half the budget and the budget: kept
+    assert size.limit == router_module.MAX_READ_LIMIT // 2
+    for _ in range(10):
+        size.observe(size.limit, budget * 2)
+    assert size.limit == router_module.MIN_READ_LIMIT
+
+
+def test_batches_grown_to_the_largest_size_route_every_event_in_order(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every transaction under the budget: the batch grows to MAX_READ_LIMIT, and every event is still applied
+    once, each person's in the order they were sent."""
+    monkeypatch.setattr(router_module, "TRANSACTION_BUDGET_SECONDS", 3600.0)
+    ensure_defaults(db)
+    people, rounds = 20, 200  # 4,000 events: more than MAX_READ_LIMIT and the batches before it
+    service = IngestService(db)
+    service.start()
+    try:
+        for r in range(rounds):
+            batch = [
+                {
+                    "type": "track",
+                    "userId": f"user-{p}",
+                    "event": "Step",
+                    "properties": {"round": r},
+                    "messageId": str(uuid.uuid4()),
+                }
+                for p in range(people)
+            ]
+            prepared = service.prepare(1, {"batch": batch}, batch=True, route_type=None, peer_ip=None)
+            asyncio.run(service.write(prepared))
+    finally:
+        service.stop()
+    router = Router(db)
+    _route_until_idle(router)
+
+    assert router.batch.limit == router_module.MAX_READ_LIMIT
+    with db.connect() as conn:
+        ids = {row.id: row.ext_id for row in conn.execute(select(ws_people.c.id, ws_people.c.ext_id))}
+        rounds_by_person: dict[str, list[int]] = {}
+        seqs_by_person: dict[str, list[int]] = {}
+        for row in conn.execute(
+            select(ws_events.c.person_id, ws_events.c.data, ws_events.c.event_seq).order_by(ws_events.c.id)
+        ):
+            person = ids[row.person_id]
+            rounds_by_person.setdefault(person, []).append(json.loads(row.data)["round"])
+            seqs_by_person.setdefault(person, []).append(int(row.event_seq))
+    assert set(rounds_by_person) == {f"user-{p}" for p in range(people)}
+    for person, seen in rounds_by_person.items():
+        assert seen == list(range(rounds)), f"{person}: {seen[:10]}..."
+        assert seqs_by_person[person] == sorted(seqs_by_person[person])
