@@ -65,7 +65,7 @@ def run_http(ready: _Ready) -> None:
             "segcio.app:app_from_environment", factory=True, workers=settings.processes, **config_options
         )
         ready()
-        Multiprocess(config, target=uvicorn.Server(config).run, sockets=[listening]).run()
+        Multiprocess(config, sockets=[listening]).run()
         return
 
     from segcio.app import create_app

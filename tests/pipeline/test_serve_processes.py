@@ -245,3 +245,19 @@ def test_one_process_options(tmp_path: Path, option: str, role: str) -> None:
         assert child_pids(server.process.pid) == []
     finally:
         server.stop()
+
+
+def test_processes_2_on_postgresql_serve_beside_the_worker(postgres_url: str, tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data", postgres_url, extra_args=["--processes", "2"])
+    sender = Sender(server)
+    try:
+        processes = server.processes()
+        assert set(processes) == {"supervisor", "http", "worker"}
+        assert len(child_pids(processes["http"]["pid"])) >= 2  # the HTTP process's two server processes
+        sender.wait_for(400)
+        acknowledged = sender.stop()
+        wait_routed(server)
+    finally:
+        sender.stop()
+        server.stop()
+    assert_applied_once(server, acknowledged)
