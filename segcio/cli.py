@@ -182,7 +182,7 @@ def info(
     config: ConfigFile = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Print the default credentials and URL (creating them on first use)."""
+    """Print the default credentials, the URL and how `segcio serve` runs (creating the credentials on first use)."""
     from segcio import logs
     from segcio.bootstrap import ensure_defaults
 
@@ -197,6 +197,7 @@ def info(
         "app_api_key": d.app_api_key,
         "url": settings.url,
         "admin_token": d.admin_token,
+        "processes": process_layout(settings),
     }
     if as_json:
         typer.echo(json.dumps(out))

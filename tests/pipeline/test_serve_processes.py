@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from segcio.store.counters import read
 from segcio.store.tables.core import events
 from segcio.store.tables.workspace import ws_events
-from tests.conftest import Server, child_pids, free_port, running, start_server, wait_gone
+from tests.conftest import Server, child_pids, free_port, read_info, running, start_server, wait_gone
 
 EVENT = "Process Test"
 
@@ -261,3 +261,9 @@ def test_processes_2_on_postgresql_serve_beside_the_worker(postgres_url: str, tm
         sender.stop()
         server.stop()
     assert_applied_once(server, acknowledged)
+
+
+def test_info_tells_how_serve_runs(tmp_path: Path) -> None:
+    args = ["--data-dir", str(tmp_path)]
+    assert "supervisor" in read_info(args)["processes"]
+    assert read_info(args, {"SEGCIO_SINGLE_PROCESS": "true"})["processes"] == "HTTP, routing and delivery in one process"
