@@ -266,4 +266,5 @@ def test_processes_2_on_postgresql_serve_beside_the_worker(postgres_url: str, tm
 def test_info_tells_how_serve_runs(tmp_path: Path) -> None:
     args = ["--data-dir", str(tmp_path)]
     assert "supervisor" in read_info(args)["processes"]
-    assert read_info(args, {"SEGCIO_SINGLE_PROCESS": "true"})["processes"] == "HTTP, routing and delivery in one process"
+    single = read_info(args, {"SEGCIO_SINGLE_PROCESS": "true"})["processes"]
+    assert single == "HTTP, routing and delivery in one process"
