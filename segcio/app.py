@@ -61,5 +61,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one of several server processes (`segcio serve --processes N`), configured by SEGCIO_*."""
+    """The app of one of several server processes (`segcio serve --processes N`), configured by SEGCIO_*; it stops
+    when the process that started it dies (even by `kill -9`), rather than keep the port."""
+    from segcio.supervisor import stop_with_parent
+
+    stop_with_parent()
     return create_app(load_settings())

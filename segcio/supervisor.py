@@ -233,11 +233,17 @@ def _serve_lock(settings: Settings) -> IO[bytes] | None:
             time.sleep(0.1)
 
 
+def stop_with_parent() -> None:
+    """Linux: ask for SIGTERM when the parent process dies (elsewhere: nothing)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
 def _die_with_parent() -> Callable[[], None] | None:
-    """What each child runs before it starts: ask Linux for SIGTERM when the supervisor dies."""
+    """What each child runs before it starts: SIGTERM when the supervisor dies."""
     if not sys.platform.startswith("linux"):
         return None
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork: the child only calls it
     parent = os.getpid()
 
     def preexec() -> None:

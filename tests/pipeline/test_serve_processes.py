@@ -253,8 +253,13 @@ def test_processes_2_on_postgresql_serve_beside_the_worker(postgres_url: str, tm
     try:
         processes = server.processes()
         assert set(processes) == {"supervisor", "http", "worker"}
-        assert len(child_pids(processes["http"]["pid"])) >= 2  # the HTTP process's two server processes
+        servers = child_pids(processes["http"]["pid"])
+        assert len(servers) >= 2  # the HTTP process's two server processes
         sender.wait_for(400)
+        os.kill(processes["http"]["pid"], signal.SIGKILL)
+        wait_gone(servers)  # they stop with it, leaving the port to the next ones
+        wait_restarted(server, "http", processes["http"]["pid"])
+        sender.wait_for(len(sender.acknowledged) + 400)
         acknowledged = sender.stop()
         wait_routed(server)
     finally:
