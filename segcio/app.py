@@ -21,10 +21,11 @@ from segcio.web import routes as web_routes
 from segcio.workspace import app_api, track_api
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, upgrade: bool = True) -> Runtime:
+    """`upgrade=False` where the schema is known to be current (the children of `segcio serve`'s supervisor)."""
     logs.configure(settings.log_level, settings.log_format)
     datadir.make_private(settings.data_dir)
-    db = open_database(settings.database_url)
+    db = open_database(settings.database_url, upgrade=upgrade)
     return Runtime(settings=settings, db=db, defaults=ensure_defaults(db))
 
 

@@ -68,7 +68,7 @@ def run_http(ready: _Ready) -> None:
         Multiprocess(config, sockets=[listening]).run()
         return
 
-    from segcio.app import create_app
+    from segcio.app import build_runtime, create_app
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -76,7 +76,8 @@ def run_http(ready: _Ready) -> None:
             if not self.should_exit:
                 ready()
 
-    server = Server(uvicorn.Config(create_app(settings), **config_options))
+    app = create_app(settings, build_runtime(settings, upgrade=False))  # the supervisor migrated the database
+    server = Server(uvicorn.Config(app, **config_options))
     server.run(sockets=[listening])
     if not server.started:
         sys.exit(3)

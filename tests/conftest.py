@@ -260,7 +260,7 @@ def start_server(
     )
     url = f"{'http' if certificate is None else 'https'}://127.0.0.1:{port}"
     verify = True if certificate is None else certificate.ssl_context()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a loaded machine; an idle one starts in a second or two
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"segcio serve exited: {log.read_text()}")
