@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from segcio import datadir, logs, observability, services, tuning
+from segcio import datadir, logs, observability, process_status, services, tuning
 from segcio.bootstrap import ensure_defaults
 from segcio.client_address import trusted_networks
 from segcio.config import Settings, load_settings
@@ -64,7 +64,5 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 def app_from_environment() -> FastAPI:
     """The app of one of several server processes (`segcio serve --processes N`), configured by SEGCIO_*; it stops
     when the process that started it dies (even by `kill -9`), rather than keep the port."""
-    from segcio.supervisor import stop_with_parent
-
-    stop_with_parent()
+    process_status.stop_with_parent()
     return create_app(load_settings())

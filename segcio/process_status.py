@@ -8,8 +8,11 @@ app) and describes itself.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
+import sys
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 STATUS_ENV = "SEGCIO_PROCESS_STATUS"
+PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal for this process when its parent dies
 _STARTED = time.time()  # this process's start, for the in-process description
 
 
@@ -67,3 +71,9 @@ def _exists(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def stop_with_parent() -> None:
+    """Linux: ask for SIGTERM when the parent process dies, even by `kill -9` (elsewhere: nothing)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)

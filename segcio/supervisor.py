@@ -31,7 +31,7 @@ from typing import IO
 
 from segcio.child import LISTEN_FD_ENV, READY_FD_ENV
 from segcio.config import Settings, export_environment
-from segcio.process_status import STATUS_ENV, ProcessInfo, write
+from segcio.process_status import PR_SET_PDEATHSIG, STATUS_ENV, ProcessInfo, write
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 STABLE_SECONDS = 10.0  # a child that ran this long is restarted after the first backoff again
 LOCK_WAIT_SECONDS = 15.0
-_PR_SET_PDEATHSIG = 1
 
 
 class StartError(Exception):
@@ -233,12 +232,6 @@ def _serve_lock(settings: Settings) -> IO[bytes] | None:
             time.sleep(0.1)
 
 
-def stop_with_parent() -> None:
-    """Linux: ask for SIGTERM when the parent process dies (elsewhere: nothing)."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-
-
 def _die_with_parent() -> Callable[[], None] | None:
     """What each child runs before it starts: SIGTERM when the supervisor dies."""
     if not sys.platform.startswith("linux"):
@@ -247,7 +240,7 @@ def _die_with_parent() -> Callable[[], None] | None:
     parent = os.getpid()
 
     def preexec() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
         if os.getppid() != parent:  # the supervisor died before the request was in place
             os._exit(1)
 
