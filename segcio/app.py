@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from segcio import datadir, logs, observability, services, tuning
+from segcio import datadir, logs, observability, process_status, services, tuning
 from segcio.bootstrap import ensure_defaults
 from segcio.client_address import trusted_networks
 from segcio.config import Settings, load_config
@@ -21,10 +21,11 @@ from segcio.web import routes as web_routes
 from segcio.workspace import app_api, track_api
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, upgrade: bool = True) -> Runtime:
+    """`upgrade=False` where the schema is known to be current (the children of `segcio serve`'s supervisor)."""
     logs.configure(settings.log_level, settings.log_format)
     datadir.make_private(settings.data_dir)
-    db = open_database(settings.database_url)
+    db = open_database(settings.database_url, upgrade=upgrade)
     return Runtime(settings=settings, db=db, defaults=ensure_defaults(db))
 
 
@@ -61,5 +62,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one of several server processes (`segcio serve --processes N`), configured by SEGCIO_*."""
+    """The app of one of several server processes (`segcio serve --processes N`), configured by SEGCIO_*; it stops
+    when the process that started it dies (even by `kill -9`), rather than keep the port."""
+    process_status.stop_with_parent()
     return create_app(load_config())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +16,9 @@ from segcio.config import Settings, export_environment, load_config
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from segcio.store import Database
+    from segcio.store.defaults import Defaults
 
 app = typer.Typer(help="segcio: Segment Tracking API -> Customer.io, self-hosted.", no_args_is_help=True,
                   cls=LazyGroup)
@@ -42,7 +46,12 @@ def serve(
     database: DatabaseUrl = None,
     config: ConfigFile = None,
     workers: Annotated[
-        bool | None, typer.Option("--workers/--no-workers", help="Run routing and delivery in this process.")
+        bool | None, typer.Option("--workers/--no-workers", help="Run routing and delivery too (default).")
+    ] = None,
+    single_process: Annotated[
+        bool | None,
+        typer.Option("--single-process/--separate-processes",
+                     help="Run HTTP, routing and delivery in this one process (small machines, debugging).")
     ] = None,
     processes: Annotated[
         int | None, typer.Option(help="HTTP server processes sharing the port (PostgreSQL only; default 1).")
@@ -54,21 +63,24 @@ def serve(
         Path | None, typer.Option(help="The certificate's private key (PEM, unencrypted); needs --ssl-certfile.")
     ] = None,
 ) -> None:
-    """Run the server: Tracking API, Track/App APIs, admin API and UI on one port."""
-    import uvicorn
+    """Run the server: Tracking API, Track/App APIs, admin API and UI on one port.
 
-    from segcio.app import build_runtime, create_app
+    By default a small supervisor runs the HTTP server and the routing/delivery worker as two processes (a core
+    each), restarts one that dies and stops both on SIGTERM or Ctrl-C."""
     from segcio.client_address import trusted_networks
     from segcio.tls import TLSSettingsError, tls_files
 
     settings = settings_from(data_dir, database, config, host=host, port=port, run_workers=workers, processes=processes,
-                             ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
+                             single_process=single_process, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
     if settings.processes > 1 and settings.database_url.startswith("sqlite"):
         raise typer.BadParameter(
             "several server processes need PostgreSQL (--database postgresql://...): on SQLite one process "
             "appends to the event log and remembers its message ids. Leave --processes at 1.",
             param_hint="--processes",
         )
+    if settings.processes > 1 and settings.single_process:
+        raise typer.BadParameter("--single-process runs one process: leave --processes at 1.",
+                                 param_hint="--processes")
     try:
         trusted_networks(settings.trusted_proxies)
     except ValueError as exc:
@@ -78,18 +90,34 @@ def serve(
     except TLSSettingsError as exc:
         hint = f"--{exc.setting.replace('_', '-')} / {exc.setting}"
         raise typer.BadParameter(exc.message, param_hint=hint) from None
-    server_options: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_level": settings.log_level,
-        "access_log": False,
-        # segcio reads forwarded headers itself, from `trusted_proxies` only.
-        "proxy_headers": False,
-    }
     if tls is not None:
-        server_options.update(ssl_certfile=tls.certfile, ssl_keyfile=tls.keyfile)
-    runtime = build_runtime(settings)
-    d = runtime.defaults
+        settings = replace(settings, ssl_certfile=tls.certfile, ssl_keyfile=tls.keyfile)
+    supervised = settings.run_workers and not settings.single_process
+    db, defaults = _prepare(settings, supervised)
+    if supervised:
+        from segcio import supervisor
+
+        db.dispose()
+        try:
+            code = supervisor.serve(settings)
+        except supervisor.StartError as exc:
+            _console().print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+        raise typer.Exit(code)
+    _serve_here(settings, db, defaults)
+
+
+def _prepare(settings: Settings, supervised: bool) -> tuple[Database, Defaults]:
+    """Once per start, before any server process: the data dir, migrations, credentials, and what to print."""
+    from segcio import datadir, logs
+    from segcio.bootstrap import ensure_defaults
+    from segcio.store import open_database
+    from segcio.web.security import ensure_admin_password
+
+    logs.configure(settings.log_level, settings.log_format)
+    datadir.make_private(settings.data_dir)
+    db = open_database(settings.database_url)
+    d = ensure_defaults(db)
     console = _console()
     console.print(f"[bold]segcio[/bold] listening on {settings.url}")
     console.print(f"  database          {_redact(settings.database_url)}")
@@ -98,19 +126,40 @@ def serve(
         if name in d.created:
             console.print(f"  {label:17} {getattr(d, name)}   (created now; shown again by `segcio info`)")
     console.print(f"  UI                {settings.url}/ui/")
-    from segcio.web.security import ensure_admin_password
-
-    password = ensure_admin_password(runtime.db, settings)
+    password = ensure_admin_password(db, settings)
     if password is not None:
         console.print(f"  UI admin password {password}   (shown once; set SEGCIO_ADMIN_PASSWORD to choose your own)")
     if not d.created:
         console.print("  credentials       `segcio info` (write key, API keys, admin token)")
+    console.print(f"  processes         {process_layout(settings)}")
+    return db, d
+
+
+def process_layout(settings: Settings) -> str:
+    """How `segcio serve` runs with these settings, in words."""
+    http = "HTTP" if settings.processes == 1 else f"HTTP ({settings.processes} processes)"
+    if not settings.run_workers:
+        return f"{http} only (routing and delivery run elsewhere: `segcio worker`)"
+    if settings.single_process:
+        return "HTTP, routing and delivery in one process"
+    return f"supervisor, {http}, routing/delivery worker (see /healthz)"
+
+
+def _serve_here(settings: Settings, db: Database, defaults: Defaults) -> None:
+    """HTTP (and, with `--single-process`, routing and delivery) in this process; `--processes N`: N of them."""
+    import uvicorn
+
+    from segcio.app import create_app
+    from segcio.child import server_options
+    from segcio.runtime import Runtime
+
     if settings.processes > 1:
-        runtime.db.dispose()
+        db.dispose()
         os.environ.update(export_environment(settings))
-        uvicorn.run("segcio.app:app_from_environment", factory=True, workers=settings.processes, **server_options)
+        uvicorn.run("segcio.app:app_from_environment", factory=True, workers=settings.processes,
+                    **server_options(settings))
         return
-    uvicorn.run(create_app(settings, runtime), **server_options)
+    uvicorn.run(create_app(settings, Runtime(settings=settings, db=db, defaults=defaults)), **server_options(settings))
 
 
 CREDENTIAL_LABELS = {
@@ -136,7 +185,7 @@ def info(
     config: ConfigFile = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Print the default credentials and URL (creating them on first use)."""
+    """Print the default credentials, the URL and how `segcio serve` runs (creating the credentials on first use)."""
     from segcio import logs
     from segcio.bootstrap import ensure_defaults
 
@@ -151,6 +200,7 @@ def info(
         "app_api_key": d.app_api_key,
         "url": settings.url,
         "admin_token": d.admin_token,
+        "processes": process_layout(settings),
     }
     if as_json:
         typer.echo(json.dumps(out))

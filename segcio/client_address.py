@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import ipaddress
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from starlette.requests import Request
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

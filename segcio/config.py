@@ -34,8 +34,11 @@ class Settings:
     max_batch_messages: int = 2500
     # Ingestion answers 429 once this many events are waiting for delivery (disk-backed log bound).
     max_backlog: int = 5_000_000
-    # Run the router/delivery workers inside `segcio serve`.
+    # Run routing and delivery as part of `segcio serve` (false: HTTP only, `segcio worker` routes).
     run_workers: bool = True
+    # `segcio serve` in one process (HTTP, routing and delivery sharing one interpreter lock) instead of a
+    # supervisor with an HTTP process and a worker process: for small machines and debugging.
+    single_process: bool = False
     # HTTP server processes sharing the port; PostgreSQL only (on SQLite one process appends to the event log).
     processes: int = 1
     anonymous_retention_days: int = 30

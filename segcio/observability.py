@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from segcio import jsonutil, metrics
+from segcio import jsonutil, metrics, process_status
 from segcio.pipeline import failed, failures
 from segcio.store import Database
 from segcio.web.admin_view import admin_view
@@ -29,14 +29,16 @@ def _failures(db: Database) -> dict[int, failures.Failures]:
 
 @router.get("/healthz")
 async def healthz(request: Request) -> Response:
-    """`{"status": "ok", "backlog": N}`; `"degraded"` with `"failed": M` while events wait in a failed state
-    (still 200: the service runs, an operator has events to look at)."""
+    """`{"status": "ok", "backlog": N, "processes": [...]}`; `"degraded"` with `"failed": M` while events wait in a
+    failed state (still 200: the service runs, an operator has events to look at). `processes` lists the processes
+    of this `segcio serve`: role, pid, started, restarts, alive."""
     runtime = request.app.state.runtime
     backlog = await asyncio.to_thread(runtime.services["backpressure"].refresh)
     failed_events = sum((await asyncio.to_thread(_failed_counts, runtime.db)).values())
     body: dict[str, Any] = {"status": "ok", "backlog": backlog}
     if failed_events:
         body = {"status": "degraded", "backlog": backlog, "failed": failed_events}
+    body["processes"] = process_status.current("serve" if "router" in runtime.services else "http")
     return Response(jsonutil.dumpb(body), media_type="application/json")
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import secrets
+import signal
 import socket
 import ssl
 import subprocess
@@ -13,7 +14,7 @@ import sys
 import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -171,6 +172,26 @@ class Server:
         """The server's database, for reading what it stored (the caller disposes of it)."""
         return Database(self.database or f"sqlite:///{self.data_dir / 'segcio.db'}")
 
+    def processes(self) -> dict[str, dict[str, Any]]:
+        """The processes of this `segcio serve` by role (`/healthz`): supervisor, http, worker; or serve alone."""
+        verify = True if self.certificate is None else self.certificate.ssl_context()
+        listed = httpx.get(self.url + "/healthz", timeout=10, verify=verify).json()["processes"]
+        return {p["role"]: p for p in listed}
+
+    def pid(self, role: str) -> int:
+        return int(self.processes()[role]["pid"])
+
+    def kill_9_all(self) -> list[int]:
+        """kill -9 every process of this server, its children first (a crash of the machine, as far as segcio can
+        tell); returns their pids, gone when this returns."""
+        pids = [*child_pids(self.process.pid), self.process.pid]
+        for pid in pids:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+        wait_gone(pids)
+        return pids
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -181,6 +202,33 @@ class Server:
                 self.process.wait()
 
 
+def child_pids(parent: int) -> list[int]:
+    """The pids of `parent`'s children (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == parent:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` runs (a zombie no longer does)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def wait_gone(pids: list[int], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while any(running(pid) for pid in pids):
+        assert time.monotonic() < deadline, f"still running: {[pid for pid in pids if running(pid)]}"
+        time.sleep(0.05)
+
+
 def start_server(
     data_dir: Path,
     database: str = "",
@@ -188,11 +236,13 @@ def start_server(
     env: dict[str, str] | None = None,
     first: str = "info",
     certificate: Certificate | None = None,
+    own_group: bool = False,
 ) -> Server:
     """Start `segcio serve` on a free port and wait until /healthz answers.
 
     `first="info"` creates the credentials with `segcio info` before; `first="serve"` lets the server create them.
-    With a `certificate`, the server speaks HTTPS (`--ssl-certfile`/`--ssl-keyfile`).
+    With a `certificate`, the server speaks HTTPS (`--ssl-certfile`/`--ssl-keyfile`). `own_group` starts it in a
+    process group of its own, as a shell starts a command (for a terminal's Ctrl-C: SIGINT to the group).
     """
     port = free_port()
     args = ["--data-dir", str(data_dir)] + (["--database", database] if database else [])
@@ -206,10 +256,11 @@ def start_server(
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
+        process_group=0 if own_group else None,
     )
     url = f"{'http' if certificate is None else 'https'}://127.0.0.1:{port}"
     verify = True if certificate is None else certificate.ssl_context()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a loaded machine; an idle one starts in a second or two
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"segcio serve exited: {log.read_text()}")

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import signal
 from typing import Annotated, Any
 
 import typer
@@ -25,25 +24,13 @@ def worker(
     name: Annotated[str | None, typer.Option(help="Worker name (default host:random).")] = None,
 ) -> None:
     """Run a routing/delivery worker without HTTP; several may share one PostgreSQL database."""
-    from segcio import tuning
     from segcio.config import load_config
-    from segcio.pipeline.senders import SenderSupervisor
-    from segcio.pipeline.worker import RoutingWorker
+    from segcio.pipeline.worker import run_until_stopped
 
     settings = load_config(None, data_dir=data_dir, database=database)
     with cli_database(data_dir, database) as db:
-        routing, senders = RoutingWorker(db, name, settings.event_log_keep_seconds), SenderSupervisor(db)
-        tuning.tune_for_serving()
-        signal.signal(signal.SIGTERM, lambda *_: routing.request_stop())
-        typer.echo(f"worker {routing.router.owner} running; Ctrl-C to stop", err=True)
-        senders.start()
-        try:
-            routing.run_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            routing.stop()
-            senders.stop()
+        run_until_stopped(db, name, settings.event_log_keep_seconds,
+                          lambda owner: typer.echo(f"worker {owner} running; Ctrl-C to stop", err=True))
 
 
 @regulations_app.command("create")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
+from collections.abc import Callable
 
 from segcio.pipeline.failed import describe
 from segcio.pipeline.retention import Pruner
@@ -62,3 +64,26 @@ class RoutingWorker:
             self.pruner.maybe_prune()
             if routed == 0:
                 self._stop.wait(self.IDLE_SLEEP)
+
+
+def run_until_stopped(
+    db: Database, owner: str | None, keep_seconds: float | None, ready: Callable[[str], None] | None = None
+) -> None:
+    """Route and deliver in this process until SIGTERM or Ctrl-C, then release the leases (`segcio worker`, and
+    the worker process of `segcio serve`); `ready` is told the worker's name once it runs."""
+    from segcio import tuning
+    from segcio.pipeline.senders import SenderSupervisor
+
+    routing, senders = RoutingWorker(db, owner, keep_seconds), SenderSupervisor(db)
+    tuning.tune_for_serving()
+    signal.signal(signal.SIGTERM, lambda *_: routing.request_stop())
+    senders.start()
+    if ready is not None:
+        ready(routing.router.owner)
+    try:
+        routing.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        routing.stop()
+        senders.stop()

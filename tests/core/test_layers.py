@@ -33,6 +33,8 @@ LAYERS: dict[str, int] = {
     "segcio.app": ENTRY,
     "segcio.bootstrap": ENTRY,
     "segcio.services": ENTRY,
+    "segcio.supervisor": ENTRY,
+    "segcio.child": ENTRY,
     "segcio.web": SERVICE,
     "segcio.pipeline": SERVICE,
     "segcio.observability": SERVICE,
@@ -58,6 +60,7 @@ LAYERS: dict[str, int] = {
     "segcio.metrics": LEAF,
     "segcio.tls": LEAF,
     "segcio.tuning": LEAF,
+    "segcio.process_status": LEAF,
 }
 
 # Units that must not import one another although the layers would allow it: the workspace and the outbox

@@ -4,8 +4,6 @@ only request sent again is the one left without an answer."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -95,8 +93,7 @@ def _kill_mid_round_and_take_over(database_url: str, tmp_path: Path, standin: St
             stops.append(lambda: _stop_worker(worker))
             _wait("the standby worker", lambda: "running" in log.read_text(), time.time() + 60)
         time.sleep(1)  # the round's other requests hang too, or are answered and settled
-        os.kill(first.process.pid, signal.SIGKILL)
-        first.process.wait()
+        first.kill_9_all()  # the sender dies mid-round, its leases held
         killed_at = time.time()
         standin.faults.clear()  # the service answers again
         held = _lease(db)

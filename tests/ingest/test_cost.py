@@ -111,14 +111,15 @@ def rss_bytes(pid: int) -> int:
 def test_server_memory_stays_bounded_under_oversized_and_uncredentialed_requests(server: Server) -> None:
     ok = exchange(server, {"Authorization": basic(server.write_key), "Content-Length": "2"}, [b"{}"])
     assert ok.status == 400  # warmed up: the request path has run once
-    before = rss_bytes(server.process.pid)
+    http = server.pid("http")  # the process that reads the requests
+    before = rss_bytes(http)
     peak = before
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, rss_bytes(server.process.pid))
+            peak = max(peak, rss_bytes(http))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)

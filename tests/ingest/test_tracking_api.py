@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import os
 import zlib
 from datetime import UTC, datetime, timedelta
 
@@ -299,7 +300,9 @@ def test_suppressed_user_is_acknowledged_and_dropped(ingest: Ingest) -> None:
 def test_healthz_reports_the_backlog_and_metrics_count_outcomes(ingest_sqlite: Ingest) -> None:
     ingest_sqlite.post("/v1/batch", {"batch": [identify("a"), {"type": "track", "userId": "a"}]})
     health = ingest_sqlite.client.get("/healthz").json()
+    processes = health.pop("processes")
     assert health == {"status": "ok", "backlog": 1}
+    assert [(p["role"], p["pid"], p["alive"]) for p in processes] == [("http", os.getpid(), True)]
     admin = {"Authorization": f"Bearer {ingest_sqlite.runtime.defaults.admin_token}"}
     text = ingest_sqlite.client.get("/metrics", headers=admin).text
     assert 'segcio_ingest_rejected_total{reason="missing_event"}' in text

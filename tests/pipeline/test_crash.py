@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
 import uuid
@@ -54,8 +52,7 @@ def test_kill_9_then_restart_applies_every_acknowledged_event_once(tmp_path: Pat
     deadline = time.monotonic() + 60
     while len(acknowledged) < 3000 and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.kill(server.process.pid, signal.SIGKILL)  # mid-ingestion and mid-delivery
-    server.process.wait()
+    server.kill_9_all()  # every process, mid-ingestion and mid-delivery
     stop.set()
     sender.join()
     assert len(acknowledged) >= 3000
