@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.ingest import realistic_event
 from segcio import jsonutil
 from segcio.bootstrap import ensure_defaults
-from segcio.ingest.writer import PARTITIONS
+from segcio.eventlog.partitions import PARTITIONS
 from segcio.pipeline.leases import advance, ensure_cursors
 from segcio.pipeline.retention import prune
 from segcio.store import open_database

@@ -102,6 +102,17 @@ counters = Table(
     Column("name", String(100), primary_key=True),
     Column("value", BigInteger, nullable=False, default=0),
 )
+# Ingest's counters (per source: accepted, deduplicated, rejected ...), kept with the event log so that ingestion
+# writes only the log's database; readers add them to `counters` (segcio/store/counters.py, `totals`).
+log_counters = Table(
+    "log_counters",
+    metadata,
+    Column("scope", String(100), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("value", BigInteger, nullable=False, default=0),
+)
+# The event log's tables: on SQLite with a file they live in the log's own file (segcio/eventlog/__init__.py).
+LOG_TABLES = ("events", "rejected_events", "log_counters")
 
 # Key/value settings of the installation (admin password hash, secret key, ...).
 install_settings = Table(
