@@ -83,7 +83,7 @@ def test_a_data_dir_from_before_the_log_file_is_upgraded_with_every_event_kept(t
     seqs_before = [row[0] for row in old.execute("SELECT seq FROM events ORDER BY seq")]
     # The newest events gone (as retention may leave it): their seqs must still never be issued again.
     high_water = old.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()[0]
-    old.execute("DELETE FROM events WHERE seq > ?", (seqs_before[-5],))
+    old.execute("DELETE FROM events WHERE seq > ?", (seqs_before[-6],))
     old.commit()
     old.close()
     assert len(seqs_before) == 300
