@@ -2,9 +2,10 @@
 
 Every request is acknowledged only after its events are durably committed. Prints JSON.
 Usage: python benchmarks/ingest.py [--seconds 20] [--clients 2] [--concurrency 16] [--database URL] [--processes N]
-                                  [--debugger-viewers K [--rounds R]]
+                                  [--debugger-viewers K [--rounds R]] [--workers]
 With --debugger-viewers, runs alternate without and with K live debugger streams open (/ui/debugger/stream, each
-logged in and reading), R times each, and the JSON gives both and their ratio.
+logged in and reading), R times each, and the JSON gives both and their ratio. With --workers the server also
+routes what it ingests into the default destination's local workspace (ingestion while routing).
 """
 
 from __future__ import annotations
@@ -289,6 +290,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="connections per client process")
     parser.add_argument("--database", default="")
     parser.add_argument("--processes", type=int, default=1, help="segcio serve --processes")
+    parser.add_argument("--workers", action="store_true", help="route while ingesting (the default destination)")
     parser.add_argument("--debugger-viewers", type=int, default=0, help="compare with this many debugger streams open")
     parser.add_argument("--rounds", type=int, default=1, help="with --debugger-viewers: runs of each, alternated")
     args = parser.parse_args()
@@ -390,7 +392,7 @@ def measure(args: argparse.Namespace, database: str, viewers: int = 0) -> dict[s
             "-m",
             "segcio",
             "serve",
-            "--no-workers",
+            "--workers" if args.workers else "--no-workers",
             "--port",
             str(port),
             "--data-dir",
@@ -456,6 +458,7 @@ def measure(args: argparse.Namespace, database: str, viewers: int = 0) -> dict[s
         "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
         "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 2) if latencies else None,
         "server_processes": args.processes,
+        "routing": args.workers,
         "server_cpu_seconds": round(cpu_used, 2),
         "events_per_server_cpu_second": round(requests * EVENTS_PER_REQUEST / cpu_used) if cpu_used else None,
         "client_cpu_seconds": round(sum(r["cpu"] for r in results), 2),
