@@ -63,7 +63,7 @@ events = Table(
     sqlite_autoincrement=True,
 )
 # The dedupe authority on PostgreSQL, where several processes append; on SQLite one process appends and
-# remembers the ids itself (segcio/ingest/dedupe.py), sparing a page write at a random place per event.
+# remembers the ids itself (segcio/eventlog/dedupe.py), sparing a page write at a random place per event.
 Index("ux_events_source_message", events.c.source_id, events.c.message_id, unique=True).ddl_if(dialect="postgresql")
 Index("ix_events_partition_seq", events.c.partition, events.c.seq)
 # A regulation finds the delete events it appended by their message ids. Partial: only those few events are in it,
