@@ -221,6 +221,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, *, attach_log: str | None) ->
     cur.execute(f"PRAGMA soft_heap_limit={SQLITE_SOFT_HEAP_LIMIT_MB * 2**20}")
     if attach_log is not None:
         cur.execute(attach_log_sql(attach_log, read_only=True))
+        # Each attached database has a page cache of its own (2 MB unless set): the router reads the log's
+        # index and bodies through it.
+        cur.execute(f"PRAGMA {EVENTLOG_SCHEMA}.cache_size=-16384")
     cur.close()
 
 
