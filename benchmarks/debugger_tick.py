@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.ingest import realistic_event
 from benchmarks.pgschema import private_schema
 from segcio import jsonutil
+from segcio.eventlog import writes as eventlog
 from segcio.ingest.tail import EventFilter, newest_since
 from segcio.store import Database, open_database
 from segcio.store.tables.core import events
@@ -29,7 +30,7 @@ FILTERS = [EventFilter(), EventFilter(text="order"), EventFilter(user="user-0-7@
 
 
 def fill(db: Database, count: int) -> None:
-    with db.begin() as conn:
+    with eventlog.transaction(db) as conn:
         for start in range(0, count, 5000):
             rows = []
             for i in range(start, min(count, start + 5000)):

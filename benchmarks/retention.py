@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.ingest import realistic_event
 from segcio import jsonutil
 from segcio.bootstrap import ensure_defaults
-from segcio.ingest.writer import PARTITIONS
+from segcio.eventlog.partitions import PARTITIONS
 from segcio.pipeline.leases import advance, ensure_cursors
 from segcio.pipeline.retention import prune
 from segcio.store import open_database
@@ -54,11 +54,12 @@ def main() -> None:
         db = open_database(f"sqlite:///{path}")
         ensure_defaults(db)
         now = time.time()
-        fill(path, args.events, now - 30 * 86400)
+        log_path = Path(str(db.eventlog_path))
+        fill(log_path, args.events, now - 30 * 86400)
         with db.begin() as conn:
             ensure_cursors(conn, [1])
             advance(conn, 1, {p: 2**62 for p in range(PARTITIONS)})  # everything routed
-        size_before = path.stat().st_size
+        size_before = log_path.stat().st_size
         deleted, passes, longest = 0, 0, 0.0
         resume = 0
         started = time.perf_counter()
@@ -84,7 +85,7 @@ def main() -> None:
                     "passes": passes,
                     "longest_pass_s": round(longest, 3),
                     "db_mb_before": round(size_before / 2**20),
-                    "db_mb_after": round(path.stat().st_size / 2**20),
+                    "db_mb_after": round(log_path.stat().st_size / 2**20),
                 }
             )
         )

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from segcio import jsonutil, metrics
+from segcio.eventlog.append import EventRow, event_log
+from segcio.eventlog.dedupe import DEFAULT_CAPACITY
+from segcio.eventlog.partitions import partition_of
 from segcio.ingest.body import MAX_MESSAGE_BYTES, BadRequest
-from segcio.ingest.dedupe import DEFAULT_CAPACITY
-from segcio.ingest.eventlog import EventRow, event_log
 from segcio.ingest.suppression import SuppressionSet
 from segcio.ingest.writekey import SourceDirectory
-from segcio.ingest.writer import EventWriter, WriteRequest, partition_of
+from segcio.ingest.writer import EventWriter, WriteRequest
 from segcio.spec.message import BatchContext, Rejection, normalise
 from segcio.spec.storable import encode
 from segcio.spec.timestamps import format_iso, format_utc, parse_iso

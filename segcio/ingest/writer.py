@@ -10,7 +10,6 @@ import logging
 import queue
 import threading
 import time
-import zlib
 from collections import Counter
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -19,21 +18,14 @@ from typing import Any
 from sqlalchemy import Connection, insert
 
 from segcio import metrics
-from segcio.ingest.eventlog import EventLog, EventRow
+from segcio.eventlog.append import EventLog, EventRow
+from segcio.eventlog.writes import count
 from segcio.ingest.rejections import Rejections
-from segcio.store.counters import increment
 from segcio.store.tables.core import rejected_events
 
 log = logging.getLogger(__name__)
 
-PARTITIONS = 64
 MAX_GROUP_EVENTS = 20_000
-
-
-def partition_of(message: dict[str, Any]) -> int:
-    """The log partition of a message: one person's events (keyed by anonymousId, else userId) share one."""
-    key = message.get("anonymousId") or message.get("userId") or ""
-    return zlib.crc32(str(key).encode()) % PARTITIONS
 
 
 @dataclass
@@ -97,7 +89,7 @@ class EventWriter:
             with self.event_log.transaction() as conn:
                 counts = self._store(conn, group)
                 for scope, deltas in counts.items():
-                    increment(conn, scope, deltas)
+                    count(conn, scope, deltas)
                 inserted = time.perf_counter()
         except Exception as exc:
             self.event_log.rolled_back()

@@ -11,7 +11,7 @@ import time
 
 from sqlalchemy import Connection, func, select
 
-from segcio.ingest.writer import PARTITIONS
+from segcio.eventlog.partitions import PARTITIONS
 from segcio.store import Database
 from segcio.store.tables.core import destinations, events
 from segcio.store.tables.routing import cursors

@@ -18,11 +18,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from segcio import jsonutil
 from segcio.destinations.kinds import ACTIONS_KIND, CLASSIC_KIND
 from segcio.errors import Invalid
-from segcio.ingest.eventlog import lock_appends
-from segcio.ingest.writer import PARTITIONS
+from segcio.eventlog.partitions import PARTITIONS
+from segcio.eventlog.reads import last_seq
+from segcio.eventlog.writes import lock_appends
 from segcio.pipeline import failed
 from segcio.store.defaults import Defaults
-from segcio.store.tables.core import destinations, events, workspaces
+from segcio.store.tables.core import destinations, workspaces
 from segcio.store.tables.routing import cursors, destination_periods, replayed_events
 
 MODES = ("classic", "actions", "both")
@@ -36,7 +37,7 @@ class TargetError(Invalid, ValueError):
 def start_at_end(conn: Connection, destination_id: int) -> int:
     """Move every cursor of the destination to the end of the log; returns that sequence number."""
     lock_appends(conn)
-    end = int(conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one())
+    end = last_seq(conn)
     rows = [
         {"destination_id": destination_id, "partition": p, "position": end, "owner": None, "lease_until": 0.0}
         for p in range(PARTITIONS)

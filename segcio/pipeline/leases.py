@@ -12,7 +12,7 @@ import time
 from sqlalchemy import Connection, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from segcio.ingest.writer import PARTITIONS
+from segcio.eventlog.partitions import PARTITIONS
 from segcio.store.tables.core import destinations
 from segcio.store.tables.routing import cursors, routing_workers
 

@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from segcio import jsonutil, values
 from segcio.errors import Invalid
-from segcio.ingest.eventlog import lock_appends
-from segcio.ingest.writer import partition_of
+from segcio.eventlog import writes as eventlog
+from segcio.eventlog.partitions import partition_of
 from segcio.pipeline import failed
 from segcio.spec.timestamps import format_iso
 from segcio.store import Database
@@ -107,10 +107,15 @@ def create(db: Database, body: Any, source_id: int | None = None) -> Regulation:
             _suppress(conn, ids, regulation_id, now)
         if kind == "UNSUPPRESS":
             conn.execute(delete(suppressions).where(suppressions.c.user_id.in_(ids)))
-        if forwarded:
-            _fan_out(conn, regulation_id, ids, source_id, now)
-        if kind in INTERNAL_DELETE_TYPES:
-            conn.execute(delete(events).where(events.c.user_id.in_(ids)))
+        deletes = _delete_messages(conn, regulation_id, ids, source_id, now) if forwarded else []
+        if deletes or kind in INTERNAL_DELETE_TYPES:
+            # On SQLite with a file the log's transaction commits before this one: a crash between the two leaves
+            # the log changed for a regulation the caller never heard of (they send it again), never a
+            # regulation recorded without its deletions.
+            with eventlog.transaction(db, within=conn) as log_conn:
+                eventlog.append(log_conn, deletes)
+                if kind in INTERNAL_DELETE_TYPES:
+                    eventlog.delete_people(log_conn, ids)
         if forwarded or kind in INTERNAL_DELETE_TYPES:
             failed.forget_people(conn, ids)
     return get(db, regulation_id)
@@ -124,8 +129,10 @@ def _suppress(conn: Connection, ids: list[str], regulation_id: int, now: float) 
     )
 
 
-def _fan_out(conn: Connection, regulation_id: int, ids: list[str], source_id: int | None, now: float) -> None:
-    """Append a `delete` message per user to the log of every affected source."""
+def _delete_messages(
+    conn: Connection, regulation_id: int, ids: list[str], source_id: int | None, now: float
+) -> list[dict[str, Any]]:
+    """A `delete` message per user for the log of every affected source, as log rows."""
     query = select(sources.c.id) if source_id is None else select(sources.c.id).where(sources.c.id == source_id)
     stamp = format_iso(datetime.fromtimestamp(now, UTC))
     rows = []
@@ -152,9 +159,7 @@ def _fan_out(conn: Connection, regulation_id: int, ids: list[str], source_id: in
                     "body": jsonutil.dumps(message),
                 }
             )
-    if rows:
-        lock_appends(conn)
-        conn.execute(insert(events), rows)
+    return rows
 
 
 def get(db: Database, regulation_id: int) -> Regulation:

@@ -13,12 +13,14 @@ import logging
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, select, text
+from sqlalchemy import Connection, select, text
 
 from segcio import metrics
+from segcio.eventlog import writes as eventlog
+from segcio.eventlog.reads import oldest
 from segcio.pipeline.backlog import routed_positions
 from segcio.store import Database
-from segcio.store.tables.core import events, rejected_events, workspaces
+from segcio.store.tables.core import workspaces
 from segcio.workspace.engine import Workspace
 
 log = logging.getLogger(__name__)
@@ -42,23 +44,20 @@ def prune(db: Database, keep_seconds: float, now: float | None = None, start_aft
     result = PruneResult()
     after = start_after
     for _ in range(CHUNKS_PER_PASS):
-        with db.begin() as conn:
-            if not _prune_lock(conn):
+        # The log's own write transaction; the cursors are read beside it. A cursor only moves forward, so an event
+        # seen routed here stays routed until it is deleted.
+        with eventlog.transaction(db) as log_conn:
+            if not _prune_lock(log_conn):
                 return result
-            routed = routed_positions(conn)
-            rows = conn.execute(
-                select(events.c.seq, events.c.partition, events.c.received_at)
-                .where(events.c.seq > after)
-                .order_by(events.c.seq)
-                .limit(CHUNK)
-            ).all()
+            with eventlog.reading(db, log_conn) as conn:
+                routed = routed_positions(conn)
+                rows = oldest(conn, after, CHUNK)
             doomed = [
                 row.seq
                 for row in rows
                 if row.received_at < cutoff and (routed is None or row.seq <= routed[row.partition])
             ]
-            if doomed:
-                conn.execute(delete(events).where(events.c.seq.in_(doomed)))
+            eventlog.delete_seqs(log_conn, doomed)
             result.events += len(doomed)
         if len(rows) < CHUNK or rows[-1].received_at >= cutoff:
             break
@@ -76,16 +75,10 @@ def prune(db: Database, keep_seconds: float, now: float | None = None, start_aft
 def _prune_rejected(db: Database, cutoff: float) -> int:
     deleted = 0
     for _ in range(CHUNKS_PER_PASS):
-        with db.begin() as conn:
-            ids = (
-                conn.execute(select(rejected_events.c.id).where(rejected_events.c.received_at < cutoff).limit(CHUNK))
-                .scalars()
-                .all()
-            )
-            if ids:
-                conn.execute(delete(rejected_events).where(rejected_events.c.id.in_(ids)))
-        deleted += len(ids)
-        if len(ids) < CHUNK:
+        with eventlog.transaction(db) as conn:
+            chunk = eventlog.prune_rejected(conn, cutoff, CHUNK)
+        deleted += chunk
+        if chunk < CHUNK:
             break
     return deleted
 

@@ -13,14 +13,14 @@ import socket
 import time
 import uuid
 
-from sqlalchemy import Connection, delete, select, union_all, update
+from sqlalchemy import Connection, delete, update
 
 from segcio.delivery.log import prune as prune_log
+from segcio.eventlog.reads import next_events
 from segcio.pipeline import isolation, leases
 from segcio.pipeline.destinations import Destination, DestinationCache
 from segcio.pipeline.logged import LoggedEvent
 from segcio.store import Database
-from segcio.store.tables.core import events
 from segcio.store.tables.routing import cursors, routing_workers
 
 # Events per routing transaction, adapted to how long the transaction takes (BatchSize). Measured with
@@ -122,25 +122,7 @@ class Router:
     ) -> tuple[list[LoggedEvent], int, dict[int, int]]:
         """The next (at most `limit`) events of the destination's source, how many rows were read, and the position
         each partition was read up to (events of other sources in between are passed over)."""
-        # Per partition "after its own position", so a lagging partition never hides behind the others. The
-        # `limit` lowest seqs are picked from each partition's first `limit` entries of the (partition, seq)
-        # index: one "partition = p AND seq > x OR ..." condition made SQLite collect and sort every row id of the
-        # backlog for each read, and catching up on 200,000 events went at 900 events/s.
-        firsts = [
-            select(events.c.seq)
-            .where(events.c.partition == p, events.c.seq > pos)
-            .order_by(events.c.seq)
-            .limit(limit)
-            .subquery()
-            for p, pos in positions.items()
-        ]
-        candidates = union_all(*(select(first.c.seq) for first in firsts)).subquery()
-        lowest = select(candidates.c.seq).order_by(candidates.c.seq).limit(limit)
-        rows = conn.execute(
-            select(events.c.seq, events.c.partition, events.c.source_id, events.c.message_id, events.c.body)
-            .where(events.c.seq.in_(lowest))
-            .order_by(events.c.seq)
-        ).all()
+        rows = next_events(conn, positions, limit)
         read_up_to = {row.partition: int(row.seq) for row in rows}  # ascending seq: the last one stays
         batch = [
             isolation.read(int(row.seq), row.partition, row.message_id, row.body)

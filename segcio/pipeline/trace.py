@@ -23,7 +23,8 @@ from segcio.destinations.tester import test_event
 from segcio.pipeline.processors import processor_for
 from segcio.spec.timestamps import parse_iso
 from segcio.store import Database
-from segcio.store.tables.core import counters, destinations, events, sources
+from segcio.store.counters import read as read_counters
+from segcio.store.tables.core import destinations, events, sources
 from segcio.store.tables.delivery import dead_letters, delivery_log, outbox
 from segcio.store.tables.routing import (
     cursors,
@@ -99,11 +100,9 @@ def trace(db: Database, seq: int) -> dict[str, Any] | None:
             before = suppression["since_ts"] >= row.received_at
             suppression["applies_to_this_event"] = not before
             suppression["note"] = SUPPRESSED_NOTE + (" This event arrived before the suppression." if before else "")
-        deduplicated = conn.execute(
-            select(counters.c.value).where(
-                counters.c.scope == f"source:{row.source_id}", counters.c.name == "deduplicated"
-            )
-        ).scalar()
+        deduplicated = read_counters(conn, f"source:{row.source_id}").get(
+            (f"source:{row.source_id}", "deduplicated")
+        )
         destination_rows = conn.execute(
             select(destinations).where(destinations.c.source_id == row.source_id).order_by(destinations.c.id)
         ).all()

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, pool
 from sqlalchemy.exc import DBAPIError
@@ -35,6 +36,14 @@ def _null(value: None) -> None:
 sqlite3.register_adapter(type(None), _null)
 
 _IMMEDIATE = "segcio_begin_immediate"
+# The name the event log's file is attached under on the main file's connections.
+EVENTLOG_SCHEMA = "eventlog"
+
+
+def eventlog_path(path: str) -> str:
+    """The event log's own file beside a SQLite database: `segcio.db` -> `segcio-events.db`."""
+    main = Path(path)
+    return str(main.with_name(f"{main.stem}-events{main.suffix}"))
 
 
 def _normalise_url(url: str) -> str:
@@ -54,26 +63,32 @@ class Database:
         # The SQLite database's file; None for PostgreSQL and for an in-memory database.
         path = self.url.split("///", 1)[1] if self.is_sqlite and "///" in self.url else ""
         self.sqlite_path: str | None = path if path not in ("", ":memory:") else None
+        # SQLite with a file: the event log (events, rejections, ingest's counters) has a file of its own, so the
+        # ingest writer and the routing transactions never wait for each other's write lock. Every connection of
+        # the main engine attaches it read-only (queries name `events` as before; a read-only attachment takes no
+        # lock a log writer waits for); the log's writers use `log_engine`, on the log file alone.
+        self.eventlog_path: str | None = None
         if self.is_sqlite:
             if self.sqlite_path is not None:
                 Path(self.sqlite_path).parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
                 # Created before SQLite does (it would use 0644): its -wal and -shm files get the database's mode.
                 create_private_file(Path(self.sqlite_path))
-            self.engine: Engine = create_engine(
-                self.url,
-                poolclass=pool.QueuePool,
-                pool_size=pool_size,
-                max_overflow=20,
-                # The most recently returned connection first: each keeps its own page cache (16 MB), and handing
-                # the pooled connections out in turn filled every one of them (see docs/benchmarks.md, ingest).
-                pool_use_lifo=True,
-                connect_args={"check_same_thread": False, "timeout": 60},
+                self.eventlog_path = eventlog_path(self.sqlite_path)
+                prepare_log_file(self.eventlog_path)
+            self.engine: Engine = _sqlite_engine(self.url, pool_size, attach_log=self.eventlog_path)
+            self.log_engine = (
+                self.engine
+                if self.eventlog_path is None
+                else _sqlite_engine(f"sqlite:///{self.eventlog_path}", 4, attach_log=None)
             )
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            # pysqlite's own transaction handling defers BEGIN; take control so that BEGIN IMMEDIATE works.
-            event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+            self.log_engine = self.engine
+
+    @property
+    def log_is_separate(self) -> bool:
+        """Whether the event log is in a database of its own (SQLite with a file) rather than in this one."""
+        return self.log_engine is not self.engine
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -90,10 +105,22 @@ class Database:
             finally:
                 conn.info.pop(_IMMEDIATE, None)
 
+    @contextmanager
+    def begin_log(self) -> Iterator[Connection]:
+        """A write transaction on the event log's database (the log file alone on SQLite with a file; there, the
+        main database's tables are out of its sight)."""
+        with self.log_engine.connect() as conn:
+            conn.info[_IMMEDIATE] = True
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                conn.info.pop(_IMMEDIATE, None)
+
     def writer_connection(self) -> Connection:
-        """A connection kept by one long-lived writer (the caller closes it); on SQLite its transactions
-        begin IMMEDIATE, as `begin()` does."""
-        conn = self.engine.connect()
+        """A connection to the event log's database kept by its one long-lived appender (the caller closes it); on
+        SQLite its transactions begin IMMEDIATE, as `begin()` does."""
+        conn = self.log_engine.connect()
         conn.info[_IMMEDIATE] = True
         return conn
 
@@ -110,6 +137,9 @@ class Database:
         from alembic import command
 
         command.upgrade(alembic_config(self.url), "head")
+        # Pooled connections opened before the upgrade may have cached the schema it changed.
+        self.engine.dispose()
+        self.log_engine.dispose()
 
     def _at_head(self) -> bool:
         head = head_revision()
@@ -124,6 +154,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.log_engine.dispose()
 
 
 def create_private_file(path: Path) -> None:
@@ -136,10 +167,46 @@ def open_private(path: Path) -> IO[bytes]:
     return os.fdopen(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, PRIVATE_FILE_MODE), "wb")
 
 
+def prepare_log_file(path: str) -> None:
+    """Create the event log's file (mode 0600) in WAL mode unless it exists: attached read-only, it must already
+    be a WAL database, whose readers take no lock a writer waits for."""
+    create_private_file(Path(path))
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
+
+
+def _sqlite_engine(url: str, pool_size: int, *, attach_log: str | None) -> Engine:
+    engine = create_engine(
+        url,
+        poolclass=pool.QueuePool,
+        pool_size=pool_size,
+        max_overflow=20,
+        # The most recently returned connection first: each keeps its own page cache (16 MB), and handing
+        # the pooled connections out in turn filled every one of them (see docs/benchmarks.md, ingest).
+        pool_use_lifo=True,
+        # URI filenames: the log is attached as `file:...?mode=ro`.
+        connect_args={"check_same_thread": False, "timeout": 60, "uri": True},
+    )
+    event.listen(engine, "connect", functools.partial(_sqlite_pragmas, attach_log=attach_log))
+    # pysqlite's own transaction handling defers BEGIN; take control so that BEGIN IMMEDIATE works.
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def attach_log_sql(path: str, *, read_only: bool) -> str:
+    """The ATTACH statement of the event log's file; read-only needs a connection opened with URI filenames."""
+    name = "file:" + quote(str(Path(path).absolute())) + "?mode=ro" if read_only else path
+    return f"ATTACH DATABASE '{name.replace(chr(39), chr(39) * 2)}' AS {EVENTLOG_SCHEMA}"
+
+
 SQLITE_SOFT_HEAP_LIMIT_MB = 64
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, *, attach_log: str | None) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -152,6 +219,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # The whole process's SQLite memory: past it, every connection gives back cached pages (least recently used
     # first). Without it, each of the up to 30 pooled connections could keep its full 16 MB cache.
     cur.execute(f"PRAGMA soft_heap_limit={SQLITE_SOFT_HEAP_LIMIT_MB * 2**20}")
+    if attach_log is not None:
+        cur.execute(attach_log_sql(attach_log, read_only=True))
+        # Each attached database has a page cache of its own (2 MB unless set): the router reads the log's
+        # index and bodies through it.
+        cur.execute(f"PRAGMA {EVENTLOG_SCHEMA}.cache_size=-16384")
     cur.close()
 
 

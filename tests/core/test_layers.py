@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "segcio.ingest": DOMAIN,
     "segcio.workspace": DOMAIN,
     "segcio.delivery": DOMAIN,
+    "segcio.eventlog": DOMAIN,
     "segcio.destinations": DESTINATIONS,
     "segcio.actions": DESTINATIONS,
     "segcio.customerio": DESTINATIONS,
@@ -68,6 +69,9 @@ LAYERS: dict[str, int] = {
 APART: dict[tuple[str, str], str] = {
     ("segcio.workspace", "segcio.destinations"): "the workspace applies operations; it knows no destination",
     ("segcio.delivery", "segcio.destinations"): "the outbox sends operations; it knows no destination",
+    ("segcio.eventlog", "segcio.ingest"): "ingest appends to the log; the log knows no ingest",
+    ("segcio.eventlog", "segcio.workspace"): "the log holds Segment events; it knows no workspace",
+    ("segcio.eventlog", "segcio.delivery"): "the log holds Segment events; it knows no outbox",
 }
 
 # (importer, imported module): reason. Each pair is one import against the direction that stays for now (none today).

@@ -75,10 +75,11 @@ def test_replay_needs_an_id_or_all_and_unknown_ids_fail(db: Database, database_u
 
 
 def test_events_rejected_adds_up_by_reason_and_lists_each_on_request(db: Database, database_url: str) -> None:
+    from segcio.eventlog import writes as eventlog
     from segcio.ingest.rejections import Rejections
     from segcio.store.tables.core import rejected_events
 
-    with db.begin() as conn:
+    with eventlog.transaction(db) as conn:
         for n in range(4):
             rejected = Rejections()
             rejected.add(2500, "batch_limit", "A batch holds at most 2500 messages", {"n": n}, count=500)

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Connection, select
 
 from segcio.bootstrap import ensure_defaults
-from segcio.ingest.eventlog import EventRow, IndexedEventLog
+from segcio.eventlog.append import EventRow, IndexedEventLog
 from segcio.pipeline import regulations
 from segcio.store import Database, open_database
 from segcio.store.tables.core import events

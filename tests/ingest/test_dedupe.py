@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from segcio.ingest.dedupe import GENERATIONS, RecentMessageIds, message_key
+from segcio.eventlog.dedupe import GENERATIONS, RecentMessageIds, message_key
 from segcio.ingest.service import IngestService
 from segcio.store import open_database
 from tests.ingest.conftest import make_ingest

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from segcio import jsonutil
+from segcio.eventlog import writes as eventlog
 from segcio.ingest.tail import EventFilter, LoggedEvent, last_matching, newest_since
 from segcio.store import Database
 from segcio.store.tables.core import events
@@ -87,7 +88,7 @@ def append(db: Database, count: int, start: int = 0) -> None:
                 "body": jsonutil.dumps(message),
             }
         )
-    with db.begin() as conn:
+    with eventlog.transaction(db) as conn:
         conn.execute(events.insert(), rows)
 
 

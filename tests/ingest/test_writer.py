@@ -44,7 +44,7 @@ def test_ingested_events_reach_the_database_file_through_the_checkpoint_thread(
     batch = [identify(f"user-{i}", traits={"bio": "x" * 1000}) for i in range(100)]
     for _ in range(20):
         assert ingest_sqlite.post("/v1/batch", {"batch": batch}).status_code == 200
-    database = Path(str(ingest_sqlite.runtime.db.sqlite_path))
+    database = Path(str(ingest_sqlite.runtime.db.eventlog_path))
     # The writer's connection never checkpoints; only the thread moves the 2 MB of events out of the WAL.
     deadline = time.monotonic() + 10
     while database.stat().st_size < 2_000_000 and time.monotonic() < deadline:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from segcio.bootstrap import ensure_defaults
-from segcio.ingest.writer import PARTITIONS
+from segcio.eventlog.partitions import PARTITIONS
 from segcio.pipeline import leases
 from segcio.pipeline.destination_config import set_enabled
 from segcio.store import Database

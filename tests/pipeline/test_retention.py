@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, text, update
 from segcio.app import create_app
 from segcio.bootstrap import ensure_defaults
 from segcio.config import Settings, load_config
+from segcio.eventlog import writes as eventlog
 from segcio.pipeline import retention
 from segcio.pipeline.leases import advance, ensure_cursors
 from segcio.pipeline.retention import Pruner, prune
@@ -68,7 +69,7 @@ def test_a_long_sweep_is_split_into_passes_that_resume(db: Database, monkeypatch
 
 def test_old_rejections_go(db: Database) -> None:
     ensure_defaults(db)
-    with db.begin() as conn:
+    with eventlog.transaction(db) as conn:
         conn.execute(
             insert(rejected_events),
             [

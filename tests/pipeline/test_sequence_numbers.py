@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from segcio.eventlog import writes as eventlog
 from segcio.pipeline.regulations import INTERNAL_DELETE_TYPES, SUPPRESS_TYPES
 from segcio.pipeline.retention import prune
 from segcio.store import Database
@@ -168,7 +169,7 @@ def test_a_restart_after_the_newest_events_were_deleted_numbers_new_ones_above_t
         _stop(stack)
     if deleted_by == "retention at start":
         # As if the server had been down for two hours: the worker's first retention pass deletes the whole log.
-        with log_db.begin() as conn:
+        with eventlog.transaction(log_db) as conn:
             conn.execute(update(events).values(received_at=events.c.received_at - 2 * KEEP_SECONDS))
 
     stack = _serve(database_url, tmp_path, env=RETENTION)

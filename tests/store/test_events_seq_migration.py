@@ -33,7 +33,7 @@ def test_upgrade_keeps_the_log_and_numbers_new_events_above_cursors_and_dead_let
         assert logged_seqs(db) == seqs[:6]
         new = append_events(db, [(0, 11.0)], message_prefix="after-upgrade-")[-1]
         assert new > seqs[14]
-        with db.connect() as conn:
+        with db.log_engine.connect() as conn:  # the log's own file on SQLite
             indexes = {index["name"] for index in inspect(conn).get_indexes("events")}
             assert {"ix_events_partition_seq", "ix_events_regulation_deletes"} <= indexes
             if db.is_sqlite:  # still partial: only delete events are in it

@@ -63,7 +63,7 @@ events = Table(
     sqlite_autoincrement=True,
 )
 # The dedupe authority on PostgreSQL, where several processes append; on SQLite one process appends and
-# remembers the ids itself (segcio/ingest/dedupe.py), sparing a page write at a random place per event.
+# remembers the ids itself (segcio/eventlog/dedupe.py), sparing a page write at a random place per event.
 Index("ux_events_source_message", events.c.source_id, events.c.message_id, unique=True).ddl_if(dialect="postgresql")
 Index("ix_events_partition_seq", events.c.partition, events.c.seq)
 # A regulation finds the delete events it appended by their message ids. Partial: only those few events are in it,
@@ -102,6 +102,17 @@ counters = Table(
     Column("name", String(100), primary_key=True),
     Column("value", BigInteger, nullable=False, default=0),
 )
+# Ingest's counters (per source: accepted, deduplicated, rejected ...), kept with the event log so that ingestion
+# writes only the log's database; readers add them to `counters` (segcio/store/counters.py, `totals`).
+log_counters = Table(
+    "log_counters",
+    metadata,
+    Column("scope", String(100), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("value", BigInteger, nullable=False, default=0),
+)
+# The event log's tables: on SQLite with a file they live in the log's own file (segcio/eventlog/__init__.py).
+LOG_TABLES = ("events", "rejected_events", "log_counters")
 
 # Key/value settings of the installation (admin password hash, secret key, ...).
 install_settings = Table(

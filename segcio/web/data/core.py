@@ -12,7 +12,8 @@ from sqlalchemy import Connection
 
 from segcio import jsonutil
 from segcio.ingest.sources import create_source
-from segcio.store.tables.core import counters, destinations, events, sources, workspaces
+from segcio.store.counters import totals
+from segcio.store.tables.core import destinations, events, sources, workspaces
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class Bucket:
 def counter_table(conn: Connection) -> dict[str, dict[str, int]]:
     """Every persistent counter, as {scope: {name: value}}."""
     out: dict[str, dict[str, int]] = {}
-    for row in conn.execute(sa.select(counters).order_by(counters.c.scope, counters.c.name)):
+    total = totals()
+    for row in conn.execute(sa.select(total).order_by(total.c.scope, total.c.name)):
         out.setdefault(row.scope, {})[row.name] = int(row.value)
     return out
 

@@ -1,4 +1,5 @@
-"""Appending events to the durable log, skipping a (source, messageId) the log already holds.
+"""Appending events to the durable log (the ingest writer's side), skipping a (source, messageId) the log already
+holds.
 
 PostgreSQL: a unique index is the authority, shared by every process (INSERT ... ON CONFLICT DO NOTHING).
 SQLite: one process appends (a lock file makes a second one fail at start), and the ids of the dedupe window
@@ -19,11 +20,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql
 
 from segcio import metrics
-from segcio.ingest.dedupe import DEFAULT_CAPACITY, RecentMessageIds
+from segcio.eventlog.dedupe import DEFAULT_CAPACITY, RecentMessageIds
+from segcio.eventlog.writes import lock_appends
 from segcio.store import Database
 from segcio.store.checkpoint import WalCheckpointer
 from segcio.store.db import open_private
@@ -58,18 +60,6 @@ class EventLog(Protocol):
     def close(self) -> None: ...
 
 
-# Any fixed number, the same in every process that appends to a PostgreSQL log.
-APPEND_LOCK_KEY = 7_210_331_457
-
-
-def lock_appends(conn: Connection) -> None:
-    """Hold the log's append lock until the caller's transaction ends (PostgreSQL; SQLite has one writer at a time
-    anyway). Transactions then commit in the order they drew their sequence numbers: without it, a router that read
-    up to seq N could later see a smaller seq appear, from a transaction that committed after it, and skip it."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
-
-
 def event_log(db: Database, dedupe_window_seconds: float, dedupe_capacity: int = DEFAULT_CAPACITY) -> EventLog:
     if db.is_sqlite:
         return SqliteEventLog(db, RecentMessageIds(dedupe_window_seconds, dedupe_capacity))
@@ -88,7 +78,7 @@ class IndexedEventLog:
         pass
 
     def transaction(self) -> contextlib.AbstractContextManager[Connection]:
-        return self._db.begin()
+        return self._db.begin_log()
 
     def append(self, conn: Connection, rows: list[EventRow]) -> int:
         lock_appends(conn)
@@ -105,8 +95,10 @@ class IndexedEventLog:
 
 
 class SqliteEventLog:
-    """The only appender of a SQLite log, on a connection of its own; message ids of the dedupe window are
-    remembered in memory, and the WAL is checkpointed beside the appender (store/checkpoint.py)."""
+    """The only appender of a SQLite log, on a connection of its own to the log's file; message ids of the dedupe
+    window are remembered in memory, and the log file's WAL is checkpointed beside the appender
+    (store/checkpoint.py). The main file's WAL is checkpointed by its own writers' commits (SQLite's automatic
+    checkpoint)."""
 
     def __init__(self, db: Database, recent: RecentMessageIds) -> None:
         self._db = db
@@ -128,7 +120,7 @@ class SqliteEventLog:
         # The appender touches the log's last pages and its index's 64 insertion points; the 16 MB page cache of
         # a pooled connection would fill with pages it never reads again.
         self._conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
-        path = self._db.sqlite_path
+        path = self._db.eventlog_path
         if path is not None:
             self._conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
             self._checkpointer = WalCheckpointer(path)
