@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from typing import Any
 
@@ -14,7 +13,7 @@ from segcio.delivery.sender import RemoteSender
 from segcio.destinations.customerio_classic import ClassicRunner
 from segcio.pipeline.leases import LEASE_SECONDS
 from segcio.store import Database
-from tests.conftest import Server
+from tests.conftest import Server, run_coroutine
 
 DEST = 3
 
@@ -66,7 +65,7 @@ def test_actions_requests_reach_a_segcio_workspace_in_batches(db: Database, serv
         }
         _deliver(db, person, [PlannedRequest("POST", f"{server.url}/api/v2/entity", headers, op)])
     sender = _sender(db, server)
-    asyncio.run(sender.drain(60))
+    run_coroutine(sender.drain(60))
     assert outbox.backlog(db, DEST).pending == 0 and outbox.backlog(db, DEST).dead_letters == 0
     for p in range(5):
         attributes = _attributes(server, f"p{p}")["attributes"]
@@ -88,7 +87,7 @@ def test_classic_requests_turn_a_lead_into_a_customer_in_a_segcio_workspace(db: 
         if result.dropped:
             dropped.append(result.dropped)
         _deliver(db, "lead@example.com", [_rebase(r, server.url) for r in result.requests])
-    asyncio.run(_sender(db, server).drain(60))
+    run_coroutine(_sender(db, server).drain(60))
     assert outbox.backlog(db, DEST).dead_letters == 0
     customer = _attributes(server, "cust-1")
     assert customer["attributes"]["email"] == "lead@example.com"

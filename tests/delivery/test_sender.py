@@ -16,6 +16,7 @@ from segcio.delivery.sender import RoundStats
 from segcio.metrics import registry
 from segcio.store import Database
 from segcio.store.tables.delivery import dead_letters, delivery_log, outbox
+from tests.conftest import run_coroutine
 from tests.delivery.conftest import DEST, FAST, drain, entity, new_sender, queue, v1
 from tests.delivery.invariants import check_duplicates, check_order, item_key
 from tests.delivery.standin import MAX_BATCH, Fault, StandIn
@@ -162,7 +163,7 @@ def test_single_requests_keep_order_and_a_failing_person_holds_back_only_their_o
             await sender.run_once()
             await asyncio.sleep(0.06)
 
-    asyncio.run(rounds(15))
+    run_coroutine(rounds(15))
     paths = [(a.path, a.status) for a in standin.arrivals]
     # "free" got everything through, in its order: entity n, then metrics n
     free = [a for a in standin.arrivals if a.path == "/api/v1/metrics" or "free" in a.body.decode()]
@@ -172,7 +173,7 @@ def test_single_requests_keep_order_and_a_failing_person_holds_back_only_their_o
     assert all(p == "/api/v1/customers/stuck" for p, s in paths if s == 503)
     assert not any(b'"stuck"' in a.body for a in standin.arrivals if a.path == "/api/v2/batch")
     del standin.fail_paths["/api/v1/customers/stuck"]
-    asyncio.run(sender.drain(30))
+    run_coroutine(sender.drain(30))
     stuck = [a.path for a in standin.arrivals if "stuck" in a.path or b'"stuck"' in a.body]
     assert stuck[-2:] == ["/api/v1/customers/stuck", "/api/v2/batch"]
 
@@ -196,21 +197,21 @@ def test_unauthorised_goes_to_dead_letters_and_replay_uses_the_credentials_curre
     credentials = {"authorization": "Basic d3Jvbmc6d3Jvbmc="}
     queue(db, "u", [v1(standin.url, "POST", "/api/v1/metrics", {"a": 1})])
     sender = new_sender(db, FAST, authenticate=lambda _destination_id: credentials)
-    asyncio.run(sender.drain(30))
+    run_coroutine(sender.drain(30))
     [letter] = dlq.list_dead(db)
     assert letter["status"] == 401 and "check the destination's siteId and apiKey" in letter["reason"]
     credentials["authorization"] = standin.expected_auth  # the destination's key fixed
     assert dlq.replay(db, destination_id=DEST) == 1
     assert backlog(db, DEST).pending == 1 and backlog(db, DEST).dead_letters == 0
-    asyncio.run(sender.drain(30))
+    run_coroutine(sender.drain(30))
     assert standin.arrivals[-1].status == 200 and standin.arrivals[-1].authorization == standin.expected_auth
 
 
 def test_only_one_sender_per_destination(db: Database, standin: StandIn) -> None:
     queue(db, "u", [entity(standin.url, "u", 0)])
     first, second = new_sender(db), new_sender(db)
-    assert asyncio.run(first.run_once()).leased
-    stats = asyncio.run(second.run_once())
+    assert run_coroutine(first.run_once()).leased
+    stats = run_coroutine(second.run_once())
     assert not stats.leased and stats.requests == 0
 
 
@@ -259,7 +260,7 @@ def test_a_round_longer_than_the_lease_keeps_it_and_no_one_else_sends(db: Databa
         assert (await round_).delivered == 1
         return tries
 
-    tries = asyncio.run(both())
+    tries = run_coroutine(both())
     assert tries and not any(tries)
     assert len(standin.arrivals) == 1 and backlog(db, DEST).pending == 0
 
@@ -282,7 +283,7 @@ def test_a_sender_whose_lease_was_taken_mid_round_sends_and_records_nothing_more
             conn.execute(delivery_leases.update().values(owner="another", expires_at=time.time() + 60))
         return await round_
 
-    stats = asyncio.run(taken_over())
+    stats = run_coroutine(taken_over())
     assert [a.items for a in standin.arrivals] == [[{"p": "a"}]]  # "b" was not sent
     assert stats.delivered == 0 and backlog(db, DEST).pending == 2  # "a"'s answer left to the new holder
     with db.connect() as conn:
@@ -308,7 +309,7 @@ def test_a_sender_that_cannot_renew_its_lease_sends_nothing_once_it_may_have_run
     queue(db, "b", [v1(standin.url, "POST", "/api/v1/metrics", {"p": "b"})])
     sender = new_sender(db, {"requestTimeout": 10, "concurrency": 1}, lease_seconds=0.5)
     monkeypatch.setattr(sender_module, "take_lease", take_then_fail)
-    stats = asyncio.run(sender.run_once())
+    stats = run_coroutine(sender.run_once())
     assert len(renewals) > 1
     assert [a.items for a in standin.arrivals] == [[{"p": "a"}]]  # "b" would have gone after the lease ran out
     assert stats.delivered == 1 and backlog(db, DEST).pending == 1  # nobody took over: "a"'s answer counts
@@ -337,7 +338,7 @@ def test_the_answered_half_of_a_split_batch_is_recorded_before_the_next_half_goe
         await round_
         return list(pending)
 
-    assert asyncio.run(pending_while_the_second_half_is_in_flight()) == ["c", "d"]
+    assert run_coroutine(pending_while_the_second_half_is_in_flight()) == ["c", "d"]
     assert [[item_key(i) for i in a.items] for a in standin.arrivals[:3]] == [
         [("a", 0), ("b", 0), ("c", 0), ("d", 0)],
         [("a", 0), ("b", 0)],

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from segcio.pipeline import backlog as backlog_module
 from segcio.pipeline.backlog import Backpressure
 from segcio.store import open_database
+from tests.conftest import run_coroutine
 from tests.ingest.conftest import make_ingest
 from tests.ingest.test_tracking_api import identify
 
@@ -51,7 +52,7 @@ def test_stop_waits_for_the_count_in_progress(tmp_path: Path, monkeypatch: pytes
         return time.monotonic()
 
     try:
-        stopped_at = asyncio.run(run())
+        stopped_at = run_coroutine(run())
         assert finished and finished[0] <= stopped_at
     finally:
         db.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from pathlib import Path
@@ -18,6 +17,7 @@ from segcio.store import Database, open_database
 from segcio.store.tables.core import events, sources
 from segcio.store.tables.routing import cursors
 from segcio.store.tables.workspace import ws_events, ws_people
+from tests.conftest import run_coroutine
 
 
 def _ingest(db: Database, source_id: int, user_ids: list[str]) -> None:
@@ -28,7 +28,7 @@ def _ingest(db: Database, source_id: int, user_ids: list[str]) -> None:
             {"type": "identify", "userId": user, "traits": {"plan": "pro"}, "messageId": str(uuid.uuid4())}
             for user in user_ids
         ]
-        asyncio.run(
+        run_coroutine(
             service.write(service.prepare(source_id, {"batch": batch}, batch=True, route_type=None, peer_ip=None))
         )
     finally:
@@ -189,7 +189,7 @@ def test_batches_grown_to_the_largest_size_route_every_event_in_order(
                 for p in range(people)
             ]
             prepared = service.prepare(1, {"batch": batch}, batch=True, route_type=None, peer_ip=None)
-            asyncio.run(service.write(prepared))
+            run_coroutine(service.write(prepared))
     finally:
         service.stop()
     router = Router(db)

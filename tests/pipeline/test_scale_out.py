@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import time
@@ -19,7 +18,7 @@ from segcio.pipeline.backlog import event_backlog
 from segcio.store import open_database
 from segcio.store.counters import read
 from segcio.store.tables.workspace import ws_events, ws_people
-from tests.conftest import start_worker
+from tests.conftest import run_coroutine, start_worker
 
 USERS = 60
 EVENTS_PER_USER = 40
@@ -43,7 +42,7 @@ def _ingest(url: str) -> None:
                 for u in range(USERS)
             ]
             request = service.prepare(1, {"batch": batch}, batch=True, route_type=None, peer_ip=None)
-            asyncio.run(service.write(request))
+            run_coroutine(service.write(request))
     finally:
         service.stop()
         db.dispose()

@@ -3,7 +3,6 @@ PostgreSQL, then traced from the database alone."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +20,7 @@ from segcio.pipeline.event_search import search
 from segcio.pipeline.router import Router
 from segcio.pipeline.trace import VERDICTS_NOTE, trace
 from segcio.store import Database
+from tests.conftest import run_coroutine
 from tests.delivery.conftest import FAST, KEY, SITE
 from tests.delivery.standin import StandIn
 
@@ -41,7 +41,7 @@ def ingest(db: Database, *messages: dict[str, Any]) -> None:
     service.start()
     try:
         request = service.prepare(1, {"batch": list(messages)}, batch=True, route_type=None, peer_ip=None)
-        asyncio.run(service.write(request))
+        run_coroutine(service.write(request))
     finally:
         service.stop()
 
@@ -181,7 +181,7 @@ def test_a_remote_207_item_error_is_shown_at_its_batch_index_and_dead_lettered(
     assert queued["outbox"] and queued["fate"] == "queued in the outbox"
 
     sender = RemoteSender(db, 1, FAST, authenticate=lambda d: destination_auth(db, d), lease_seconds=15)
-    asyncio.run(sender.drain(30))
+    run_coroutine(sender.drain(30))
 
     [dest] = traced(db, bad)["destinations"]
     [batch] = [e for e in dest["delivery_log"] if e.get("batch_index") is not None]
