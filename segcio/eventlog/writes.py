@@ -8,15 +8,13 @@ boundaries"). Elsewhere the log shares the database, and a write joins the calle
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Insert, delete, insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, delete, insert, select, text
 
-from segcio.store import Database
+from segcio.store import Database, counters
 from segcio.store.tables.core import events, log_counters, rejected_events
 
 # Any fixed number, the same in every process that appends to a PostgreSQL log.
@@ -85,16 +83,4 @@ def prune_rejected(conn: Connection, cutoff: float, limit: int) -> int:
 def count(conn: Connection, scope: str, deltas: Mapping[str, int]) -> None:
     """Add to ingest's counters (`log_counters`, in the log's database) inside the log's write transaction;
     `segcio.store.counters` reads them summed with the main database's counters."""
-    rows = [{"scope": scope, "name": name, "value": value} for name, value in deltas.items() if value]
-    if rows:  # one multi-row statement: executemany would step the database (and let go of the GIL) per row
-        conn.execute(_upsert(conn.dialect.name).values(rows))
-
-
-@functools.cache
-def _upsert(dialect_name: str) -> Insert:
-    stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(log_counters)
-    upsert: Insert = stmt.on_conflict_do_update(
-        index_elements=[log_counters.c.scope, log_counters.c.name],
-        set_={"value": log_counters.c.value + stmt.excluded.value},
-    )
-    return upsert
+    counters.increment(conn, scope, deltas, log_counters)

@@ -117,12 +117,15 @@ def fence(conn: Connection, owner: str, destination_id: int, now: float | None =
 def advance(conn: Connection, destination_id: int, positions: dict[int, int]) -> None:
     """Move cursors forward only: a destination turned off and on again while a batch of it was in flight has
     been moved to the end of the log, and that batch must not pull it back."""
+    by_position: dict[int, list[int]] = {}
     for partition, position in positions.items():
+        by_position.setdefault(position, []).append(partition)
+    for position, partitions in by_position.items():
         conn.execute(
             update(cursors)
             .where(
                 cursors.c.destination_id == destination_id,
-                cursors.c.partition == partition,
+                cursors.c.partition.in_(partitions),
                 cursors.c.position < position,
             )
             .values(position=position)

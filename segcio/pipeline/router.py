@@ -123,7 +123,10 @@ class Router:
         """The next (at most `limit`) events of the destination's source, how many rows were read, and the position
         each partition was read up to (events of other sources in between are passed over)."""
         rows = next_events(conn, positions, limit)
-        read_up_to = {row.partition: int(row.seq) for row in rows}  # ascending seq: the last one stays
+        # The rows are the lowest seqs after every held partition's position, and the log makes seqs visible in
+        # order: no event of these partitions up to the last seq read is left behind, so each may move there. They
+        # then share one position, and the next read is one range of the log.
+        read_up_to = dict.fromkeys(positions, int(rows[-1].seq)) if rows else {}
         batch = [
             isolation.read(int(row.seq), row.partition, row.message_id, row.body)
             for row in rows

@@ -9,24 +9,25 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, Insert, Subquery, func, select, union_all
+from sqlalchemy import Connection, Insert, Subquery, Table, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 
 from segcio.store.tables.core import counters, log_counters
 
 
-def increment(conn: Connection, scope: str, deltas: Mapping[str, int]) -> None:
+def increment(conn: Connection, scope: str, deltas: Mapping[str, int], table: Table = counters) -> None:
+    """Add to the counters of `table` (`counters`, or ingest's `log_counters`) inside the caller's transaction."""
     rows = [{"scope": scope, "name": name, "value": value} for name, value in deltas.items() if value]
     if rows:  # one multi-row statement: executemany would step the database (and let go of the GIL) per row
-        conn.execute(_upsert(conn.dialect.name).values(rows))
+        conn.execute(_upsert(conn.dialect.name, table).values(rows))
 
 
 @functools.cache
-def _upsert(dialect_name: str) -> Insert:
-    """Built once per dialect: constructing the statement costs more than running it."""
-    stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(counters)
+def _upsert(dialect_name: str, table: Table) -> Insert:
+    """Built once per dialect and table: constructing the statement costs more than running it."""
+    stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
     upsert: Insert = stmt.on_conflict_do_update(
-        index_elements=[counters.c.scope, counters.c.name], set_={"value": counters.c.value + stmt.excluded.value}
+        index_elements=[table.c.scope, table.c.name], set_={"value": table.c.value + stmt.excluded.value}
     )
     return upsert
 

@@ -97,25 +97,15 @@ class Database:
         On SQLite it starts with BEGIN IMMEDIATE (the write lock is taken up front, so two writers never
         deadlock upgrading read locks); `connect()` transactions stay deferred, and WAL readers never wait.
         """
-        with self.engine.connect() as conn:
-            conn.info[_IMMEDIATE] = True
-            try:
-                with conn.begin():
-                    yield conn
-            finally:
-                conn.info.pop(_IMMEDIATE, None)
+        with _write_transaction(self.engine) as conn:
+            yield conn
 
     @contextmanager
     def begin_log(self) -> Iterator[Connection]:
         """A write transaction on the event log's database (the log file alone on SQLite with a file; there, the
         main database's tables are out of its sight)."""
-        with self.log_engine.connect() as conn:
-            conn.info[_IMMEDIATE] = True
-            try:
-                with conn.begin():
-                    yield conn
-            finally:
-                conn.info.pop(_IMMEDIATE, None)
+        with _write_transaction(self.log_engine) as conn:
+            yield conn
 
     def writer_connection(self) -> Connection:
         """A connection to the event log's database kept by its one long-lived appender (the caller closes it); on
@@ -155,6 +145,17 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self.log_engine.dispose()
+
+
+@contextmanager
+def _write_transaction(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        conn.info[_IMMEDIATE] = True
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            conn.info.pop(_IMMEDIATE, None)
 
 
 def create_private_file(path: Path) -> None:

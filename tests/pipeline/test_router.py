@@ -75,8 +75,8 @@ def test_events_of_other_sources_are_passed_over_and_the_cursors_move_past_them(
             )
         }
     assert people == {"mine-1", "mine-2", "mine-3"}
-    for partition, last in last_by_partition.items():
-        assert positions[partition] == last, f"partition {partition} stopped at {positions[partition]} of {last}"
+    # Every partition moves to the last seq read, events or not: they share one position afterwards.
+    assert set(positions.values()) == {max(last_by_partition.values())}
 
 
 def test_a_partition_with_a_long_backlog_does_not_delay_the_others_reads(
@@ -114,7 +114,8 @@ def test_a_partition_with_a_long_backlog_does_not_delay_the_others_reads(
             )
         ]
     assert [item.seq for item in batch] == expected
-    assert read_up_to == {first_partition: expected[-1]}
+    # Each held partition may move up to the last seq read (the others are past it already: moving is forward only).
+    assert read_up_to == dict.fromkeys(positions, expected[-1])
 
 
 def test_sqlite_reads_from_the_partition_index_without_gathering_the_backlog(tmp_path: Path) -> None:
@@ -131,7 +132,9 @@ def test_sqlite_reads_from_the_partition_index_without_gathering_the_backlog(tmp
             assert raw is not None
             statements: list[str] = []
             raw.set_trace_callback(statements.append)
-            positions = {p: 0 for p in range(64)}
+            used = {int(p) for (p,) in conn.execute(select(events.c.partition))}
+            idle = next(p for p in range(64) if p not in used)
+            positions = {p: 0 for p in range(64)} | {idle: 1}  # positions apart: the read per partition
             batch, _, _ = router._read(conn, router.destinations[0], positions, router_module.READ_LIMIT)
             raw.set_trace_callback(None)
             read = next(s for s in statements if "UNION ALL" in s)
@@ -140,6 +143,38 @@ def test_sqlite_reads_from_the_partition_index_without_gathering_the_backlog(tmp
         assert not any("MULTI-INDEX OR" in step for step in plan), plan
         assert not any(step.startswith("SCAN events") for step in plan), plan
         assert sum("USING COVERING INDEX ix_events_partition_seq" in step for step in plan) == 64, plan
+    finally:
+        db.dispose()
+
+
+def test_partitions_at_one_position_are_read_as_one_range_of_the_log(tmp_path: Path) -> None:
+    """After a batch every held partition shares the last seq read, so the next read is one range of the seq
+    order (the row id), not a look into each partition's index."""
+    db = open_database(f"sqlite:///{tmp_path / 'segcio.db'}")
+    try:
+        ensure_defaults(db)
+        _ingest(db, 1, [f"user-{i}" for i in range(30)])
+        router = Router(db)
+        router.step()
+        _ingest(db, 1, [f"later-{i}" for i in range(7)])
+        with db.connect() as conn:
+            positions = {
+                row.partition: int(row.position)
+                for row in conn.execute(
+                    select(cursors.c.partition, cursors.c.position).where(cursors.c.destination_id == 1)
+                )
+            }
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            statements: list[str] = []
+            raw.set_trace_callback(statements.append)
+            batch, _, _ = router._read(conn, router.destinations[0], positions, router_module.READ_LIMIT)
+            raw.set_trace_callback(None)
+            read = next(s for s in statements if "FROM events" in s)
+            plan = [str(row[-1]) for row in raw.execute(f"EXPLAIN QUERY PLAN {read}")]
+        assert len(set(positions.values())) == 1 and len(positions) == 64
+        assert sorted(item.seq for item in batch) == [item.seq for item in batch] and len(batch) == 7
+        assert plan == ["SEARCH events USING INTEGER PRIMARY KEY (rowid>?)"], plan
     finally:
         db.dispose()
 
