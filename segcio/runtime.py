@@ -41,9 +41,9 @@ class Runtime:
     db: Database
     defaults: Defaults
     # The long-lived services, set by segcio.services.create before the app serves.
-    backlog: Backlog = field(init=False)
-    app_api_rate: RateLimit = field(init=False)
-    suppressions: Reloadable = field(init=False)
+    backlog: Backlog = field(init=False, repr=False)
+    app_api_rate: RateLimit = field(init=False, repr=False)
+    suppressions: Reloadable = field(init=False, repr=False)
     routing: bool = field(default=False, init=False)  # this process routes and delivers events too
 
 
