@@ -33,30 +33,32 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     logs.configure(settings.log_level, settings.log_format)
     trusted_networks(settings.trusted_proxies)  # a wrong setting stops the start, with its fix
     rt = runtime or build_runtime(settings)
-    services.create(rt)
+    svc = services.create(rt)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await services.start(rt)
+        await services.start(svc)
         tuning.tune_for_serving()
         try:
             yield
         finally:
-            await services.stop(rt)
+            await services.stop(svc)
 
     # The docs are served by segcio.web.admin_view, behind the admin credential.
     app = FastAPI(title="segcio", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = rt
-    app.add_middleware(ingest_routes.BatchFastPath)
+    app.state.services = svc  # for tests; the routes get what they use below, or through `rt`
+    tracking = ingest_routes.Tracking(svc.ingest, svc.backpressure)
+    app.add_middleware(ingest_routes.BatchFastPath, tracking=tracking)
     app.include_router(observability.router)
     # Before ingest: its catch-all POST /v1/{name} would otherwise take the App API's POST /v1/customers.
     app.include_router(app_api.router)
-    app.include_router(ingest_routes.router)
+    app.include_router(ingest_routes.router(tracking))
     app.include_router(pipeline_http.router)
     app.include_router(trace_http.router)
     app.include_router(track_api.router)
     app.include_router(destinations_http.router)
-    app.include_router(web_routes.router)
+    app.include_router(web_routes.router(svc.live_tail))
     app.include_router(admin_view.router)
     return app
 

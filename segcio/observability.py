@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from segcio import jsonutil, metrics, process_status
 from segcio.pipeline import failed, failures
+from segcio.runtime import get_runtime
 from segcio.store import Database
 from segcio.web.admin_view import admin_view
 
@@ -32,13 +33,13 @@ async def healthz(request: Request) -> Response:
     """`{"status": "ok", "backlog": N, "processes": [...]}`; `"degraded"` with `"failed": M` while events wait in a
     failed state (still 200: the service runs, an operator has events to look at). `processes` lists the processes
     of this `segcio serve`: role, pid, started, restarts, alive."""
-    runtime = request.app.state.runtime
-    backlog = await asyncio.to_thread(runtime.services["backpressure"].refresh)
+    runtime = get_runtime(request)
+    backlog = await asyncio.to_thread(runtime.backlog.refresh)
     failed_events = sum((await asyncio.to_thread(_failed_counts, runtime.db)).values())
     body: dict[str, Any] = {"status": "ok", "backlog": backlog}
     if failed_events:
         body = {"status": "degraded", "backlog": backlog, "failed": failed_events}
-    body["processes"] = process_status.current("serve" if "router" in runtime.services else "http")
+    body["processes"] = process_status.current("serve" if runtime.routing else "http")
     return Response(jsonutil.dumpb(body), media_type="application/json")
 
 

@@ -2,44 +2,71 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from segcio.ingest.service import IngestService
 from segcio.pipeline.backlog import Backpressure
 from segcio.pipeline.senders import SenderSupervisor
 from segcio.pipeline.worker import RoutingWorker
 from segcio.runtime import Runtime
+from segcio.web.live import LiveTail
 from segcio.workspace.app_rate import AppRateLimit
 
 
-def create(runtime: Runtime) -> None:
+@dataclass
+class Services:
+    runtime: Runtime
+    ingest: IngestService
+    backpressure: Backpressure
+    app_api_rate: AppRateLimit
+    live_tail: LiveTail
+    router: RoutingWorker | None = None
+    senders: SenderSupervisor | None = None
+
+
+def create(runtime: Runtime) -> Services:
     """Create the services (not started), so request handlers always find them."""
     settings = runtime.settings
-    runtime.services["ingest"] = IngestService(
-        runtime.db, settings.max_batch_messages, settings.dedupe_window_seconds, settings.dedupe_memory_ids
+    services = Services(
+        runtime,
+        IngestService(
+            runtime.db, settings.max_batch_messages, settings.dedupe_window_seconds, settings.dedupe_memory_ids
+        ),
+        Backpressure(runtime.db, settings.max_backlog),
+        AppRateLimit(settings.app_api_rate_limit),
+        LiveTail(runtime.db),
     )
-    runtime.services["backpressure"] = Backpressure(runtime.db, settings.max_backlog)
-    runtime.services["app_api_rate"] = AppRateLimit(settings.app_api_rate_limit)
+    runtime.backlog = services.backpressure
+    runtime.app_api_rate = services.app_api_rate
+    runtime.suppressions = services.ingest.suppressions
+    return services
 
 
-async def start(runtime: Runtime) -> None:
-    if "ingest" not in runtime.services:
-        create(runtime)
-    runtime.services["ingest"].start()
-    runtime.services["backpressure"].start()
+async def start(services: Services) -> None:
+    services.ingest.start()
+    services.backpressure.start()
+    runtime = services.runtime
     settings = runtime.settings
     if settings.run_workers:
         worker = RoutingWorker(runtime.db, keep_seconds=settings.event_log_keep_seconds)
         worker.start()
-        runtime.services["router"] = worker
+        services.router = worker
         senders = SenderSupervisor(runtime.db)
         senders.start()
-        runtime.services["senders"] = senders
+        services.senders = senders
+        runtime.routing = True
 
 
-async def stop(runtime: Runtime) -> None:
+async def stop(services: Services) -> None:
     """Stop them, flushing what they hold."""
-    for name in ("router", "senders"):
-        if name in runtime.services:
-            runtime.services.pop(name).stop()
-    await runtime.services["backpressure"].stop()
-    runtime.services["ingest"].stop()
+    runtime = services.runtime
+    runtime.routing = False
+    if services.router is not None:
+        services.router.stop()
+        services.router = None
+    if services.senders is not None:
+        services.senders.stop()
+        services.senders = None
+    await services.backpressure.stop()
+    services.ingest.stop()
     runtime.db.dispose()

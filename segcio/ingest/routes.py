@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -18,8 +19,7 @@ from segcio.errors import Invalid
 from segcio.ingest.body import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, BadRequest, decode, parse_json, read_capped
 from segcio.ingest.service import IngestService
 from segcio.ingest.writekey import UnknownWriteKey
-
-router = APIRouter()
+from segcio.runtime import Backlog
 
 SINGLE_ROUTES = {
     "identify": "identify",
@@ -63,14 +63,17 @@ def _refusal(exc: Invalid) -> Response:
     return _error(exc.status, exc.code, exc.message)
 
 
-def service(request: Request) -> IngestService:
-    svc: IngestService = request.app.state.runtime.services["ingest"]
-    return svc
+@dataclass(frozen=True)
+class Tracking:
+    """What the Tracking API's routes use: the ingestion service, and the backlog that can make them answer 429."""
+
+    service: IngestService
+    backlog: Backlog
 
 
-async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Response:
+async def ingest(request: Request, tracking: Tracking, *, batch: bool, route_type: str | None) -> Response:
     started = time.perf_counter()
-    svc = service(request)
+    svc = tracking.service
     limit = MAX_BATCH_BYTES if batch else MAX_MESSAGE_BYTES
     headers = request.headers
     try:
@@ -84,7 +87,7 @@ async def ingest(request: Request, *, batch: bool, route_type: str | None) -> Re
             source_id = svc.sources.resolve_body(body)
             if source_id is None:
                 raise UnknownWriteKey()
-        retry_after = request.app.state.runtime.services["backpressure"].retry_after()
+        retry_after = tracking.backlog.retry_after()
         if retry_after:
             return _error(
                 429,
@@ -124,56 +127,61 @@ class BatchFastPath:
 
     PATHS = frozenset(f"/v1/{name}" for name in BATCH_ROUTES)
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, tracking: Tracking) -> None:
         self.app = app
+        self.tracking = tracking
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.PATHS:
-            response = await ingest(Request(scope, receive), batch=True, route_type=None)
+            response = await ingest(Request(scope, receive), self.tracking, batch=True, route_type=None)
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
 
-@router.post("/v1/{name}")
-async def tracking(name: str, request: Request) -> Response:
-    if name in BATCH_ROUTES:
-        return await ingest(request, batch=True, route_type=None)
-    if name in SINGLE_ROUTES:
-        return await ingest(request, batch=False, route_type=SINGLE_ROUTES[name])
-    if name == "m":  # analytics.js / mobile telemetry: accepted and ignored
-        return _json(200, SUCCESS)
-    return _error(
-        404,
-        "not_found",
-        f"Unknown Tracking API path '/v1/{name}'. Use /v1/batch, /v1/identify, /v1/track, "
-        "/v1/page, /v1/screen, /v1/group or /v1/alias.",
-    )
+def router(api: Tracking) -> APIRouter:
+    """The Tracking API's routes (`BatchFastPath` answers most `/v1/batch` requests before them)."""
+    router = APIRouter()
 
+    @router.post("/v1/{name}")
+    async def tracking(name: str, request: Request) -> Response:
+        if name in BATCH_ROUTES:
+            return await ingest(request, api, batch=True, route_type=None)
+        if name in SINGLE_ROUTES:
+            return await ingest(request, api, batch=False, route_type=SINGLE_ROUTES[name])
+        if name == "m":  # analytics.js / mobile telemetry: accepted and ignored
+            return _json(200, SUCCESS)
+        return _error(
+            404,
+            "not_found",
+            f"Unknown Tracking API path '/v1/{name}'. Use /v1/batch, /v1/identify, /v1/track, "
+            "/v1/page, /v1/screen, /v1/group or /v1/alias.",
+        )
 
-@router.options("/v1/{path:path}")
-async def preflight(path: str) -> Response:
-    return Response(status_code=204, headers=CORS_HEADERS)
+    @router.options("/v1/{path:path}")
+    async def preflight(path: str) -> Response:
+        return Response(status_code=204, headers=CORS_HEADERS)
 
+    @router.api_route("/v1/pixel/{call}", methods=["GET", "POST"])
+    async def pixel(call: str, request: Request) -> Response:
+        """The Pixel API: always 200 and a GIF, even on error; accepted messages are stored as usual."""
+        svc = api.service
+        try:
+            message = _pixel_message(dict(request.query_params))
+            source_id = svc.sources.resolve_body(message)
+            if source_id is not None and call in SINGLE_ROUTES:
+                message.pop("writeKey", None)
+                prepared = svc.prepare(
+                    source_id, message, batch=False, route_type=SINGLE_ROUTES[call], peer_ip=client_address(request)
+                )
+                await svc.write(prepared)
+            elif source_id is None:
+                await svc.record_invalid_key()
+        except Exception:  # by contract the pixel never fails
+            metrics.ingest_rejected.labels("pixel_invalid").inc()
+        return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
-@router.api_route("/v1/pixel/{call}", methods=["GET", "POST"])
-async def pixel(call: str, request: Request) -> Response:
-    """The Pixel API: always 200 and a GIF, even on error; accepted messages are stored as usual."""
-    svc = service(request)
-    try:
-        message = _pixel_message(dict(request.query_params))
-        source_id = svc.sources.resolve_body(message)
-        if source_id is not None and call in SINGLE_ROUTES:
-            message.pop("writeKey", None)
-            prepared = svc.prepare(
-                source_id, message, batch=False, route_type=SINGLE_ROUTES[call], peer_ip=client_address(request)
-            )
-            await svc.write(prepared)
-        elif source_id is None:
-            await svc.record_invalid_key()
-    except Exception:  # by contract the pixel never fails
-        metrics.ingest_rejected.labels("pixel_invalid").inc()
-    return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+    return router
 
 
 def _pixel_message(params: dict[str, str]) -> dict[str, Any]:

@@ -34,8 +34,7 @@ async def _create(request: Request, runtime: Runtime, source_id: int | None) -> 
         regulation = regulations.create(runtime.db, body, source_id)
     except regulations.RegulationError as exc:
         return _error(422, str(exc))
-    if "ingest" in runtime.services:
-        runtime.services["ingest"].suppressions.refresh()
+    runtime.suppressions.refresh()
     return _json({"data": {"regulateId": str(regulation.id)}})
 
 

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from segcio.web.live import LiveTail
 from segcio.web.pages import (
     api,
     auth,
@@ -19,8 +20,6 @@ from segcio.web.pages import (
     tester,
     workspace_settings,
 )
-
-router = APIRouter(prefix="/ui", include_in_schema=False)
 
 # (module, the path of its page in the navigation of `segcio.web.nav`, or None for pages reached from others),
 # mounted in this order.
@@ -42,5 +41,10 @@ PAGES = [
     (workspace_settings, "/ui/settings"),
 ]
 
-for module, _nav in PAGES:
-    router.include_router(module.router)
+
+def router(live_tail: LiveTail) -> APIRouter:
+    ui = APIRouter(prefix="/ui", include_in_schema=False)
+    for module, _nav in PAGES:
+        ui.include_router(module.router)
+    ui.include_router(debugger.stream_router(live_tail))
+    return ui

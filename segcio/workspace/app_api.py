@@ -20,7 +20,6 @@ from segcio.store import Database
 from segcio.workspace import queries
 from segcio.workspace.api_auth import app_workspace
 from segcio.workspace.app_filters import FilterError, Predicate, compile_filter
-from segcio.workspace.app_rate import AppRateLimit
 from segcio.workspace.http_errors import BEARER_CHALLENGE, app_error, app_refusal, json_response
 from segcio.workspace.http_request import REST, BodyError, parse_object, raw_segments, read_body
 from segcio.workspace.people_csv import people_csv
@@ -66,7 +65,7 @@ async def _serve(request: Request, runtime: Runtime, handler: Callable[[Database
         response = app_error("Unauthorized: send 'Authorization: Bearer <App API key>' (see `segcio info`).", 401)
         response.headers.update(BEARER_CHALLENGE)
         return response
-    limit: AppRateLimit = runtime.services["app_api_rate"]
+    limit = runtime.app_api_rate
     retry_after = limit.retry_after(workspace_id)
     if retry_after:
         response = app_error(limit.message(), 429)

@@ -290,7 +290,7 @@ def test_resent_message_is_acknowledged_and_stored_once(ingest: Ingest) -> None:
 def test_suppressed_user_is_acknowledged_and_dropped(ingest: Ingest) -> None:
     with ingest.runtime.db.begin() as conn:
         conn.execute(insert(suppressions).values(user_id="gone", regulation_id=1, created_at=0.0))
-    ingest.runtime.services["ingest"].suppressions.refresh()
+    ingest.runtime.suppressions.refresh()
     response = ingest.post("/v1/batch", {"batch": [identify("gone"), identify("kept")]})
     assert response.status_code == 200
     assert [m["userId"] for m in ingest.stored()] == ["kept"]

@@ -184,4 +184,4 @@ def test_serve_prunes_with_the_configured_retention(
     monkeypatch.setenv("SEGCIO_EVENT_LOG_RETENTION_HOURS", hours)
     app = create_app(load_config(None, data_dir=tmp_path))
     with TestClient(app):
-        assert app.state.runtime.services["router"].pruner.keep_seconds == kept
+        assert app.state.services.router.pruner.keep_seconds == kept

@@ -9,6 +9,8 @@ from fastapi.routing import APIRoute
 
 from segcio.config import Settings
 from segcio.store import Database
+from segcio.web.live import LiveTail
+from segcio.web.pages import debugger
 from segcio.web.routes import PAGES
 from segcio.web.security import check_admin_password, ensure_admin_password, hash_password, verify_password
 from tests.conftest import Server, start_server
@@ -17,11 +19,12 @@ from tests.web.conftest import ADMIN_PASSWORD, CSRF_RE, UI
 PUBLIC = {"/ui/login", "/ui/static/{name}"}
 
 
-def ui_routes() -> list[tuple[str, str]]:
+def ui_routes(ui: UI) -> list[tuple[str, str]]:
     """Every (method, path) the UI serves, path parameters filled with 1."""
+    routers = [module.router for module, _nav in PAGES] + [debugger.stream_router(LiveTail(ui.runtime.db))]
     out = []
-    for module, _nav in PAGES:
-        for route in module.router.routes:
+    for router in routers:
+        for route in router.routes:
             full = "/ui" + route.path  # type: ignore[attr-defined]
             if isinstance(route, APIRoute) and full not in PUBLIC:
                 out.extend((method, re.sub(r"\{[^}]+\}", "1", full)) for method in sorted(route.methods))
@@ -29,7 +32,8 @@ def ui_routes() -> list[tuple[str, str]]:
 
 
 def test_every_ui_page_and_action_requires_login(ui: UI) -> None:
-    routes = ui_routes()
+    routes = ui_routes(ui)
+    assert ("GET", "/ui/debugger/stream") in routes
     assert ("GET", "/ui/") in routes and ("POST", "/ui/sources") in routes
     for method, path in routes:
         response = ui.client.request(method, path, follow_redirects=False)

@@ -23,13 +23,6 @@ router = APIRouter(dependencies=[Depends(require_login)])
 SESSION_CHECK_SECONDS = 5
 
 
-def live_tail(runtime: Runtime) -> live.LiveTail:
-    hub = runtime.services.get("live_tail")
-    if not isinstance(hub, live.LiveTail):
-        hub = runtime.services["live_tail"] = live.LiveTail(runtime.db)
-    return hub
-
-
 @router.get("/debugger")
 def debugger_page(request: Request) -> Response:
     return render(
@@ -43,38 +36,43 @@ def debugger_page(request: Request) -> Response:
     )
 
 
-@router.get("/debugger/stream")
-async def debugger_stream(
-    request: Request,
-    event_type: str = Query("", alias="type"),
-    event: str = "",
-    user: str = "",
-    text: str = "",
-    after: int | None = None,
-    runtime: Runtime = Depends(get_runtime),
-    session: Session = Depends(require_login),
-) -> Response:
-    """`text/event-stream`: `row` messages (id = the event's seq, so a reconnect resumes after it) and `stats`."""
-    try:
-        flt = EventFilter(type=event_type, event=event, user=user, text=text)
-    except ValueError as error:
-        return PlainTextResponse(str(error), status_code=400)
-    last_id = request.headers.get("last-event-id", "")
-    if last_id.isdigit():
-        after = int(last_id)
-    hub = live_tail(runtime)
-    viewer = await hub.join(flt, after)
-    if viewer is None:
-        return PlainTextResponse(
-            f"{live.MAX_STREAMS} debugger streams are open in this server process already: close one and retry.",
-            status_code=429,
-            headers={"Retry-After": "10"},
+def stream_router(hub: live.LiveTail) -> APIRouter:
+    """The stream of the page: every stream of this process reads the event log through one `hub`."""
+    stream = APIRouter(dependencies=[Depends(require_login)])
+
+    @stream.get("/debugger/stream")
+    async def debugger_stream(
+        request: Request,
+        event_type: str = Query("", alias="type"),
+        event: str = "",
+        user: str = "",
+        text: str = "",
+        after: int | None = None,
+        runtime: Runtime = Depends(get_runtime),
+        session: Session = Depends(require_login),
+    ) -> Response:
+        """`text/event-stream`: `row` messages (id = the event's seq, so a reconnect resumes after it) and `stats`."""
+        try:
+            flt = EventFilter(type=event_type, event=event, user=user, text=text)
+        except ValueError as error:
+            return PlainTextResponse(str(error), status_code=400)
+        last_id = request.headers.get("last-event-id", "")
+        if last_id.isdigit():
+            after = int(last_id)
+        viewer = await hub.join(flt, after)
+        if viewer is None:
+            return PlainTextResponse(
+                f"{live.MAX_STREAMS} debugger streams are open in this server process already: close one and retry.",
+                status_code=429,
+                headers={"Retry-After": "10"},
+            )
+        return StreamingResponse(
+            _messages(hub, viewer, runtime.db, session.session_id),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
-    return StreamingResponse(
-        _messages(hub, viewer, runtime.db, session.session_id),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+
+    return stream
 
 
 async def _messages(hub: live.LiveTail, viewer: live.Viewer, db: Database, session_id: str) -> AsyncIterator[str]:
